@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("teletherapy.practice.urls")),
+    path("accounts/", include("teletherapy.accounts.urls")),
+    path("clients/", include("teletherapy.clients.urls")),
+    path("schedule/", include("teletherapy.scheduling.urls")),
+    path("sessions/", include("teletherapy.video.urls")),
+    path("portal/", include("teletherapy.portal.urls")),
+]

@@ -1,0 +1,15 @@
+"""Shared fixtures. The test environment itself is set in teletherapy/test/pytest_env.py."""
+
+import pytest
+
+
+@pytest.fixture
+def cast(db):  # type: ignore[no-untyped-def]
+    from teletherapy.test.personas import build_cast
+
+    return build_cast()
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):  # type: ignore[no-untyped-def]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

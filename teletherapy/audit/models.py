@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Action(models.TextChoices):
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    SIGN_OUT = "sign_out", "Signed out"
+    IDLE_SIGN_OUT = "idle_sign_out", "Signed out after being idle"
+    PASSWORD_RESET_SENT = "password_reset_sent", "Password reset link sent"
+    PASSWORD_RESET = "password_reset", "Password reset"
+    PRACTICE_CREATED = "practice_created", "Practice created"
+    STAFF_INVITED = "staff_invited", "Staff member invited"
+    STAFF_INVITE_ACCEPTED = "staff_invite_accepted", "Staff invitation accepted"
+    STAFF_DEACTIVATED = "staff_deactivated", "Staff member deactivated"
+    STAFF_REACTIVATED = "staff_reactivated", "Staff member reactivated"
+    STAFF_UPDATED = "staff_updated", "Staff profile updated"
+    ROLES_CHANGED = "roles_changed", "Roles changed"
+    TELETHERAPY_ENABLED = "teletherapy_enabled", "Teletherapy switched on"
+    TELETHERAPY_DISABLED = "teletherapy_disabled", "Teletherapy switched off"
+    CLIENT_CREATED = "client_created", "Client created"
+    CLIENT_VIEWED = "client_viewed", "Client viewed"
+    CLIENT_UPDATED = "client_updated", "Client updated"
+    CLIENT_DEACTIVATED = "client_deactivated", "Client deactivated"
+    PORTAL_INVITE_SENT = "portal_invite_sent", "Portal invite sent"
+    PORTAL_INVITE_ACCEPTED = "portal_invite_accepted", "Portal invite accepted"
+    PORTAL_INVITE_EXPIRED = "portal_invite_expired", "Portal invite expired"
+    PORTAL_INVITE_VOIDED = "portal_invite_voided", "Portal invite voided"
+    PORTAL_RESET_SENT = "portal_reset_sent", "Portal password reset sent"
+    PORTAL_RESET_USED = "portal_reset_used", "Portal password reset used"
+    PORTAL_SIGN_IN = "portal_sign_in", "Portal sign-in"
+    PORTAL_SIGN_IN_FAILED = "portal_sign_in_failed", "Portal sign-in failed"
+    PORTAL_CONTACT_UPDATED = "portal_contact_updated", "Portal contact details updated"
+    APPOINTMENT_CREATED = "appointment_created", "Appointment created"
+    APPOINTMENT_CHANGED = "appointment_changed", "Appointment changed"
+    APPOINTMENT_CANCELLED = "appointment_cancelled", "Appointment cancelled"
+    APPOINTMENT_NO_SHOW = "appointment_no_show", "Appointment marked no-show"
+    SESSION_JOINED = "session_joined", "Joined Teletherapy session"
+    SESSION_LEFT = "session_left", "Left Teletherapy session"
+    SESSION_STARTED = "session_started", "Teletherapy session started"
+    SESSION_ENDED = "session_ended", "Teletherapy session ended"
+    SESSION_REFUSED = "session_refused", "Teletherapy session access refused"
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise PermissionError("The audit log is append-only")
+
+    def delete(self) -> NoReturn:  # type: ignore[override]
+        raise PermissionError("The audit log is append-only")
+
+
+class AuditEvent(models.Model):
+    """One row of the append-only audit trail. Write it only through audit.record()."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    practice = models.ForeignKey(
+        "practice.Practice", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    object_label = models.CharField(max_length=200, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["practice", "-at"])]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise PermissionError("The audit log is append-only")

@@ -1,0 +1,48 @@
+"""Write audit events. Every state change calls record() inside its transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from teletherapy.audit.models import Action, AuditEvent
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request) or None
+
+
+def record(
+    action: Action,
+    *,
+    actor: Any = None,
+    practice: Any = None,
+    obj: models.Model | None = None,
+    request: HttpRequest | None = None,
+    ip: str | None = None,
+    actor_label: str = "",
+    **details: Any,
+) -> AuditEvent:
+    """Append one audit row: who, which practice, what, on which object, when, from where."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    if practice is None and actor is not None:
+        staff = getattr(actor, "staff", None) if actor.is_staff_member else None
+        practice = staff.practice if staff else None
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor,
+        actor_label=actor_label or (str(actor) if actor else ""),
+        practice=practice,
+        object_type=obj._meta.model_name if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_label=str(obj)[:200] if obj is not None else "",
+        ip=ip or client_ip(request),
+        details=details,
+    )

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from teletherapy.accounts.models import OneTimeLink
+from teletherapy.lib.states import STATE_CHOICES, TIME_ZONE_CHOICES, is_us_state
+from teletherapy.practice.models import Practice, StaffMember
+
+
+class Client(models.Model):
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="clients")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    email = models.EmailField(blank=True)
+    mobile_phone = models.CharField(max_length=30, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    # A U.S. state, DC or territory code; blank when the address is outside the U.S.
+    state = models.CharField(max_length=2, choices=STATE_CHOICES, blank=True)
+    zip_code = models.CharField(max_length=10, blank=True)
+    country = models.CharField(max_length=100, default="United States")
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES)
+    emergency_name = models.CharField(max_length=150, blank=True)
+    emergency_phone = models.CharField(max_length=30, blank=True)
+    emergency_relationship = models.CharField(max_length=100, blank=True)
+    therapists = models.ManyToManyField(StaffMember, related_name="clients", blank=True)
+    is_active = models.BooleanField(default=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="client",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [models.Index(fields=["practice", "last_name", "first_name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def display_name(self) -> str:
+        first = self.preferred_name or self.first_name
+        return f"{first} {self.last_name}"
+
+    @property
+    def is_us_resident(self) -> bool:
+        return self.country == "United States" and is_us_state(self.state)
+
+    @property
+    def has_portal_account(self) -> bool:
+        return self.user_id is not None
+
+
+class PortalInvitation(OneTimeLink):
+    """A client's portal sign-up link (kind=invite) or password reset link (kind=reset)."""
+
+    class Kind(models.TextChoices):
+        INVITE = "invite", "Invite"
+        RESET = "reset", "Password reset"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="portal_links")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    void_reason = models.CharField(max_length=200, blank=True)
+    dob_failures = models.PositiveSmallIntegerField(default=0)
+    delivery_status = models.CharField(max_length=20, default="queued")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -1,0 +1,54 @@
+"""Who may do what on the staff side. Every staff view goes through staff_view()."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from teletherapy.practice.models import StaffMember
+
+V = TypeVar("V", bound=Callable[..., HttpResponse])
+
+
+def current_staff(request: HttpRequest) -> StaffMember:
+    """The signed-in person's staff membership, or 403 for anyone else."""
+    user = request.user
+    staff = getattr(user, "staff", None) if user.is_authenticated else None
+    if staff is None or not user.is_active:
+        raise PermissionDenied("Only a practice's staff can use this page.")
+    return staff
+
+
+def staff_view(allowed: Callable[[StaffMember], bool] | None = None) -> Callable[[V], V]:
+    """Decorate a staff view: sets request.staff and answers 403 when `allowed` says no."""
+
+    def decorator(view: V) -> V:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            staff = current_staff(request)
+            if allowed is not None and not allowed(staff):
+                raise PermissionDenied("Your role does not allow this.")
+            request.staff = staff  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def get_staff_member_for(viewer: StaffMember, staff_id: int) -> StaffMember:
+    """A staff member of the viewer's own practice; another practice's is a 404."""
+    return get_object_or_404(
+        StaffMember.objects.select_related("user", "practice"),
+        pk=staff_id,
+        practice_id=viewer.practice_id,
+    )
+
+
+def not_found() -> Http404:
+    return Http404("Not found")

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from teletherapy.clients.models import Client
+from teletherapy.practice.models import Practice, StaffMember
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "No-show"
+
+    class Service(models.TextChoices):
+        INTAKE = "90791", "Psychiatric diagnostic evaluation (90791)"
+        THERAPY_30 = "90832", "Psychotherapy, 30 min (90832)"
+        THERAPY_45 = "90834", "Psychotherapy, 45 min (90834)"
+        THERAPY_60 = "90837", "Psychotherapy, 60 min (90837)"
+        FAMILY = "90847", "Family psychotherapy (90847)"
+        CONSULTATION = "consult", "Consultation"
+
+    class Location(models.TextChoices):
+        OFFICE = "office", "Office"
+        TELETHERAPY = "teletherapy", "Teletherapy"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="appointments")
+    therapist = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="appointments"
+    )
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    service = models.CharField(max_length=10, choices=Service.choices, default=Service.THERAPY_45)
+    location = models.CharField(max_length=20, choices=Location.choices, default=Location.OFFICE)
+    is_teletherapy = models.BooleanField(default=False)
+    staff_note = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    # Bumped on every change the client is emailed about, so calendar apps update the event.
+    ics_sequence = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [
+            models.Index(fields=["therapist", "start"]),
+            models.Index(fields=["client", "start"]),
+            models.Index(fields=["practice", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="end_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Appointment {self.pk}"
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+    @property
+    def duration_minutes(self) -> int:
+        return int(self.duration.total_seconds() // 60)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+
+class AppointmentChange(models.Model):
+    """One line of an appointment's History tab."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = models.CharField(max_length=300)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]

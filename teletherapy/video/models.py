@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from teletherapy.scheduling.models import Appointment
+
+
+class VideoSession(models.Model):
+    """The record of a Teletherapy call: who was there and when. No media is ever stored."""
+
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.CASCADE, related_name="video_session"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    client_location = models.CharField(max_length=2, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    @property
+    def duration_seconds(self) -> int | None:
+        if self.started_at and self.ended_at:
+            return int((self.ended_at - self.started_at).total_seconds())
+        return None
+
+
+class Participation(models.Model):
+    """One connection of one participant; presence is derived from rows with left_at unset."""
+
+    class Role(models.TextChoices):
+        THERAPIST = "therapist", "Therapist"
+        CLIENT = "client", "Client"
+
+    session = models.ForeignKey(
+        VideoSession, on_delete=models.CASCADE, related_name="participations"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    channel_name = models.CharField(max_length=200)
+    joined_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        indexes = [models.Index(fields=["session", "role", "left_at"])]

@@ -1,0 +1,2 @@
+app_name = "video"
+urlpatterns: list = []
