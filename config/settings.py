@@ -141,6 +141,7 @@ else:
         f"TASKS_BACKEND must be 'database' or 'immediate'; got {TASKS_BACKEND!r}"
     )
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 3, minimum=1)
+EMAIL_RETRY_SECONDS = 0 if TESTING else 2
 
 # Email: EMAIL_URL=smtp://user:password@host:port[?tls=1|ssl=1], else console plus var/mail/.
 EMAIL_URL = env_str("EMAIL_URL")
