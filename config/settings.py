@@ -107,7 +107,9 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
+            "NAME": Path(env_str("SQLITE_PATH", str(VAR_DIR / "db.sqlite3"))),
+            # A file, not memory, so a browser test's server process sees the test's data.
+            "TEST": {"NAME": str(VAR_DIR / "test-db.sqlite3")},
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, which serializes booking transactions.
                 "transaction_mode": "IMMEDIATE",

@@ -1,0 +1,28 @@
+"""Run the real app (daphne) for browser tests, optionally at another time.
+
+    python -m teletherapy.test.serve PORT [ISO_DATETIME]
+
+With a datetime, the server's clock starts there and ticks on (time-machine), which is how
+browser tests see what a person sees a day later without touching the data.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+
+def main() -> None:
+    port = sys.argv[1]
+    if len(sys.argv) > 2:
+        import time_machine
+
+        time_machine.travel(datetime.fromisoformat(sys.argv[2]), tick=True).start()
+    from daphne.cli import CommandLineInterface
+
+    host = "127.0.0.1"
+    CommandLineInterface().run(["-b", host, "-p", port, "config.asgi:application"])
+
+
+if __name__ == "__main__":
+    main()
