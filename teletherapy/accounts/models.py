@@ -93,3 +93,11 @@ class PasswordResetLink(OneTimeLink):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     delivery_status = models.CharField(max_length=20, default="queued")
+
+
+class UserSession(models.Model):
+    """Which sessions a person has open, so deactivation can end all of them at once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="open_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)

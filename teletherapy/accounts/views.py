@@ -2,24 +2,40 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.accounts.forms import SignInForm
+from teletherapy.accounts import services
+from teletherapy.accounts.forms import ForgotPasswordForm, NewPasswordForm, SignInForm
+from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 
-LOCKED_MESSAGE = (
-    "Too many failed sign-in attempts. For your security, sign-in is paused for this account "
-    "from this device; please try again in 15 minutes or reset your password."
+RESET_SESSION_KEY = "password_reset_hash"
+FORGOT_ANSWER = (
+    "If that email address belongs to a staff account here, we have sent it a link to choose "
+    "a new password. The link works once and for {hours} hours. Check your inbox (and spam)."
 )
 
 
+def locked_message() -> str:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return (
+        "Too many failed sign-in attempts. For your security, sign-in is paused for this "
+        f"account from this device for {minutes} minutes. Please try again later, or use "
+        "\u201cForgot password\u201d to choose a new one."
+    )
+
+
 @login_not_required
+@never_cache
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Staff sign-in by email and password. Client accounts are refused here."""
@@ -35,18 +51,34 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             login(request, user)
             record(Action.SIGN_IN, actor=user, request=request)
             return redirect(_safe_next(request) or "practice:dashboard")
-        record(Action.SIGN_IN_FAILED, request=request, actor_label=email)
+        _record_failure(request, email)
         form.add_error(None, "That email and password don't match a staff account.")
     return render(request, "accounts/sign_in.html", {"form": form})
 
 
-def _safe_next(request: HttpRequest) -> str | None:
-    from django.utils.http import url_has_allowed_host_and_scheme
+def _record_failure(request: HttpRequest, email: str) -> None:
+    # Tell the person's own practice about failures on their account; strangers' tries stay global.
+    known = User.objects.filter(username=email, kind=User.Kind.STAFF).select_related(
+        "staff__practice"
+    )
+    user = known.first()
+    staff = getattr(user, "staff", None) if user else None
+    record(
+        Action.SIGN_IN_FAILED,
+        request=request,
+        actor_label=email,
+        practice=staff.practice if staff else None,
+        obj=user,
+    )
 
+
+def _safe_next(request: HttpRequest) -> str | None:
     nxt = request.GET.get("next") or ""
     if (
         nxt
-        and url_has_allowed_host_and_scheme(nxt, {request.get_host()})
+        and url_has_allowed_host_and_scheme(
+            nxt, {request.get_host()}, require_https=request.is_secure()
+        )
         and not nxt.startswith("/portal/")
     ):
         return nxt
@@ -63,8 +95,58 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """django-axes calls this when an account is cooling off after repeated failures."""
-    template = (
-        "portal/sign_in.html" if request.path.startswith("/portal/") else "accounts/sign_in.html"
+    if request.path.startswith("/portal/"):
+        template = "portal/sign_in.html"
+    else:
+        template = "accounts/sign_in.html"
+    # Keep what was typed (the email; never echo a password back).
+    form = SignInForm(
+        {"email": request.POST.get("email", "")} if request.method == "POST" else None
     )
-    form = SignInForm(request.POST or None)
-    return render(request, template, {"form": form, "locked": LOCKED_MESSAGE}, status=429)
+    return render(request, template, {"form": form, "locked": locked_message()}, status=429)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def forgot_password(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link. Known and unknown addresses get exactly the same answer."""
+    form = ForgotPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.request_password_reset(email=form.cleaned_data["email"], request=request)
+        messages.info(request, FORGOT_ANSWER.format(hours=settings.LINK_VALID_HOURS))
+        return redirect("accounts:forgot_password")
+    return render(request, "accounts/forgot_password.html", {"form": form})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def reset_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: keep only the token's hash, in the session, and drop it from the URL."""
+    request.session[RESET_SESSION_KEY] = services.hash_of(token)
+    return redirect("accounts:reset_password")
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reset_password(request: HttpRequest) -> HttpResponse:
+    """Choose a new password through the link whose hash the session holds."""
+    token_hash = request.session.get(RESET_SESSION_KEY, "")
+    try:
+        link = services.find_reset_link(token_hash)
+    except services.LinkError as exc:
+        return render(request, "accounts/link_problem.html", {"problem": str(exc)}, status=400)
+    form = NewPasswordForm(request.POST or None, user=link.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reset_password(
+                token_hash=token_hash, password=form.cleaned_data["password1"], request=request
+            )
+        except services.LinkError as exc:
+            return render(request, "accounts/link_problem.html", {"problem": str(exc)}, status=400)
+        request.session.pop(RESET_SESSION_KEY, None)
+        messages.success(request, "Your password has been changed. Please sign in with it.")
+        return redirect("accounts:sign_in")
+    return render(request, "accounts/reset_password.html", {"form": form, "person": link.user})

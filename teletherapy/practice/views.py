@@ -1,11 +1,42 @@
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.practice.access import staff_view
+from teletherapy.accounts.forms import NewPasswordForm
+from teletherapy.accounts.services import LinkError, hash_of
+from teletherapy.audit.models import Action
+from teletherapy.audit.services import record
+from teletherapy.practice import services
+from teletherapy.practice.access import get_staff_member_for, staff_view
+from teletherapy.practice.forms import (
+    AddStaffForm,
+    CreatePracticeForm,
+    PracticeDetailsForm,
+    RolesForm,
+    TherapistDetailsForm,
+)
+from teletherapy.practice.models import Role, StaffMember
+
+INVITATION_SESSION_KEY = "staff_invitation_hash"
+CREDENTIALING_NOTE = (
+    "Check first with your local credentialing office and ensure additional requirements "
+    "for enabling Teletherapy are understood."
+)
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _can_manage(staff: StaffMember) -> bool:
+    return staff.can_manage_staff
 
 
 @login_not_required
@@ -16,13 +47,302 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "practice/home.html")
 
 
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def create_practice(request: HttpRequest) -> HttpResponse:
+    """Create your practice: its name, state and time zone, and you as its Owner."""
+    if request.user.is_authenticated:
+        return redirect("practice:home")
+    form = CreatePracticeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        owner = services.create_practice(
+            name=data["practice_name"],
+            state=data["state"],
+            time_zone=data["time_zone"],
+            owner_name=data["owner_name"],
+            email=data["email"],
+            password=data["password1"],
+            request=request,
+        )
+        login(request, owner.user, backend=MODEL_BACKEND)
+        messages.success(request, f"Welcome! {owner.practice.name} is ready.")
+        return redirect("practice:dashboard")
+    return render(request, "practice/create.html", {"form": form})
+
+
 @require_GET
 @staff_view()
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "practice/dashboard.html", {"nav_active": "dashboard"})
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    appointments: list[Any] = []
+    if staff.is_therapist:
+        from teletherapy.scheduling.models import Appointment
+
+        now = timezone.now()
+        appointments = list(
+            Appointment.objects.filter(
+                therapist=staff,
+                practice_id=staff.practice_id,
+                status=Appointment.Status.SCHEDULED,
+                start__gte=now,
+                start__lt=now + timedelta(days=7),
+            ).select_related("client")
+        )
+    return render(
+        request,
+        "practice/dashboard.html",
+        {"nav_active": "dashboard", "appointments": appointments, "staff": staff},
+    )
+
+
+# Practice Settings -------------------------------------------------------------------------
+
+
+def _settings_context(request: HttpRequest, tab: str, **extra: Any) -> dict[str, Any]:
+    return {"nav_active": "settings", "tab": tab, "staff": request.staff, **extra}  # type: ignore[attr-defined]
 
 
 @require_GET
 @staff_view()
 def settings_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "practice/settings.html", {"nav_active": "settings"})
+    """Practice Settings, Staff tab: everyone in the practice, active or not."""
+    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    members = (
+        StaffMember.objects.filter(practice_id=viewer.practice_id)
+        .select_related("user")
+        .order_by("-user__is_active", "user__full_name", "id")
+    )
+    return render(
+        request, "practice/staff_list.html", _settings_context(request, "staff", members=members)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(_can_manage)
+def staff_add(request: HttpRequest) -> HttpResponse:
+    """Add staff member: creates the account and emails the invitation link."""
+    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    form = AddStaffForm(request.POST or None, by=viewer)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = services.invite_staff(
+                by=viewer,
+                full_name=data["full_name"],
+                email=data["email"],
+                roles=data["roles"],
+                time_zone=data["time_zone"],
+                licensed_states=data["licensed_states"],
+                request=request,
+            )
+        except services.StaffError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, f"{member.name} was added. We emailed them a link to set their password."
+            )
+            return redirect("practice:staff_profile", staff_id=member.pk)
+    return render(
+        request, "practice/staff_add.html", _settings_context(request, "staff", form=form)
+    )
+
+
+def _profile(
+    request: HttpRequest, member: StaffMember, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    roles_form = forms.get("roles_form")
+    # Keep what was ticked when the form comes back with an error.
+    selected = roles_form.data.getlist("roles") if roles_form is not None else member.roles
+    context = _settings_context(
+        request,
+        "staff",
+        member=member,
+        can_manage=viewer.can_manage_staff,
+        roles_form=forms.get("roles_form")
+        or RolesForm(initial={"roles": member.roles}, auto_id="roles_%s"),
+        details_form=forms.get("details_form")
+        or TherapistDetailsForm(
+            initial={"licensed_states": member.licensed_states, "time_zone": member.time_zone}
+        ),
+        role_rows=[(role, label, role in selected) for role, label in Role.choices],
+        owner_locked=not viewer.is_owner,
+        credentialing_note=CREDENTIALING_NOTE,
+        error=forms.get("error"),
+        is_self=member.pk == viewer.pk,
+        pending_invitation=member.accepted_at is None,
+    )
+    return render(request, "practice/staff_profile.html", context, status=status)
+
+
+@require_GET
+@staff_view()
+def staff_profile(request: HttpRequest, staff_id: int) -> HttpResponse:
+    """A staff member's Profile with Permissions and Roles (changes: Owner/Manager only)."""
+    member = get_staff_member_for(request.staff, staff_id)  # type: ignore[attr-defined]
+    return _profile(request, member)
+
+
+@require_POST
+@staff_view(_can_manage)
+def staff_roles(request: HttpRequest, staff_id: int) -> HttpResponse:
+    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    member = get_staff_member_for(viewer, staff_id)
+    form = RolesForm(request.POST, auto_id="roles_%s")
+    if form.is_valid():
+        try:
+            changed = services.set_roles(
+                staff=member, by=viewer, roles=form.cleaned_data["roles"], request=request
+            )
+        except services.StaffError as exc:
+            form.add_error("roles", str(exc))
+        else:
+            if changed:
+                messages.success(request, f"Roles saved for {member.name}.")
+            return redirect("practice:staff_profile", staff_id=member.pk)
+    return _profile(request, member, status=400, roles_form=form)
+
+
+@require_POST
+@staff_view(_can_manage)
+def staff_teletherapy(request: HttpRequest, staff_id: int) -> HttpResponse:
+    """Switch Teletherapy on (enabled=1) or off (enabled=0) for a Therapist."""
+    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    member = get_staff_member_for(viewer, staff_id)
+    enabled = request.POST.get("enabled")
+    if enabled not in {"0", "1"}:
+        return _profile(request, member, status=400, error="Choose whether to switch it on or off.")
+    try:
+        changed = services.set_teletherapy(
+            staff=member, by=viewer, enabled=enabled == "1", request=request
+        )
+    except services.StaffError as exc:
+        return _profile(request, member, status=400, error=str(exc))
+    if changed:
+        state = "on" if enabled == "1" else "off"
+        messages.success(request, f"Teletherapy is now {state} for {member.name}.")
+    return redirect("practice:staff_profile", staff_id=member.pk)
+
+
+@require_POST
+@staff_view(_can_manage)
+def staff_details(request: HttpRequest, staff_id: int) -> HttpResponse:
+    """Licensed U.S. states and time zone."""
+    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    member = get_staff_member_for(viewer, staff_id)
+    form = TherapistDetailsForm(request.POST)
+    if form.is_valid():
+        if services.update_therapist_details(
+            staff=member,
+            by=viewer,
+            licensed_states=form.cleaned_data["licensed_states"],
+            time_zone=form.cleaned_data["time_zone"],
+            request=request,
+        ):
+            messages.success(request, f"Details saved for {member.name}.")
+        return redirect("practice:staff_profile", staff_id=member.pk)
+    return _profile(request, member, status=400, details_form=form)
+
+
+def _status_action(request: HttpRequest, staff_id: int, action: str) -> HttpResponse:
+    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    member = get_staff_member_for(viewer, staff_id)
+    try:
+        if action == "deactivate":
+            services.deactivate_staff(staff=member, by=viewer, request=request)
+            messages.success(request, f"{member.name} is deactivated and has been signed out.")
+        elif action == "reactivate":
+            services.reactivate_staff(staff=member, by=viewer, request=request)
+            messages.success(request, f"{member.name} can sign in again.")
+        else:
+            services.resend_invitation(staff=member, by=viewer, request=request)
+            messages.success(request, f"A new invitation was emailed to {member.user.email}.")
+    except services.StaffError as exc:
+        return _profile(request, member, status=400, error=str(exc))
+    return redirect("practice:staff_profile", staff_id=member.pk)
+
+
+@require_POST
+@staff_view(_can_manage)
+def staff_deactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
+    return _status_action(request, staff_id, "deactivate")
+
+
+@require_POST
+@staff_view(_can_manage)
+def staff_reactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
+    return _status_action(request, staff_id, "reactivate")
+
+
+@require_POST
+@staff_view(_can_manage)
+def staff_resend(request: HttpRequest, staff_id: int) -> HttpResponse:
+    return _status_action(request, staff_id, "resend")
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(_can_manage)
+def practice_details(request: HttpRequest) -> HttpResponse:
+    """Practice details tab: name, U.S. state and time zone."""
+    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    practice = viewer.practice
+    form = PracticeDetailsForm.for_practice(practice, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if services.update_practice(
+            practice=practice,
+            by=viewer,
+            name=data["name"],
+            state=data["state"],
+            time_zone=data["time_zone"],
+            request=request,
+        ):
+            messages.success(request, "Practice details saved.")
+        return redirect("practice:details")
+    return render(
+        request, "practice/details.html", _settings_context(request, "details", form=form)
+    )
+
+
+# Staff invitation --------------------------------------------------------------------------
+
+
+@login_not_required
+@never_cache
+@require_GET
+def invitation_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed invitation link: keep only the token's hash, in the session."""
+    request.session[INVITATION_SESSION_KEY] = hash_of(token)
+    return redirect("practice:accept_invitation")
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request: HttpRequest) -> HttpResponse:
+    """Set your password through the invitation, then land on the Dashboard signed in."""
+    token_hash = request.session.get(INVITATION_SESSION_KEY, "")
+    try:
+        invitation = services.find_invitation(token_hash)
+    except LinkError as exc:
+        return render(
+            request, "practice/invitation_problem.html", {"problem": str(exc)}, status=400
+        )
+    member = invitation.staff
+    form = NewPasswordForm(request.POST or None, user=member.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.accept_invitation(
+                token_hash=token_hash, password=form.cleaned_data["password1"], request=request
+            )
+        except LinkError as exc:
+            return render(
+                request, "practice/invitation_problem.html", {"problem": str(exc)}, status=400
+            )
+        login(request, user, backend=MODEL_BACKEND)
+        record(Action.SIGN_IN, actor=user, request=request)
+        messages.success(request, f"Welcome to {member.practice.name}! Your password is set.")
+        return redirect("practice:dashboard")
+    return render(request, "practice/accept_invitation.html", {"form": form, "member": member})

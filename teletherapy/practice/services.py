@@ -1,0 +1,437 @@
+"""State changes for practices and their staff. Each one writes its audit event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from teletherapy.accounts.models import User
+from teletherapy.accounts.services import (
+    EXPIRED,
+    INVALID,
+    USED,
+    LinkError,
+    end_all_sessions,
+    link_expiry,
+    placeholder_hash,
+)
+from teletherapy.audit.models import Action
+from teletherapy.audit.services import record
+from teletherapy.practice.models import ROLE_FIELDS, Practice, Role, StaffInvitation, StaffMember
+
+
+class StaffError(Exception):
+    """A change the rules do not allow; the message is shown to the person."""
+
+
+LAST_OWNER = "A practice must always have at least one active Owner."
+ONLY_OWNER_GRANTS_OWNER = "Only an Owner can make someone an Owner."
+TELE_ONLY_THERAPISTS = "Teletherapy can be switched on only for a Therapist."
+INVITE_INVALID = "This invitation link is not valid. Please check you copied the whole link."
+INVITE_EXPIRED = (
+    "This invitation has expired. Invitations are valid for 24 hours; "
+    "ask your practice's Owner or Manager to send a new one."
+)
+INVITE_USED = "This invitation has already been used. Sign in with your email and password."
+
+
+def _require_manager(by: StaffMember) -> None:
+    if not by.can_manage_staff or not by.user.is_active:
+        raise PermissionDenied("Only an Owner or a Manager can do this.")
+
+
+def _same_practice(staff: StaffMember, by: StaffMember) -> None:
+    if staff.practice_id != by.practice_id:
+        raise PermissionDenied("Not a member of your practice.")
+
+
+def _active_owner_count(practice_id: int) -> int:
+    return StaffMember.objects.filter(
+        practice_id=practice_id, is_owner=True, user__is_active=True
+    ).count()
+
+
+def create_practice(
+    *,
+    name: str,
+    state: str,
+    time_zone: str,
+    owner_name: str,
+    email: str,
+    password: str,
+    request: HttpRequest | None = None,
+) -> StaffMember:
+    """Create a practice and its first Owner, who can sign in at once."""
+    with transaction.atomic():
+        practice = Practice.objects.create(name=name.strip(), state=state, time_zone=time_zone)
+        user = User.objects.create_user(
+            email,
+            password,
+            email=email.strip().lower(),
+            full_name=owner_name.strip(),
+            kind=User.Kind.STAFF,
+        )
+        owner = StaffMember.objects.create(
+            user=user,
+            practice=practice,
+            is_owner=True,
+            time_zone=time_zone,
+            accepted_at=timezone.now(),
+        )
+        record(
+            Action.PRACTICE_CREATED, actor=user, practice=practice, obj=practice, request=request
+        )
+    return owner
+
+
+def invite_staff(
+    *,
+    by: StaffMember,
+    full_name: str,
+    email: str,
+    roles: Iterable[str],
+    time_zone: str,
+    licensed_states: Iterable[str] = (),
+    request: HttpRequest | None = None,
+) -> StaffMember:
+    """Add a staff member with no password yet and email them an invitation link."""
+    _require_manager(by)
+    roles = set(roles)
+    if Role.OWNER in roles and not by.is_owner:
+        raise StaffError(ONLY_OWNER_GRANTS_OWNER)
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email,
+            None,
+            email=email.strip().lower(),
+            full_name=full_name.strip(),
+            kind=User.Kind.STAFF,
+        )
+        staff = StaffMember.objects.create(
+            user=user,
+            practice_id=by.practice_id,
+            time_zone=time_zone,
+            licensed_states=sorted(set(licensed_states)) if Role.THERAPIST in roles else [],
+            **{ROLE_FIELDS[role]: True for role in roles},
+        )
+        _new_invitation(staff=staff, by=by)
+        record(
+            Action.STAFF_INVITED,
+            actor=by.user,
+            practice=by.practice,
+            obj=staff,
+            request=request,
+            roles=sorted(roles),
+        )
+    return staff
+
+
+def _new_invitation(*, staff: StaffMember, by: StaffMember) -> StaffInvitation:
+    from teletherapy.practice.tasks import send_staff_invitation
+
+    now = timezone.now()
+    StaffInvitation.objects.filter(
+        staff=staff, used_at__isnull=True, voided_at__isnull=True
+    ).update(voided_at=now)
+    invitation = StaffInvitation.objects.create(
+        staff=staff, sent_by=by.user, token_hash=placeholder_hash(), expires_at=link_expiry()
+    )
+    StaffMember.objects.filter(pk=staff.pk).update(invited_at=now)
+    staff.invited_at = now
+    transaction.on_commit(lambda: send_staff_invitation.enqueue(invitation_id=invitation.pk))
+    return invitation
+
+
+def resend_invitation(
+    *, staff: StaffMember, by: StaffMember, request: HttpRequest | None = None
+) -> StaffInvitation:
+    """Void any waiting invitation and email a fresh one (only before it has been accepted)."""
+    _require_manager(by)
+    _same_practice(staff, by)
+    if staff.accepted_at is not None:
+        raise StaffError("This person has already accepted their invitation.")
+    if not staff.user.is_active:
+        raise StaffError("Reactivate this person before sending a new invitation.")
+    with transaction.atomic():
+        invitation = _new_invitation(staff=staff, by=by)
+        record(
+            Action.STAFF_INVITED,
+            actor=by.user,
+            practice=by.practice,
+            obj=staff,
+            request=request,
+            resent=True,
+        )
+    return invitation
+
+
+def find_invitation(token_hash: str) -> StaffInvitation:
+    """The usable invitation with this hash, or LinkError saying why it cannot be used."""
+    invitation = (
+        StaffInvitation.objects.select_related("staff__user", "staff__practice")
+        .filter(token_hash=token_hash)
+        .first()
+    )
+    if invitation is None or invitation.voided_at is not None:
+        raise LinkError(INVITE_INVALID)
+    if invitation.used_at is not None:
+        raise LinkError(INVITE_USED)
+    if not invitation.is_usable():
+        raise LinkError(INVITE_EXPIRED)
+    if not invitation.staff.user.is_active:
+        raise LinkError(INVITE_INVALID)
+    return invitation
+
+
+def accept_invitation(
+    *, token_hash: str, password: str, request: HttpRequest | None = None
+) -> User:
+    """Set the invited person's password and use the invitation up."""
+    with transaction.atomic():
+        found = find_invitation(token_hash)
+        invitation = StaffInvitation.objects.select_for_update().get(pk=found.pk)
+        if invitation.used_at is not None:
+            raise LinkError(INVITE_USED)
+        now = timezone.now()
+        invitation.used_at = now
+        invitation.save(update_fields=["used_at"])
+        staff = found.staff
+        user = staff.user
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        staff.accepted_at = now
+        staff.save(update_fields=["accepted_at"])
+        record(
+            Action.STAFF_INVITE_ACCEPTED,
+            actor=user,
+            practice=staff.practice,
+            obj=staff,
+            request=request,
+        )
+    return user
+
+
+def set_roles(
+    *,
+    staff: StaffMember,
+    by: StaffMember,
+    roles: Iterable[str],
+    request: HttpRequest | None = None,
+) -> bool:
+    """Give `staff` exactly `roles`. Return whether anything changed.
+
+    Only an Owner or Manager may; only an Owner grants Owner; the last active Owner keeps the
+    role; losing Therapist switches Teletherapy off too.
+    """
+    _require_manager(by)
+    _same_practice(staff, by)
+    new = {Role(role) for role in roles}
+    with transaction.atomic():
+        staff = StaffMember.objects.select_for_update().select_related("user").get(pk=staff.pk)
+        old = set(staff.roles)
+        if new == old:
+            return False
+        if Role.OWNER in new - old and not by.is_owner:
+            raise StaffError(ONLY_OWNER_GRANTS_OWNER)
+        if (
+            Role.OWNER in old - new
+            and staff.user.is_active
+            and _active_owner_count(staff.practice_id) <= 1
+        ):
+            raise StaffError(LAST_OWNER)
+        if not new:
+            raise StaffError("A staff member needs at least one role.")
+        for role, field in ROLE_FIELDS.items():
+            setattr(staff, field, role in new)
+        tele_off = staff.teletherapy_enabled and not staff.is_therapist
+        if tele_off:
+            staff.teletherapy_enabled = False
+        staff.save()
+        record(
+            Action.ROLES_CHANGED,
+            actor=by.user,
+            practice=by.practice,
+            obj=staff,
+            request=request,
+            before=sorted(old),
+            after=sorted(new),
+        )
+        if tele_off:
+            record(
+                Action.TELETHERAPY_DISABLED,
+                actor=by.user,
+                practice=by.practice,
+                obj=staff,
+                request=request,
+                reason="Therapist role removed",
+            )
+    return True
+
+
+def set_teletherapy(
+    *,
+    staff: StaffMember,
+    by: StaffMember,
+    enabled: bool,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Switch the Teletherapy permission on or off for a Therapist. Return whether it changed."""
+    _require_manager(by)
+    _same_practice(staff, by)
+    with transaction.atomic():
+        staff = StaffMember.objects.select_for_update().select_related("user").get(pk=staff.pk)
+        if staff.teletherapy_enabled == enabled:
+            return False
+        if enabled and not staff.is_therapist:
+            raise StaffError(TELE_ONLY_THERAPISTS)
+        staff.teletherapy_enabled = enabled
+        staff.save(update_fields=["teletherapy_enabled"])
+        record(
+            Action.TELETHERAPY_ENABLED if enabled else Action.TELETHERAPY_DISABLED,
+            actor=by.user,
+            practice=by.practice,
+            obj=staff,
+            request=request,
+        )
+    return True
+
+
+def enable_teletherapy(
+    *, staff: StaffMember, by: StaffMember, request: HttpRequest | None = None
+) -> bool:
+    return set_teletherapy(staff=staff, by=by, enabled=True, request=request)
+
+
+def disable_teletherapy(
+    *, staff: StaffMember, by: StaffMember, request: HttpRequest | None = None
+) -> bool:
+    return set_teletherapy(staff=staff, by=by, enabled=False, request=request)
+
+
+def update_therapist_details(
+    *,
+    staff: StaffMember,
+    by: StaffMember,
+    licensed_states: Iterable[str],
+    time_zone: str,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Change a staff member's licensed states and time zone. Return whether anything changed."""
+    _require_manager(by)
+    _same_practice(staff, by)
+    states = sorted(set(licensed_states))
+    with transaction.atomic():
+        staff = StaffMember.objects.select_for_update().get(pk=staff.pk)
+        before = {"licensed_states": staff.licensed_states, "time_zone": staff.time_zone}
+        after = {"licensed_states": states, "time_zone": time_zone}
+        if before == after:
+            return False
+        staff.licensed_states = states
+        staff.time_zone = time_zone
+        staff.save(update_fields=["licensed_states", "time_zone"])
+        record(
+            Action.STAFF_UPDATED,
+            actor=by.user,
+            practice=by.practice,
+            obj=staff,
+            request=request,
+            before=before,
+            after=after,
+        )
+    return True
+
+
+def deactivate_staff(
+    *, staff: StaffMember, by: StaffMember, request: HttpRequest | None = None
+) -> None:
+    """Stop a person from signing in and end every session they have open, at once."""
+    _require_manager(by)
+    _same_practice(staff, by)
+    if staff.pk == by.pk:
+        raise StaffError("You cannot deactivate yourself.")
+    if staff.is_owner and not by.is_owner:
+        raise StaffError("Only an Owner can deactivate an Owner.")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=staff.user_id)
+        if not user.is_active:
+            return
+        if staff.is_owner and _active_owner_count(staff.practice_id) <= 1:
+            raise StaffError(LAST_OWNER)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        StaffInvitation.objects.filter(
+            staff=staff, used_at__isnull=True, voided_at__isnull=True
+        ).update(voided_at=timezone.now())
+        end_all_sessions(user=user)
+        record(
+            Action.STAFF_DEACTIVATED,
+            actor=by.user,
+            practice=by.practice,
+            obj=staff,
+            request=request,
+        )
+    staff.user.is_active = False
+
+
+def reactivate_staff(
+    *, staff: StaffMember, by: StaffMember, request: HttpRequest | None = None
+) -> None:
+    """Let a deactivated person sign in again."""
+    _require_manager(by)
+    _same_practice(staff, by)
+    if staff.is_owner and not by.is_owner:
+        raise StaffError("Only an Owner can reactivate an Owner.")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=staff.user_id)
+        if user.is_active:
+            return
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        record(
+            Action.STAFF_REACTIVATED,
+            actor=by.user,
+            practice=by.practice,
+            obj=staff,
+            request=request,
+        )
+    staff.user.is_active = True
+
+
+def update_practice(
+    *,
+    practice: Practice,
+    by: StaffMember,
+    name: str,
+    state: str,
+    time_zone: str,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Change the practice's name, state and time zone."""
+    _require_manager(by)
+    if practice.pk != by.practice_id:
+        raise PermissionDenied("Not your practice.")
+    with transaction.atomic():
+        practice = Practice.objects.select_for_update().get(pk=practice.pk)
+        before = {"name": practice.name, "state": practice.state, "time_zone": practice.time_zone}
+        after = {"name": name.strip(), "state": state, "time_zone": time_zone}
+        if before == after:
+            return False
+        practice.name, practice.state, practice.time_zone = after["name"], state, time_zone
+        practice.save(update_fields=["name", "state", "time_zone"])
+        record(
+            Action.STAFF_UPDATED,
+            actor=by.user,
+            practice=practice,
+            obj=practice,
+            request=request,
+            before=before,
+            after=after,
+        )
+    return True
+
+
+__all__ = ["EXPIRED", "INVALID", "USED", "LinkError", "StaffError"]

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from teletherapy.audit.models import Action, AuditEvent
+from teletherapy.practice.models import Practice, StaffMember
+
+GOOD = {
+    "practice_name": "Birch Therapy",
+    "state": "NJ",
+    "time_zone": "America/New_York",
+    "owner_name": "Bea Birch",
+    "email": "Bea@Birch.test",
+    "password1": "plum tractor window 81",
+    "password2": "plum tractor window 81",
+}
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_offers_the_three_ways_in(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/").content.decode()
+    assert "Create your practice" in page and "Sign in" in page and "Client Portal" in page
+    assert reverse("practice:create") in page
+
+
+def test_create_practice_makes_an_owner_and_lands_on_the_dashboard(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(reverse("practice:create"), GOOD, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("practice:dashboard")
+    assert "Welcome" in response.content.decode()
+    practice = Practice.objects.get(name="Birch Therapy")
+    owner = StaffMember.objects.get(practice=practice)
+    assert (practice.state, practice.time_zone) == ("NJ", "America/New_York")
+    assert owner.roles == ["owner"]
+    assert owner.user.username == "bea@birch.test"
+    assert owner.user.check_password(GOOD["password1"])
+    assert response.context["user"] == owner.user
+    assert AuditEvent.objects.filter(action=Action.PRACTICE_CREATED, practice=practice).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"state": "ZZ"}, "state", "Choose one of the U.S. states"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone", "Choose one of the U.S. time zones"),
+        ({"password1": "short", "password2": "short"}, "password1", "at least 12 characters"),
+        ({"password1": "password1234", "password2": "password1234"}, "password1", "too common"),
+        ({"password2": "something else entirely"}, "password2", "don't match"),
+        ({"email": "owner@maple.test"}, "email", "already has an account"),
+        ({"practice_name": ""}, "practice_name", "required"),
+    ],
+)
+def test_bad_input_is_explained_beside_the_field_and_kept(  # type: ignore[no-untyped-def]
+    client, cast, change, field, message
+) -> None:
+    data = {**GOOD, **change}
+    response = client.post(reverse("practice:create"), data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert any(message in error for error in form.errors[field]), form.errors
+    page = response.content.decode()
+    assert 'value="Bea Birch"' in page  # what was typed stays
+    assert not Practice.objects.filter(name="Birch Therapy").exists()
+    assert not AuditEvent.objects.filter(action=Action.PRACTICE_CREATED).exists()
