@@ -9,6 +9,18 @@ from teletherapy.lib.states import STATE_CHOICES, TIME_ZONE_CHOICES, is_us_state
 from teletherapy.practice.models import Practice, StaffMember
 
 
+class ClientQuerySet(models.QuerySet["Client"]):
+    def visible_to(self, staff: StaffMember) -> ClientQuerySet:
+        """The clients a staff member may see: the whole practice for Owner, Manager and
+        Scheduler; only their assigned clients for a Therapist; nothing for anyone else."""
+        qs = self.filter(practice_id=staff.practice_id)
+        if staff.can_see_all_clients:
+            return qs
+        if staff.is_therapist:
+            return qs.filter(therapists=staff)
+        return qs.none()
+
+
 class Client(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="clients")
     first_name = models.CharField(max_length=100)
@@ -37,6 +49,8 @@ class Client(models.Model):
         related_name="client",
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ClientQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -81,3 +95,21 @@ class PortalInvitation(OneTimeLink):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} link {self.pk}"
+
+    @property
+    def state_label(self) -> str:
+        """How the practice sees this link: Accepted, Voided, Invite expired or Sent."""
+        if self.used_at is not None:
+            return "Accepted" if self.kind == self.Kind.INVITE else "Used"
+        if self.voided_at is not None:
+            return "Voided"
+        if self.is_expired:
+            return "Invite expired" if self.kind == self.Kind.INVITE else "Link expired"
+        return "Sent"
+
+    @property
+    def not_delivered(self) -> bool:
+        return self.delivery_status == "failed"

@@ -1,11 +1,182 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""My Clients: the list, a client's profile with its Client Portal Login section, add/edit."""
 
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from teletherapy.clients import services
+from teletherapy.clients.access import can_manage_clients, get_client_for
+from teletherapy.clients.forms import ClientForm
+from teletherapy.clients.models import Client, PortalInvitation
 from teletherapy.practice.access import staff_view
+
+LIST_LIMIT = 200
+_STATUS_FILTERS = {"active": True, "inactive": False, "all": None}
 
 
 @require_GET
 @staff_view(lambda staff: staff.can_use_clients)
 def client_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "clients/list.html", {"nav_active": "clients"})
+    staff = request.staff  # type: ignore[attr-defined]
+    q = request.GET.get("q", "").strip()[:100]
+    status = request.GET.get("status", "active")
+    if status not in _STATUS_FILTERS:
+        status = "active"
+    clients = Client.objects.visible_to(staff).prefetch_related("therapists__user")
+    if _STATUS_FILTERS[status] is not None:
+        clients = clients.filter(is_active=_STATUS_FILTERS[status])
+    for word in q.split():
+        clients = clients.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+            | Q(email__icontains=word)
+        )
+    rows = list(clients[: LIST_LIMIT + 1])
+    return render(
+        request,
+        "clients/list.html",
+        {
+            "nav_active": "clients",
+            "clients": rows[:LIST_LIMIT],
+            "truncated": len(rows) > LIST_LIMIT,
+            "q": q,
+            "status": status,
+            "can_add": can_manage_clients(staff),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(can_manage_clients)
+def client_add(request: HttpRequest) -> HttpResponse:
+    staff = request.staff  # type: ignore[attr-defined]
+    form = ClientForm(request.POST or None, staff=staff)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "therapists"}
+        client = services.create_client(
+            by=staff,
+            fields=fields,
+            therapists=form.cleaned_data.get("therapists"),
+            request=request,
+        )
+        messages.success(request, f"{client.full_name} was added.")
+        return redirect("clients:detail", client_id=client.pk)
+    return render(
+        request, "clients/form.html", {"nav_active": "clients", "form": form, "client": None}
+    )
+
+
+@require_GET
+@staff_view(lambda staff: staff.can_use_clients)
+def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+    staff = request.staff  # type: ignore[attr-defined]
+    client = get_client_for(staff, client_id)
+    services.record_client_viewed(client=client, by=staff, request=request)
+    links = list(client.portal_links.select_related("sent_by")[:6])
+    invite = next((link for link in links if link.kind == PortalInvitation.Kind.INVITE), None)
+    reset = next((link for link in links if link.kind == PortalInvitation.Kind.RESET), None)
+    return render(
+        request,
+        "clients/detail.html",
+        {
+            "nav_active": "clients",
+            "client": client,
+            "links": links,
+            "invite": invite,
+            "reset": reset,
+            "viewer_zone": staff.time_zone,
+            "can_manage": can_manage_clients(staff),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(can_manage_clients)
+def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
+    staff = request.staff  # type: ignore[attr-defined]
+    client = get_client_for(staff, client_id)
+    form = ClientForm(request.POST or None, instance=client, staff=staff)
+    if request.method == "POST":
+        # Compare against the saved record, not the form's in-place edits of the instance.
+        saved = get_client_for(staff, client_id)
+        if form.is_valid():
+            fields = {k: v for k, v in form.cleaned_data.items() if k != "therapists"}
+            services.update_client(
+                client=saved,
+                by=staff,
+                fields=fields,
+                therapists=form.cleaned_data.get("therapists")
+                if "therapists" in form.fields
+                else None,
+                request=request,
+            )
+            messages.success(request, "The client's details were saved.")
+            return redirect("clients:detail", client_id=saved.pk)
+        client = saved
+    return render(
+        request, "clients/form.html", {"nav_active": "clients", "form": form, "client": client}
+    )
+
+
+@require_POST
+@staff_view(can_manage_clients)
+def client_deactivate(request: HttpRequest, client_id: int) -> HttpResponse:
+    staff = request.staff  # type: ignore[attr-defined]
+    client = get_client_for(staff, client_id)
+    services.set_client_active(client=client, by=staff, active=False, request=request)
+    messages.success(request, f"{client.full_name} is now inactive.")
+    return redirect("clients:detail", client_id=client.pk)
+
+
+@require_POST
+@staff_view(can_manage_clients)
+def client_reactivate(request: HttpRequest, client_id: int) -> HttpResponse:
+    staff = request.staff  # type: ignore[attr-defined]
+    client = get_client_for(staff, client_id)
+    services.set_client_active(client=client, by=staff, active=True, request=request)
+    messages.success(request, f"{client.full_name} is active again.")
+    return redirect("clients:detail", client_id=client.pk)
+
+
+def _back(request: HttpRequest, client: Client) -> HttpResponse:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt.startswith("/") and url_has_allowed_host_and_scheme(
+        nxt, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(nxt)
+    return redirect(reverse("clients:detail", kwargs={"client_id": client.pk}) + "#portal-login")
+
+
+@require_POST
+@staff_view(can_manage_clients)
+def send_portal_invite(request: HttpRequest, client_id: int) -> HttpResponse:
+    staff = request.staff  # type: ignore[attr-defined]
+    client = get_client_for(staff, client_id)
+    try:
+        services.send_portal_invite(client=client, by=request.user, request=request)  # type: ignore[arg-type]
+    except services.PortalLinkError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Invite sent to {client.email}. The link works for 24 hours.")
+    return _back(request, client)
+
+
+@require_POST
+@staff_view(can_manage_clients)
+def send_portal_reset(request: HttpRequest, client_id: int) -> HttpResponse:
+    staff = request.staff  # type: ignore[attr-defined]
+    client = get_client_for(staff, client_id)
+    try:
+        services.send_portal_reset(client=client, by=request.user, request=request)  # type: ignore[arg-type]
+    except services.PortalLinkError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Password reset link sent to {client.email}.")
+    return _back(request, client)

@@ -6,5 +6,12 @@ app_name = "portal"
 urlpatterns = [
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-out/", views.sign_out, name="sign_out"),
+    path("forgot-password/", views.forgot_password, name="forgot_password"),
+    path("invite/<str:token>/", views.invite_link, name="invite_link"),
+    path("invite/", views.invite, name="invite"),
+    path("reset/<str:token>/", views.reset_link, name="reset_link"),
+    path("reset/", views.reset, name="reset"),
+    path("details/", views.details, name="details"),
+    path("password/", views.change_password, name="password"),
     path("", views.dashboard, name="dashboard"),
 ]

@@ -1,22 +1,267 @@
-from django.contrib.auth import logout
+"""The Client Portal: sign-in, links from emails, the Dashboard, My details, password."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from teletherapy.audit.models import Action
+from teletherapy.audit.services import record
+from teletherapy.clients.models import PortalInvitation
+from teletherapy.clients.services import request_password_reset
+from teletherapy.lib.tokens import hash_token
+from teletherapy.portal import services
+from teletherapy.portal.access import current_client
+from teletherapy.portal.forms import (
+    ConfirmBirthDateForm,
+    ContactForm,
+    CreateAccountForm,
+    ForgotPasswordForm,
+    PortalSignInForm,
+)
+from teletherapy.scheduling.models import Appointment
+
+_BACKEND = "django.contrib.auth.backends.ModelBackend"
+_INVITE_KEY = "portal_invite_hash"
+_INVITE_DOB_KEY = "portal_invite_dob_ok"
+_RESET_KEY = "portal_reset_hash"
 
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/sign_in.html")
+    """Client sign-in by username and password. Staff accounts are refused here."""
+    user = request.user
+    if user.is_authenticated and user.is_client:  # type: ignore[union-attr]
+        return redirect("portal:dashboard")
+    form = PortalSignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"].strip().lower()
+        found = authenticate(request, username=username, password=form.cleaned_data["password"])
+        if getattr(request, "axes_locked_out", False):
+            from teletherapy.accounts.views import locked_out
+
+            return locked_out(request)
+        client = getattr(found, "client", None) if found is not None else None
+        if found is not None and found.is_client and client is not None and client.is_active:  # type: ignore[union-attr]
+            login(request, found, backend=_BACKEND)
+            record(
+                Action.PORTAL_SIGN_IN,
+                actor=found,
+                practice=client.practice,
+                obj=client,
+                request=request,
+            )
+            return redirect(_safe_next(request) or "portal:dashboard")
+        record(Action.PORTAL_SIGN_IN_FAILED, request=request, actor_label=username[:150])
+        if found is not None and found.is_staff_member:  # type: ignore[union-attr]
+            form.add_error(
+                None,
+                "Staff accounts can't sign in to the Client Portal. Please use the staff sign-in page.",
+            )
+        else:
+            form.add_error(None, "That username and password don't match a portal account.")
+    return render(request, "portal/sign_in.html", {"form": form})
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    nxt = request.GET.get("next") or ""
+    if nxt.startswith("/portal/") and url_has_allowed_host_and_scheme(nxt, {request.get_host()}):
+        return nxt
+    return None
 
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    record(Action.SIGN_OUT, actor=request.user, request=request)
     logout(request)
+    messages.info(request, "You have signed out.")
     return redirect("portal:sign_in")
 
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/dashboard.html")
+    client = current_client(request)
+    appointments = (
+        Appointment.objects.filter(
+            client=client, status=Appointment.Status.SCHEDULED, end__gte=timezone.now()
+        )
+        .select_related("therapist__user")
+        .order_by("start", "id")[:50]
+    )
+    return render(
+        request,
+        "portal/dashboard.html",
+        {"client": client, "appointments": appointments, "portal_nav": "dashboard"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def details(request: HttpRequest) -> HttpResponse:
+    client = current_client(request)
+    form = ContactForm(request.POST or None, instance=client)
+    if request.method == "POST":
+        saved = current_client(request)
+        if form.is_valid():
+            changed = services.update_contact_details(
+                client=saved, fields=dict(form.cleaned_data), request=request
+            )
+            messages.success(
+                request, "Your details were saved." if changed else "Nothing was changed."
+            )
+            return redirect("portal:details")
+    return render(request, "portal/details.html", {"form": form, "portal_nav": "details"})
+
+
+@require_http_methods(["GET", "POST"])
+def change_password(request: HttpRequest) -> HttpResponse:
+    current_client(request)
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        messages.success(request, "Your password was changed.")
+        return redirect("portal:dashboard")
+    return render(request, "portal/password.html", {"form": form, "portal_nav": "password"})
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def forgot_password(request: HttpRequest) -> HttpResponse:
+    """The same answer whether or not an account matches: no account enumeration."""
+    form = ForgotPasswordForm(request.POST or None)
+    sent = False
+    if request.method == "POST" and form.is_valid():
+        request_password_reset(identifier=form.cleaned_data["identifier"], request=request)
+        sent = True
+    return render(request, "portal/forgot.html", {"form": form, "sent": sent})
+
+
+# Links from emails: take the token out of the URL at once.
+
+
+@login_not_required
+@require_GET
+def invite_link(request: HttpRequest, token: str) -> HttpResponse:
+    request.session[_INVITE_KEY] = hash_token(token)
+    request.session.pop(_INVITE_DOB_KEY, None)
+    return redirect("portal:invite")
+
+
+@login_not_required
+@require_GET
+def reset_link(request: HttpRequest, token: str) -> HttpResponse:
+    request.session[_RESET_KEY] = hash_token(token)
+    return redirect("portal:reset")
+
+
+def _expired(request: HttpRequest, link: PortalInvitation | None) -> HttpResponse:
+    if link is not None:
+        services.note_link_expired(link=link, request=request)
+    return render(request, "portal/link_expired.html")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest) -> HttpResponse:
+    """Sign-up from an invite: confirm the date of birth, then choose username and password."""
+    link = services.find_link(
+        token_hash=request.session.get(_INVITE_KEY), kind=PortalInvitation.Kind.INVITE
+    )
+    if link is None or not link.is_usable() or link.client.has_portal_account:
+        return _expired(request, link)
+    client = link.client
+    if request.session.get(_INVITE_DOB_KEY) != link.pk:
+        dob_form = ConfirmBirthDateForm(request.POST or None)
+        if request.method == "POST" and dob_form.is_valid():
+            try:
+                ok = services.confirm_birth_date(
+                    link=link, date_of_birth=dob_form.cleaned_data["date_of_birth"], request=request
+                )
+            except services.LinkUnusable:
+                return _expired(request, link)
+            if ok:
+                request.session[_INVITE_DOB_KEY] = link.pk
+                return redirect("portal:invite")
+            if link.voided_at is not None:
+                return _expired(request, None)
+            dob_form.add_error(
+                "date_of_birth",
+                "That date of birth doesn't match our records. Please check it and try again.",
+            )
+        return render(
+            request,
+            "portal/invite_dob.html",
+            {
+                "form": dob_form,
+                "practice": client.practice,
+                "first_name": client.preferred_name or client.first_name,
+            },
+        )
+    form = CreateAccountForm(request.POST or None, client=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.create_portal_account(
+                link=link,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                request=request,
+            )
+        except services.LinkUnusable:
+            return _expired(request, link)
+        for key in (_INVITE_KEY, _INVITE_DOB_KEY):
+            request.session.pop(key, None)
+        login(request, user, backend=_BACKEND)
+        record(
+            Action.PORTAL_SIGN_IN, actor=user, practice=client.practice, obj=client, request=request
+        )
+        messages.success(request, "Your Client Portal account is ready.")
+        return redirect("portal:dashboard")
+    return render(
+        request,
+        "portal/invite_account.html",
+        {
+            "form": form,
+            "practice": client.practice,
+            "first_name": client.preferred_name or client.first_name,
+        },
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def reset(request: HttpRequest) -> HttpResponse:
+    """Choose a new password from a reset link."""
+    link = services.find_link(
+        token_hash=request.session.get(_RESET_KEY), kind=PortalInvitation.Kind.RESET
+    )
+    if link is None or not link.is_usable() or link.client.user is None:
+        return _expired(request, link)
+    client = link.client
+    form = SetPasswordForm(client.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.reset_portal_password(
+                link=link, password=form.cleaned_data["new_password1"], request=request
+            )
+        except services.LinkUnusable:
+            return _expired(request, link)
+        request.session.pop(_RESET_KEY, None)
+        login(request, user, backend=_BACKEND)
+        record(
+            Action.PORTAL_SIGN_IN, actor=user, practice=client.practice, obj=client, request=request
+        )
+        messages.success(request, "Your password was changed.")
+        return redirect("portal:dashboard")
+    return render(
+        request,
+        "portal/reset.html",
+        {"form": form, "practice": client.practice, "username": client.user.username},
+    )

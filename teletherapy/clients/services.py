@@ -1,0 +1,226 @@
+"""Changes to client records and their portal links. Views and tasks call these; each writes
+its audit event inside its transaction."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from teletherapy.accounts.models import User
+from teletherapy.audit.models import Action
+from teletherapy.audit.services import record
+from teletherapy.clients.models import Client, PortalInvitation
+from teletherapy.practice.models import StaffMember
+
+PENDING_PREFIX = "pending-"
+# A forgotten-password request sends at most this many links per client per hour.
+RESET_REQUESTS_PER_HOUR = 3
+
+
+class PortalLinkError(Exception):
+    """A portal link cannot be sent; the message says why in plain words."""
+
+
+def create_client(
+    *,
+    by: StaffMember,
+    fields: dict[str, Any],
+    therapists: Iterable[StaffMember] | None = None,
+    request: HttpRequest | None = None,
+) -> Client:
+    """Add a client to `by`'s practice. A therapist who cannot see every client is assigned
+    to the clients they add, so they can see them afterwards."""
+    with transaction.atomic():
+        client = Client.objects.create(practice_id=by.practice_id, **fields)
+        assigned = list(therapists or [])
+        if not by.can_see_all_clients and by.is_therapist and by not in assigned:
+            assigned.append(by)
+        client.therapists.set(assigned)
+        record(Action.CLIENT_CREATED, actor=by.user, obj=client, request=request)
+    return client
+
+
+def update_client(
+    *,
+    client: Client,
+    by: StaffMember,
+    fields: dict[str, Any],
+    therapists: Iterable[StaffMember] | None = None,
+    request: HttpRequest | None = None,
+) -> list[str]:
+    """Save changed fields (and the therapists, when given); return the changed names."""
+    with transaction.atomic():
+        changed = [name for name, value in fields.items() if getattr(client, name) != value]
+        for name in changed:
+            setattr(client, name, fields[name])
+        if changed:
+            client.save(update_fields=changed)
+        if therapists is not None:
+            new = {member.pk for member in therapists}
+            if new != set(client.therapists.values_list("pk", flat=True)):
+                client.therapists.set(list(therapists))
+                changed.append("therapists")
+        if changed:
+            record(
+                Action.CLIENT_UPDATED, actor=by.user, obj=client, request=request, fields=changed
+            )
+    return changed
+
+
+def set_client_active(
+    *, client: Client, by: StaffMember, active: bool, request: HttpRequest | None = None
+) -> None:
+    """Deactivate (or reactivate) a client. A deactivated client's portal account is switched
+    off and their outstanding links are voided."""
+    with transaction.atomic():
+        if client.is_active == active:
+            return
+        client.is_active = active
+        client.save(update_fields=["is_active"])
+        if client.user_id is not None:
+            User.objects.filter(pk=client.user_id).update(is_active=active)
+        if active:
+            record(
+                Action.CLIENT_UPDATED, actor=by.user, obj=client, request=request, reactivated=True
+            )
+        else:
+            _void_outstanding(
+                client, by=by.user, reason="The client was deactivated", request=request
+            )
+            record(Action.CLIENT_DEACTIVATED, actor=by.user, obj=client, request=request)
+
+
+def record_client_viewed(*, client: Client, by: StaffMember, request: HttpRequest | None) -> None:
+    record(Action.CLIENT_VIEWED, actor=by.user, obj=client, request=request)
+
+
+def _void_outstanding(
+    client: Client, *, by: User | None, reason: str, request: HttpRequest | None
+) -> None:
+    now = timezone.now()
+    links = PortalInvitation.objects.select_for_update().filter(
+        client=client, used_at__isnull=True, voided_at__isnull=True, expires_at__gte=now
+    )
+    for link in links:
+        link.voided_at = now
+        link.void_reason = reason
+        link.save(update_fields=["voided_at", "void_reason"])
+        record(
+            Action.PORTAL_INVITE_VOIDED,
+            actor=by,
+            practice=client.practice,
+            obj=client,
+            request=request,
+            link_id=link.pk,
+            kind=link.kind,
+            reason=reason,
+        )
+
+
+def _new_link(client: Client, *, kind: str, by: User | None) -> PortalInvitation:
+    # The real token is minted in the email task; until then the row holds a placeholder no
+    # raw token can hash to (SHA-256 hex has no dash).
+    now = timezone.now()
+    return PortalInvitation.objects.create(
+        client=client,
+        kind=kind,
+        sent_by=by,
+        token_hash=PENDING_PREFIX + secrets.token_hex(16),
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.LINK_VALID_HOURS),
+    )
+
+
+def send_portal_invite(
+    *, client: Client, by: User, request: HttpRequest | None = None
+) -> PortalInvitation:
+    """Email the client a sign-up link valid LINK_VALID_HOURS; earlier links stop working."""
+    from teletherapy.clients.tasks import send_portal_invite_email
+
+    if not client.email:
+        raise PortalLinkError("This client has no email address. Add one to send an invite.")
+    if client.has_portal_account:
+        raise PortalLinkError(
+            "This client already has a portal account. Send a password reset link instead."
+        )
+    if not client.is_active:
+        raise PortalLinkError("This client is inactive. Reactivate them to send an invite.")
+    with transaction.atomic():
+        Client.objects.select_for_update().filter(pk=client.pk).first()
+        _void_outstanding(
+            client, by=by, reason=f"Replaced by a newer link sent by {by}", request=request
+        )
+        link = _new_link(client, kind=PortalInvitation.Kind.INVITE, by=by)
+        record(
+            Action.PORTAL_INVITE_SENT,
+            actor=by,
+            practice=client.practice,
+            obj=client,
+            request=request,
+            link_id=link.pk,
+            expires_at=link.expires_at.isoformat(),
+        )
+        transaction.on_commit(lambda: send_portal_invite_email.enqueue(link.pk))
+    return link
+
+
+def send_portal_reset(
+    *, client: Client, by: User | None, request: HttpRequest | None = None
+) -> PortalInvitation:
+    """Email the client a password reset link; earlier links stop working. `by` is None when
+    the client asked for it themselves."""
+    from teletherapy.clients.tasks import send_portal_reset_email
+
+    if not client.has_portal_account:
+        raise PortalLinkError("This client has no portal account yet. Send an invite instead.")
+    if not client.email:
+        raise PortalLinkError("This client has no email address. Add one to send a link.")
+    if not client.is_active:
+        raise PortalLinkError("This client is inactive. Reactivate them to send a link.")
+    with transaction.atomic():
+        Client.objects.select_for_update().filter(pk=client.pk).first()
+        who = f"sent by {by}" if by is not None else "requested by the client"
+        _void_outstanding(client, by=by, reason=f"Replaced by a newer link {who}", request=request)
+        link = _new_link(client, kind=PortalInvitation.Kind.RESET, by=by)
+        record(
+            Action.PORTAL_RESET_SENT,
+            actor=by,
+            actor_label="" if by is not None else "client (forgot password)",
+            practice=client.practice,
+            obj=client,
+            request=request,
+            link_id=link.pk,
+            expires_at=link.expires_at.isoformat(),
+        )
+        transaction.on_commit(lambda: send_portal_reset_email.enqueue(link.pk))
+    return link
+
+
+def request_password_reset(*, identifier: str, request: HttpRequest | None = None) -> None:
+    """'Forgot password' in the portal: send a reset link to each active client account whose
+    username or email is `identifier`. Says nothing about whether one exists."""
+    identifier = identifier.strip()
+    if not identifier:
+        return
+    clients = Client.objects.select_related("practice", "user").filter(
+        user__isnull=False, user__is_active=True, is_active=True
+    )
+    if "@" in identifier:
+        clients = clients.filter(email__iexact=identifier)
+    else:
+        clients = clients.filter(user__username=identifier.lower())
+    since = timezone.now() - timedelta(hours=1)
+    for client in clients:
+        recent = PortalInvitation.objects.filter(
+            client=client, kind=PortalInvitation.Kind.RESET, created_at__gte=since
+        ).count()
+        if recent >= RESET_REQUESTS_PER_HOUR:
+            continue
+        send_portal_reset(client=client, by=None, request=request)
