@@ -236,6 +236,12 @@ STUN_URLS = env_list("STUN_URLS", [])
 TURN_URLS = env_list("TURN_URLS", [])
 TURN_SECRET = env_secret("TURN_SECRET", "") if TURN_URLS else ""
 TURN_TTL_SECONDS = env_int("TURN_TTL_SECONDS", 3600, minimum=60)
+# "relay" sends all media through TURN (hides addresses); "all" lets peers connect directly.
+ICE_TRANSPORT_POLICY = env_str("ICE_TRANSPORT_POLICY", "all")
+if ICE_TRANSPORT_POLICY not in {"all", "relay"}:
+    raise ImproperlyConfigured(
+        f"ICE_TRANSPORT_POLICY must be all or relay; got {ICE_TRANSPORT_POLICY!r}"
+    )
 if TURN_URLS and not TURN_SECRET:
     raise ImproperlyConfigured("TURN_URLS is set, so TURN_SECRET (or TURN_SECRET_FILE) must be too")
 

@@ -7,5 +7,6 @@ urlpatterns = [
     path("clients/", include("teletherapy.clients.urls")),
     path("schedule/", include("teletherapy.scheduling.urls")),
     path("sessions/", include("teletherapy.video.urls")),
+    path("portal/sessions/", include("teletherapy.video.portal_urls")),
     path("portal/", include("teletherapy.portal.urls")),
 ]

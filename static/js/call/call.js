@@ -1,0 +1,320 @@
+// The Telehealth Waiting Room and the call: local media, signaling, one RTCPeerConnection per
+// meeting of the two participants, and the controls. Exposes window.__call for tests.
+import { fillDeviceSelects, getMedia, saveChoices, savedChoices } from "./devices.js";
+import { negotiate } from "./negotiation.js";
+import { Signaling } from "./signaling.js";
+import { createRoomView } from "./waiting-room.js";
+
+const root = document.getElementById("call-root");
+const view = createRoomView(root);
+const localVideo = document.getElementById("local-video");
+const remoteVideo = document.getElementById("remote-video");
+const $ = (id) => document.getElementById(id);
+
+const state = { pc: null, negotiator: null, polite: false, stream: new MediaStream(), ice: null, ended: false };
+window.__call = state;
+
+function log(...args) {
+  console.warn("[call]", ...args);
+}
+
+async function loadIce() {
+  const relay = new URLSearchParams(location.search).get("relay") === "1" ? "?relay=1" : "";
+  const response = await fetch(root.dataset.iceUrl + relay, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`ICE servers: ${response.status}`);
+  return response.json();
+}
+
+async function startMedia() {
+  try {
+    const media = await getMedia();
+    state.stream = media.stream;
+    if (media.audioOnly) $("toggle-camera").hidden = true;
+  } catch (err) {
+    log("no local media", err);
+    view.error("Your camera and microphone are not available. The other person won't see or hear you. Go back to the device check to fix this.");
+  }
+  localVideo.srcObject = state.stream;
+}
+
+function closePeer() {
+  if (state.pc) {
+    state.pc.close();
+    state.pc = null;
+    state.negotiator = null;
+  }
+  remoteVideo.srcObject = null;
+}
+
+// Synchronous on purpose: the other side's offer may arrive right after presence news.
+function startPeer() {
+  closePeer();
+  const pc = new RTCPeerConnection({
+    iceServers: state.ice ? state.ice.iceServers : [],
+    iceTransportPolicy: state.ice ? state.ice.iceTransportPolicy : "all",
+  });
+  state.pc = pc;
+  state.negotiator = negotiate(pc, {
+    polite: state.polite,
+    send: (payload) => signaling.send({ type: "signal", ...payload }),
+    log,
+  });
+  pc.addEventListener("track", ({ track, streams }) => {
+    const stream = streams[0] || new MediaStream([track]);
+    if (remoteVideo.srcObject !== stream) {
+      remoteVideo.srcObject = stream;
+      const speaker = savedChoices().speaker;
+      if (speaker && remoteVideo.setSinkId) remoteVideo.setSinkId(speaker).catch(() => {});
+    }
+  });
+  pc.addEventListener("connectionstatechange", () => {
+    if (pc !== state.pc) return;
+    if (pc.connectionState === "connected") {
+      view.inCall();
+    } else if (pc.connectionState === "disconnected" || pc.connectionState === "failed") {
+      view.peerStatus(`${view.peerName} is reconnecting…`);
+    }
+  });
+  for (const track of state.stream.getTracks()) pc.addTrack(track, state.stream);
+  // Receive both kinds even when sending audio only (no camera).
+  if (state.stream.getVideoTracks().length === 0) pc.addTransceiver("video", { direction: "recvonly" });
+  if (state.stream.getAudioTracks().length === 0) pc.addTransceiver("audio", { direction: "recvonly" });
+  sendMediaState();
+}
+
+function sendMediaState() {
+  const audio = state.stream.getAudioTracks().some((t) => t.enabled);
+  const video = state.stream.getVideoTracks().some((t) => t.enabled);
+  signaling.send({ type: "media", audio, video });
+}
+
+function finish(title) {
+  state.ended = true;
+  closePeer();
+  signaling.close();
+  state.stream.getTracks().forEach((t) => t.stop());
+  view.ended(title);
+}
+
+const signaling = new Signaling(root.dataset.wsPath);
+
+signaling.addEventListener("message", ({ detail: msg }) => {
+  switch (msg.type) {
+    case "welcome":
+      state.polite = msg.polite;
+      view.location(msg.client_location);
+      if (msg.peer_present) {
+        view.connecting();
+        startPeer();
+      } else {
+        closePeer();
+        view.waiting();
+      }
+      break;
+    case "peer-joined":
+      view.location(msg.client_location);
+      view.connecting();
+      startPeer();
+      break;
+    case "peer-left":
+      if (msg.ended && root.dataset.role === "client") {
+        finish(`${view.peerName} ended the session`);
+      } else if (msg.ended) {
+        closePeer();
+        view.waiting(`${view.peerName} left the session. Waiting for ${view.peerName} to join`);
+      } else {
+        view.peerStatus(`${view.peerName} is reconnecting…`);
+      }
+      break;
+    case "signal":
+      if (state.negotiator) state.negotiator.receive(msg);
+      break;
+    case "peer-media":
+      view.peerMedia(msg);
+      break;
+    case "replaced":
+      finish("You opened this session in another window or device, so it was closed here");
+      break;
+    case "ended":
+      break;
+    case "error":
+      if (msg.code !== "peer_absent") log("server said", msg.code);
+      break;
+    default:
+      break;
+  }
+});
+
+signaling.addEventListener("close", ({ detail }) => {
+  if (state.ended) return;
+  if (detail.code === 4428) {
+    location.assign(root.dataset.leaveUrl);
+  } else if (detail.final && detail.code !== 4409) {
+    finish("This session can't be joined now");
+  } else if (!detail.final) {
+    view.error("Connection to the server lost. Reconnecting…");
+  }
+});
+signaling.addEventListener("open", () => view.error(""));
+
+// --- Controls ---------------------------------------------------------------------------------
+
+$("toggle-mic").addEventListener("click", (event) => {
+  const tracks = state.stream.getAudioTracks();
+  const muted = tracks.some((t) => t.enabled);
+  tracks.forEach((t) => (t.enabled = !muted));
+  event.target.textContent = muted ? "Unmute" : "Mute";
+  event.target.setAttribute("aria-pressed", String(muted));
+  sendMediaState();
+});
+
+$("toggle-camera").addEventListener("click", (event) => {
+  const tracks = state.stream.getVideoTracks();
+  const off = tracks.some((t) => t.enabled);
+  tracks.forEach((t) => (t.enabled = !off));
+  event.target.textContent = off ? "Camera on" : "Camera off";
+  event.target.setAttribute("aria-pressed", String(off));
+  sendMediaState();
+});
+
+$("toggle-devices").addEventListener("click", async (event) => {
+  const drawer = $("device-drawer");
+  drawer.hidden = !drawer.hidden;
+  event.target.setAttribute("aria-expanded", String(!drawer.hidden));
+  if (!drawer.hidden) await fillDeviceSelects(drawer);
+});
+
+async function replaceTrack(kind, deviceId) {
+  const constraint = deviceId ? { deviceId: { exact: deviceId } } : true;
+  const fresh = await navigator.mediaDevices.getUserMedia({ [kind]: constraint });
+  const track = kind === "video" ? fresh.getVideoTracks()[0] : fresh.getAudioTracks()[0];
+  const old = kind === "video" ? state.stream.getVideoTracks()[0] : state.stream.getAudioTracks()[0];
+  if (old) {
+    track.enabled = old.enabled;
+    state.stream.removeTrack(old);
+    old.stop();
+  }
+  state.stream.addTrack(track);
+  if (state.pc) {
+    const sender = state.pc.getSenders().find((s) => s.track && s.track.kind === track.kind)
+      || state.pc.getSenders().find((s) => s.track === old);
+    if (sender) await sender.replaceTrack(track);
+    else state.pc.addTrack(track, state.stream);
+  }
+  localVideo.srcObject = state.stream;
+}
+
+$("device-drawer").addEventListener("change", async (event) => {
+  const { id, value } = event.target;
+  try {
+    if (id === "camera-select") {
+      saveChoices({ camera: value });
+      await replaceTrack("video", value);
+    } else if (id === "mic-select") {
+      saveChoices({ mic: value });
+      await replaceTrack("audio", value);
+    } else if (id === "speaker-select") {
+      saveChoices({ speaker: value });
+      if (remoteVideo.setSinkId) await remoteVideo.setSinkId(value);
+    }
+  } catch (err) {
+    log(err);
+    view.error("That device could not be used. Choose another one.");
+  }
+});
+
+const isPhone = /Android|iPhone|iPad|iPod/.test(navigator.userAgent);
+if (navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia && !isPhone) {
+  $("share-screen").hidden = false;
+}
+$("share-screen").addEventListener("click", async (event) => {
+  const button = event.target;
+  if (state.screen) {
+    state.screen.getTracks().forEach((t) => t.stop());
+    return;
+  }
+  try {
+    state.screen = await navigator.mediaDevices.getDisplayMedia({ video: true });
+  } catch {
+    return; // The person cancelled the picker.
+  }
+  const screenTrack = state.screen.getVideoTracks()[0];
+  const sender = state.pc && state.pc.getSenders().find((s) => s.track && s.track.kind === "video");
+  if (sender) await sender.replaceTrack(screenTrack);
+  button.textContent = "Stop sharing";
+  screenTrack.addEventListener("ended", async () => {
+    state.screen = null;
+    button.textContent = "Share screen";
+    const camera = state.stream.getVideoTracks()[0];
+    const current = state.pc && state.pc.getSenders().find((s) => s.track === screenTrack);
+    if (current && camera) await current.replaceTrack(camera);
+  });
+});
+
+$("end-call").addEventListener("click", () => {
+  signaling.send({ type: "end" });
+  finish("You ended the session");
+});
+
+// --- Connection quality -----------------------------------------------------------------------
+
+let lastInbound = null;
+async function measure() {
+  const pc = state.pc;
+  if (!pc || pc.connectionState !== "connected") return;
+  let rtt = null;
+  let received = 0;
+  let lost = 0;
+  const stats = await pc.getStats();
+  stats.forEach((s) => {
+    if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded" && s.currentRoundTripTime !== undefined) rtt = s.currentRoundTripTime;
+    if (s.type === "inbound-rtp") {
+      received += s.packetsReceived || 0;
+      lost += s.packetsLost || 0;
+    }
+  });
+  const prev = lastInbound || { received: 0, lost: 0 };
+  lastInbound = { received, lost };
+  const dr = received - prev.received;
+  const dl = lost - prev.lost;
+  const loss = dr + dl > 0 ? dl / (dr + dl) : 0;
+  if ((rtt !== null && rtt > 0.4) || loss > 0.08) view.quality("poor", "poor");
+  else if ((rtt !== null && rtt > 0.2) || loss > 0.02) view.quality("fair", "fair");
+  else view.quality("good", "good");
+}
+setInterval(measure, 2000);
+
+// For tests and the benchmark: what is flowing, from getStats.
+state.summary = async () => {
+  const pc = state.pc;
+  if (!pc) return { connectionState: "none" };
+  const out = { connectionState: pc.connectionState, framesDecoded: 0, audioPacketsReceived: 0 };
+  const all = new Map();
+  (await pc.getStats()).forEach((s) => all.set(s.id, s));
+  for (const s of all.values()) {
+    if (s.type === "inbound-rtp" && s.kind === "video") out.framesDecoded += s.framesDecoded || 0;
+    if (s.type === "inbound-rtp" && s.kind === "audio") out.audioPacketsReceived += s.packetsReceived || 0;
+    if (s.type === "transport" && s.selectedCandidatePairId) {
+      const pair = all.get(s.selectedCandidatePairId);
+      if (pair) {
+        out.localCandidateType = all.get(pair.localCandidateId)?.candidateType;
+        out.remoteCandidateType = all.get(pair.remoteCandidateId)?.candidateType;
+      }
+    }
+  }
+  return out;
+};
+
+async function refreshIce() {
+  try {
+    state.ice = await loadIce();
+  } catch (err) {
+    log(err);
+  }
+}
+
+view.waiting();
+await Promise.all([startMedia(), refreshIce()]);
+// TURN credentials are short-lived: keep a fresh set for the next connection.
+setInterval(refreshIce, 10 * 60 * 1000);
+signaling.open();

@@ -1,0 +1,231 @@
+"""Signaling for one Teletherapy call: relays offers, answers and ICE candidates between the
+appointment's two participants, and tells each whether the other is there.
+
+Shaped in three parts: socket events, command handlers, channel-layer handlers. A message is
+only ever sent to the other participant's current channel (looked up in the database), so
+this works across app processes on Redis; never to a group, never back to the sender.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from teletherapy.video import services
+from teletherapy.video.access import get_call_for
+from teletherapy.video.messages import BadMessage, Incoming, parse
+from teletherapy.video.models import Participation, VideoSession
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_REPLACED = 4409
+CLOSE_LOCATION_REQUIRED = 4428
+
+
+class LocationRequired(PermissionDenied):
+    pass
+
+
+@dataclass
+class Admission:
+    role: str
+    participation_id: int
+    session_id: int
+    replaced_channels: list[str]
+    peer_channel: str | None
+    client_location: dict[str, Any] | None
+
+
+def _location_payload(appointment: Any, code: str) -> dict[str, Any] | None:
+    view = services.location_view(code, appointment.therapist)
+    if view is None:
+        return None
+    return {"code": view.code, "name": view.name, "licensed": view.licensed}
+
+
+def _fresh(user: Any) -> Any:
+    """The user as the database has them now: roles, Teletherapy and activity can change."""
+    from teletherapy.accounts.models import User
+
+    return User.objects.filter(pk=user.pk).select_related("staff", "client").first()
+
+
+class CallConsumer(AsyncWebsocketConsumer):
+    appointment_id: int
+    role: str = ""
+    participation_id: int | None = None
+    session_id: int | None = None
+
+    # --- Socket events ----------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        self.appointment_id = int(self.scope["url_route"]["kwargs"]["appointment_id"])
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        try:
+            admission = await self._admit(user)
+        except Http404:
+            await self._refuse(user, "not_found", CLOSE_NOT_FOUND)
+            return
+        except LocationRequired:
+            await self._refuse(user, "location_required", CLOSE_LOCATION_REQUIRED)
+            return
+        except PermissionDenied:
+            await self._refuse(user, "forbidden", CLOSE_FORBIDDEN)
+            return
+        self.role = admission.role
+        self.participation_id = admission.participation_id
+        self.session_id = admission.session_id
+        await self.accept()
+        for channel in admission.replaced_channels:
+            await self.channel_layer.send(channel, {"type": "call.replaced"})
+        welcome: dict[str, Any] = {
+            "type": "welcome",
+            "role": self.role,
+            # The client is the polite peer: on an offer collision it yields.
+            "polite": self.role == Participation.Role.CLIENT,
+            "peer_present": admission.peer_channel is not None,
+        }
+        if self.role == Participation.Role.THERAPIST:
+            welcome["client_location"] = admission.client_location
+        await self._send(welcome)
+        if admission.peer_channel is not None:
+            await self.channel_layer.send(
+                admission.peer_channel,
+                {"type": "call.peer_joined", "client_location": admission.client_location},
+            )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.participation_id is None:
+            return
+        try:
+            message = parse(text_data, bytes_data)
+        except BadMessage as exc:
+            await self._send({"type": "error", "code": exc.code})
+            return
+        try:
+            peer = await self._recheck()
+        except (Http404, PermissionDenied):
+            await self._send({"type": "error", "code": "forbidden"})
+            await self._leave(ended=False)
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        if peer is False:
+            # This connection was replaced by a newer one of the same person.
+            await self._send({"type": "replaced"})
+            self.participation_id = None
+            await self.close(code=CLOSE_REPLACED)
+            return
+        await self._handle(message, peer)
+
+    async def disconnect(self, code: int) -> None:
+        await self._leave(ended=False)
+
+    # --- Command handlers -------------------------------------------------------------------
+
+    async def _handle(self, message: Incoming, peer: str | None) -> None:
+        kind = message["type"]
+        if kind == "ping":
+            await self._send({"type": "pong"})
+        elif kind == "end":
+            await self._leave(ended=True)
+            await self._send({"type": "ended"})
+            await self.close(code=1000)
+        elif peer is None:
+            await self._send({"type": "error", "code": "peer_absent"})
+        elif kind == "signal":
+            payload = {k: v for k, v in message.items() if k in ("description", "candidate")}
+            await self.channel_layer.send(peer, {"type": "call.signal", "payload": payload})
+        elif kind == "media":
+            await self.channel_layer.send(
+                peer,
+                {"type": "call.media", "audio": message["audio"], "video": message["video"]},  # type: ignore[typeddict-item]
+            )
+
+    # --- Channel-layer handlers -------------------------------------------------------------
+
+    async def call_signal(self, event: dict[str, Any]) -> None:
+        await self._send({"type": "signal", **event["payload"]})
+
+    async def call_media(self, event: dict[str, Any]) -> None:
+        await self._send({"type": "peer-media", "audio": event["audio"], "video": event["video"]})
+
+    async def call_peer_joined(self, event: dict[str, Any]) -> None:
+        message: dict[str, Any] = {"type": "peer-joined"}
+        if self.role == Participation.Role.THERAPIST:
+            message["client_location"] = event.get("client_location")
+        await self._send(message)
+
+    async def call_peer_left(self, event: dict[str, Any]) -> None:
+        await self._send({"type": "peer-left", "ended": bool(event.get("ended"))})
+
+    async def call_replaced(self, event: dict[str, Any]) -> None:
+        self.participation_id = None  # The new connection owns the presence now.
+        await self._send({"type": "replaced"})
+        await self.close(code=CLOSE_REPLACED)
+
+    # --- Helpers ----------------------------------------------------------------------------
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(message))
+
+    async def _refuse(self, user: Any, reason: str, code: int) -> None:
+        await database_sync_to_async(services.record_refusal)(
+            user=user, appointment_id=self.appointment_id, reason=reason
+        )
+        await self.close(code=code)
+
+    async def _leave(self, *, ended: bool) -> None:
+        participation_id, self.participation_id = self.participation_id, None
+        if participation_id is None:
+            return
+        result = await database_sync_to_async(services.leave_call)(
+            participation_id=participation_id, ended=ended
+        )
+        if result.left and result.peer_channel:
+            await self.channel_layer.send(
+                result.peer_channel, {"type": "call.peer_left", "ended": ended}
+            )
+
+    @database_sync_to_async
+    def _admit(self, user: Any) -> Admission:
+        appointment, role = get_call_for(_fresh(user), self.appointment_id)
+        session = VideoSession.objects.filter(appointment=appointment).first()
+        location = session.client_location if session else ""
+        if role == Participation.Role.CLIENT and not location:
+            raise LocationRequired("State where you are before joining.")
+        result = services.join_call(
+            appointment=appointment, user=user, role=role, channel_name=self.channel_name
+        )
+        return Admission(
+            role=role,
+            participation_id=result.participation.pk,
+            session_id=result.participation.session_id,
+            replaced_channels=result.replaced_channels,
+            peer_channel=result.peer_channel,
+            client_location=_location_payload(appointment, location),
+        )
+
+    @database_sync_to_async
+    def _recheck(self) -> str | None | bool:
+        """Access again for this command; the peer's channel, None when absent, or False when
+        this connection is no longer the person's current one."""
+        get_call_for(_fresh(self.scope["user"]), self.appointment_id)
+        assert self.participation_id is not None and self.session_id is not None
+        if not services.is_current(
+            participation_id=self.participation_id, channel_name=self.channel_name
+        ):
+            return False
+        return services.peer_channel(session_id=self.session_id, role=self.role)

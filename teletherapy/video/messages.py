@@ -1,0 +1,123 @@
+"""Every WebSocket message kind of the signaling channel, validated on receipt."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal, NotRequired, TypedDict
+
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_SDP_CHARS = 60 * 1024
+
+
+class SessionDescription(TypedDict):
+    type: Literal["offer", "answer", "pranswer", "rollback"]
+    sdp: str
+
+
+class IceCandidate(TypedDict):
+    candidate: str
+    sdpMid: NotRequired[str | None]
+    sdpMLineIndex: NotRequired[int | None]
+    usernameFragment: NotRequired[str | None]
+
+
+class SignalMessage(TypedDict):
+    """{description} or {candidate}, from one peer for the other."""
+
+    type: Literal["signal"]
+    description: NotRequired[SessionDescription]
+    candidate: NotRequired[IceCandidate]
+
+
+class MediaMessage(TypedDict):
+    """The sender's microphone and camera switches, shown to the other person."""
+
+    type: Literal["media"]
+    audio: bool
+    video: bool
+
+
+class EndMessage(TypedDict):
+    type: Literal["end"]
+
+
+class PingMessage(TypedDict):
+    type: Literal["ping"]
+
+
+Incoming = SignalMessage | MediaMessage | EndMessage | PingMessage
+
+
+class BadMessage(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _description(value: Any) -> SessionDescription:
+    if not isinstance(value, dict) or set(value) - {"type", "sdp"}:
+        raise BadMessage("invalid_description")
+    kind, sdp = value.get("type"), value.get("sdp", "")
+    if kind not in {"offer", "answer", "pranswer", "rollback"} or not isinstance(sdp, str):
+        raise BadMessage("invalid_description")
+    if len(sdp) > MAX_SDP_CHARS:
+        raise BadMessage("too_large")
+    return {"type": kind, "sdp": sdp}
+
+
+def _candidate(value: Any) -> IceCandidate:
+    allowed = {"candidate", "sdpMid", "sdpMLineIndex", "usernameFragment"}
+    if not isinstance(value, dict) or set(value) - allowed:
+        raise BadMessage("invalid_candidate")
+    candidate = value.get("candidate")
+    mid = value.get("sdpMid")
+    index = value.get("sdpMLineIndex")
+    ufrag = value.get("usernameFragment")
+    if not isinstance(candidate, str) or len(candidate) > 2048:
+        raise BadMessage("invalid_candidate")
+    if mid is not None and (not isinstance(mid, str) or len(mid) > 64):
+        raise BadMessage("invalid_candidate")
+    if index is not None and (
+        not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < 256
+    ):
+        raise BadMessage("invalid_candidate")
+    if ufrag is not None and (not isinstance(ufrag, str) or len(ufrag) > 256):
+        raise BadMessage("invalid_candidate")
+    return {
+        "candidate": candidate,
+        "sdpMid": mid,
+        "sdpMLineIndex": index,
+        "usernameFragment": ufrag,
+    }
+
+
+def parse(text: str | None, raw: bytes | None = None) -> Incoming:
+    """Parse and validate one message from a browser, or raise BadMessage(code)."""
+    if text is None:
+        raise BadMessage("text_only")
+    if len(text.encode()) > MAX_MESSAGE_BYTES:
+        raise BadMessage("too_large")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise BadMessage("malformed") from None
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise BadMessage("malformed")
+    kind = data["type"]
+    if kind == "signal":
+        has_description, has_candidate = "description" in data, "candidate" in data
+        if has_description == has_candidate or set(data) - {"type", "description", "candidate"}:
+            raise BadMessage("invalid_signal")
+        if has_description:
+            return {"type": "signal", "description": _description(data["description"])}
+        return {"type": "signal", "candidate": _candidate(data["candidate"])}
+    if kind == "media":
+        audio, video = data.get("audio"), data.get("video")
+        if not isinstance(audio, bool) or not isinstance(video, bool):
+            raise BadMessage("invalid_media")
+        return {"type": "media", "audio": audio, "video": video}
+    if kind == "end":
+        return {"type": "end"}
+    if kind == "ping":
+        return {"type": "ping"}
+    raise BadMessage("unknown_type")

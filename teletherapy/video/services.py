@@ -1,0 +1,310 @@
+"""Teletherapy sessions: the launch window and the session record (who was there, when).
+
+No audio or video passes through or is stored by the server; only presence is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from teletherapy.audit.models import Action
+from teletherapy.audit.services import record
+from teletherapy.clients.models import Client
+from teletherapy.lib.states import is_us_state, state_name
+from teletherapy.practice.models import StaffMember
+from teletherapy.scheduling.models import Appointment
+from teletherapy.video.models import Participation, VideoSession
+from teletherapy.video.timefmt import local, short_date_text, time_text
+
+OUTSIDE_US = "outside"
+
+
+# --- The launch window ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JoinWindow:
+    opens: datetime
+    closes: datetime
+
+    def contains(self, moment: datetime) -> bool:
+        return self.opens <= moment <= self.closes
+
+
+def join_window(appointment: Appointment) -> JoinWindow:
+    """From TELETHERAPY_JOIN_MINUTES_BEFORE before the start to the end plus the grace period."""
+    return JoinWindow(
+        opens=appointment.start - timedelta(minutes=settings.TELETHERAPY_JOIN_MINUTES_BEFORE),
+        closes=appointment.end + timedelta(minutes=settings.TELETHERAPY_GRACE_MINUTES),
+    )
+
+
+def is_call_appointment(appointment: Appointment) -> bool:
+    """A Teletherapy appointment that is not cancelled."""
+    return appointment.is_teletherapy and not appointment.is_cancelled
+
+
+def window_state(appointment: Appointment, now: datetime | None = None) -> str:
+    """'unavailable' (not Teletherapy or cancelled), 'before', 'open' or 'over'."""
+    if not is_call_appointment(appointment):
+        return "unavailable"
+    now = now or timezone.now()
+    window = join_window(appointment)
+    if now < window.opens:
+        return "before"
+    if now > window.closes:
+        return "over"
+    return "open"
+
+
+def is_joinable(appointment: Appointment, now: datetime | None = None) -> bool:
+    return window_state(appointment, now) == "open"
+
+
+def join_from_text(appointment: Appointment, tz_name: str, now: datetime | None = None) -> str:
+    """'You can join from 9:45 AM EST', with the date when it is not today in that zone."""
+    now = now or timezone.now()
+    opens = join_window(appointment).opens
+    text = f"You can join from {time_text(opens, tz_name)}"
+    if local(opens, tz_name).date() != local(now, tz_name).date():
+        text += f" on {short_date_text(opens, tz_name)}"
+    return text
+
+
+def viewer_time_zone(user: Any) -> str:
+    """The zone a person sees times in: their staff or client record's, else UTC."""
+    staff = getattr(user, "staff", None) if getattr(user, "is_staff_member", False) else None
+    if staff is not None:
+        return staff.time_zone
+    client = getattr(user, "client", None) if getattr(user, "is_client", False) else None
+    if client is not None:
+        return client.time_zone
+    return "UTC"
+
+
+def _open_now(queryset: QuerySet[Appointment], now: datetime) -> QuerySet[Appointment]:
+    return queryset.filter(
+        is_teletherapy=True,
+        start__lte=now + timedelta(minutes=settings.TELETHERAPY_JOIN_MINUTES_BEFORE),
+        end__gte=now - timedelta(minutes=settings.TELETHERAPY_GRACE_MINUTES),
+    ).exclude(status=Appointment.Status.CANCELLED)
+
+
+def ready_for_staff(staff: StaffMember, now: datetime | None = None) -> list[Appointment]:
+    """The therapist's Teletherapy appointments whose window is open now."""
+    if not staff.has_teletherapy:
+        return []
+    queryset = Appointment.objects.filter(therapist=staff).select_related("client")
+    return list(_open_now(queryset, now or timezone.now()).order_by("start"))
+
+
+def ready_for_client(client: Client, now: datetime | None = None) -> list[Appointment]:
+    """The client's Teletherapy appointments whose window is open now (therapist eligible)."""
+    queryset = Appointment.objects.filter(
+        client=client, therapist__teletherapy_enabled=True, therapist__is_therapist=True
+    ).select_related("therapist__user")
+    return list(_open_now(queryset, now or timezone.now()).order_by("start"))
+
+
+def upcoming_today_for_client(client: Client, now: datetime | None = None) -> list[Appointment]:
+    """Teletherapy appointments in the next 12 hours whose window has not opened yet."""
+    now = now or timezone.now()
+    return list(
+        Appointment.objects.filter(
+            client=client,
+            is_teletherapy=True,
+            start__gt=now + timedelta(minutes=settings.TELETHERAPY_JOIN_MINUTES_BEFORE),
+            start__lte=now + timedelta(hours=12),
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("therapist__user")
+        .order_by("start")
+    )
+
+
+# --- Where the client is --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocationView:
+    code: str
+    name: str
+    licensed: bool
+
+
+def location_view(code: str, therapist: StaffMember) -> LocationView | None:
+    """The client's stated location as the therapist sees it, with the license check."""
+    if not code:
+        return None
+    return LocationView(
+        code=code, name=state_name(code), licensed=code in (therapist.licensed_states or [])
+    )
+
+
+def set_client_location(
+    *, appointment: Appointment, by: Any, location: str, request: HttpRequest | None = None
+) -> VideoSession:
+    """Store where the client says they are right now. Only U.S. locations are accepted."""
+    if not is_us_state(location):
+        raise ValueError("Teletherapy is for U.S. locations only")
+    with transaction.atomic():
+        session, _created = VideoSession.objects.select_for_update().get_or_create(
+            appointment=appointment
+        )
+        if session.client_location != location:
+            session.client_location = location
+            session.save(update_fields=["client_location"])
+    return session
+
+
+def record_refusal(
+    *, user: Any, appointment_id: int, reason: str, request: HttpRequest | None = None
+) -> None:
+    """Audit a refused attempt to open a session (page or WebSocket)."""
+    record(
+        Action.SESSION_REFUSED,
+        actor=user if getattr(user, "is_authenticated", False) else None,
+        request=request,
+        appointment_id=appointment_id,
+        reason=reason,
+    )
+
+
+# --- Presence and the session record --------------------------------------------------------
+
+
+@dataclass
+class JoinResult:
+    participation: Participation
+    replaced_channels: list[str] = field(default_factory=list)
+    peer_channel: str | None = None
+    started: bool = False
+
+
+@dataclass
+class LeaveResult:
+    left: bool
+    peer_channel: str | None = None
+    ended: bool = False
+
+
+def _other(role: str) -> str:
+    if role == Participation.Role.THERAPIST:
+        return Participation.Role.CLIENT
+    return Participation.Role.THERAPIST
+
+
+def peer_channel(*, session_id: int, role: str) -> str | None:
+    """The current channel of the other participant, or None when they are not connected."""
+    row = (
+        Participation.objects.filter(session_id=session_id, role=_other(role), left_at__isnull=True)
+        .order_by("-joined_at", "-id")
+        .values_list("channel_name", flat=True)
+        .first()
+    )
+    return row
+
+
+def is_current(*, participation_id: int, channel_name: str) -> bool:
+    return Participation.objects.filter(
+        pk=participation_id, channel_name=channel_name, left_at__isnull=True
+    ).exists()
+
+
+def join_call(*, appointment: Appointment, user: Any, role: str, channel_name: str) -> JoinResult:
+    """Mark `user` present on `channel_name`. Their earlier connections are closed (a reload or
+    a second device replaces the first; there is never a third participant)."""
+    now = timezone.now()
+    with transaction.atomic():
+        session, _created = VideoSession.objects.select_for_update().get_or_create(
+            appointment=appointment
+        )
+        earlier = list(
+            Participation.objects.filter(session=session, user=user, left_at__isnull=True)
+        )
+        for row in earlier:
+            row.left_at = now
+            row.save(update_fields=["left_at"])
+        participation = Participation.objects.create(
+            session=session, user=user, role=role, channel_name=channel_name, joined_at=now
+        )
+        record(
+            Action.SESSION_JOINED,
+            actor=user,
+            practice=appointment.practice,
+            obj=appointment,
+            role=role,
+            replaced=len(earlier),
+        )
+        other = peer_channel(session_id=session.pk, role=role)
+        result = JoinResult(
+            participation=participation,
+            replaced_channels=[row.channel_name for row in earlier],
+            peer_channel=other,
+        )
+        if other is not None and session.started_at is None:
+            session.started_at = now
+            session.save(update_fields=["started_at"])
+            result.started = True
+            record(
+                Action.SESSION_STARTED,
+                actor=user,
+                practice=appointment.practice,
+                obj=appointment,
+                client_location=session.client_location,
+            )
+        elif session.ended_at is not None:
+            # Someone came back after everyone had left: the session goes on.
+            session.ended_at = None
+            session.save(update_fields=["ended_at"])
+    return result
+
+
+def leave_call(*, participation_id: int, ended: bool = False) -> LeaveResult:
+    """Mark a connection gone. When nobody is left in a started session, it has ended."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            Participation.objects.select_for_update()
+            .select_related("session__appointment__practice", "user")
+            .filter(pk=participation_id, left_at__isnull=True)
+            .first()
+        )
+        if row is None:
+            return LeaveResult(left=False)
+        row.left_at = now
+        row.save(update_fields=["left_at"])
+        session = row.session
+        appointment = session.appointment
+        record(
+            Action.SESSION_LEFT,
+            actor=row.user,
+            practice=appointment.practice,
+            obj=appointment,
+            role=row.role,
+            ended_session=ended,
+        )
+        anyone_left = Participation.objects.filter(session=session, left_at__isnull=True).exists()
+        result = LeaveResult(
+            left=True, peer_channel=peer_channel(session_id=session.pk, role=row.role)
+        )
+        if session.started_at is not None and not anyone_left:
+            session.ended_at = now
+            session.save(update_fields=["ended_at"])
+            result.ended = True
+            record(
+                Action.SESSION_ENDED,
+                actor=row.user,
+                practice=appointment.practice,
+                obj=appointment,
+                duration_seconds=session.duration_seconds,
+            )
+    return result

@@ -1,0 +1,214 @@
+"""Pages of a Teletherapy session: device check (and, for the client, where they are), the
+Telehealth Waiting Room with the call, the ICE servers, and the "session is ready" prompts.
+
+Staff use /sessions/…, clients /portal/sessions/…; both go through get_call_for().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from teletherapy.practice.access import staff_view
+from teletherapy.scheduling.models import Appointment
+from teletherapy.video import services, turn
+from teletherapy.video.access import CallClosed, get_call_for
+from teletherapy.video.forms import LocationForm
+from teletherapy.video.models import Participation, VideoSession
+from teletherapy.video.templatetags.video import client_prompts, staff_prompts
+from teletherapy.video.timefmt import date_time_text
+
+CallView = Callable[..., HttpResponse]
+
+
+def _url(request: HttpRequest, name: str, appointment: Appointment) -> str:
+    namespace = "portal_video" if request.user.is_client else "video"  # type: ignore[union-attr]
+    return reverse(f"{namespace}:{name}", kwargs={"appointment_id": appointment.pk})
+
+
+def call_view(view: CallView) -> CallView:
+    """Fetch and authorize the call; outside its window show why (403), audit refusals."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, appointment_id: int, **kwargs: Any) -> HttpResponse:
+        try:
+            appointment, role = get_call_for(request.user, appointment_id)
+        except CallClosed as closed:
+            return _closed_page(request, closed)
+        except (Http404, PermissionDenied) as exc:
+            services.record_refusal(
+                user=request.user,
+                appointment_id=appointment_id,
+                reason="not_found" if isinstance(exc, Http404) else "forbidden",
+                request=request,
+            )
+            raise
+        return view(request, appointment, role, **kwargs)
+
+    return wrapper
+
+
+def _closed_page(request: HttpRequest, closed: CallClosed) -> HttpResponse:
+    tz_name = services.viewer_time_zone(request.user)
+    appointment = closed.appointment
+    if closed.state == "before":
+        message = services.join_from_text(appointment, tz_name) + "."
+    elif closed.state == "over":
+        message = "This session's time is over. It can no longer be joined."
+    else:
+        message = "This appointment is not a Teletherapy session that can be joined."
+    return render(
+        request,
+        "video/closed.html",
+        {"message": message, "when": date_time_text(appointment.start, tz_name)},
+        status=403,
+    )
+
+
+def _peer_name(appointment: Appointment, role: str) -> str:
+    if role == Participation.Role.THERAPIST:
+        return appointment.client.display_name
+    return appointment.therapist.name
+
+
+def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> dict[str, Any]:
+    tz_name = services.viewer_time_zone(request.user)
+    session = VideoSession.objects.filter(appointment=appointment).first()
+    location = session.client_location if session else ""
+    return {
+        "appointment": appointment,
+        "role": role,
+        "is_therapist": role == Participation.Role.THERAPIST,
+        "peer_name": _peer_name(appointment, role),
+        "when": date_time_text(appointment.start, tz_name),
+        "practice_name": appointment.practice.name,
+        "client_location": services.location_view(location, appointment.therapist)
+        if role == Participation.Role.THERAPIST
+        else None,
+        "has_location": bool(location),
+        "check_url": _url(request, "check", appointment),
+        "room_url": _url(request, "room", appointment),
+        "ice_url": _url(request, "ice", appointment),
+        "leave_url": reverse(
+            "practice:dashboard" if role == Participation.Role.THERAPIST else "portal:dashboard"
+        ),
+    }
+
+
+# --- Device check (and where the client is) ---------------------------------------------------
+
+
+def _check(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
+    context = _base_context(request, appointment, role)
+    form: LocationForm | None = None
+    outside = False
+    if role == Participation.Role.CLIENT:
+        form = LocationForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            location = form.cleaned_data["location"]
+            if location == services.OUTSIDE_US:
+                outside = True
+            else:
+                services.set_client_location(
+                    appointment=appointment, by=request.user, location=location, request=request
+                )
+                return redirect(context["room_url"])
+    elif request.method == "POST":
+        return redirect(context["room_url"])
+    context.update({"form": form, "outside": outside})
+    return render(request, "video/check.html", context)
+
+
+@never_cache
+@require_GET
+@staff_view()
+@call_view
+def check(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
+    return _check(request, appointment, role)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@call_view
+def portal_check(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
+    return _check(request, appointment, role)
+
+
+# --- The Telehealth Waiting Room and the call ---------------------------------------------------
+
+
+def _room(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
+    context = _base_context(request, appointment, role)
+    if role == Participation.Role.CLIENT and not context["has_location"]:
+        return redirect(context["check_url"])
+    context["ws_path"] = f"/ws/sessions/{appointment.pk}/"
+    return render(request, "video/room.html", context)
+
+
+@never_cache
+@require_GET
+@staff_view()
+@call_view
+def room(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
+    return _room(request, appointment, role)
+
+
+@never_cache
+@require_GET
+@call_view
+def portal_room(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
+    return _room(request, appointment, role)
+
+
+def _ice(request: HttpRequest) -> JsonResponse:
+    policy = turn.ice_transport_policy(force_relay=request.GET.get("relay") == "1")
+    response = JsonResponse({"iceServers": turn.ice_servers(), "iceTransportPolicy": policy})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@staff_view()
+@call_view
+def ice(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
+    return _ice(request)
+
+
+@require_GET
+@call_view
+def portal_ice(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
+    return _ice(request)
+
+
+# --- "Your Teletherapy session … is ready" ------------------------------------------------------
+
+
+@require_GET
+@staff_view()
+def ready(request: HttpRequest) -> HttpResponse:
+    prompts = staff_prompts(request.staff)  # type: ignore[attr-defined]
+    html = render_to_string("video/_prompt_list.html", {"prompts": prompts}, request=request)
+    return JsonResponse(
+        {"count": len(prompts), "html": html}, headers={"Cache-Control": "no-store"}
+    )
+
+
+@require_GET
+def portal_ready(request: HttpRequest) -> HttpResponse:
+    client = getattr(request.user, "client", None)
+    if client is None:
+        raise PermissionDenied("Only clients with a portal account can use this.")
+    prompts = client_prompts(client)
+    html = render_to_string("video/_prompt_list.html", {"prompts": prompts}, request=request)
+    return JsonResponse(
+        {"count": len(prompts), "html": html}, headers={"Cache-Control": "no-store"}
+    )
