@@ -1,11 +1,341 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""My Schedule: the Day/Week calendar, New appointment, and the appointment's tabs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from teletherapy.practice.access import staff_view
+from teletherapy.practice.models import StaffMember
+from teletherapy.scheduling import services
+from teletherapy.scheduling.access import (
+    bookable_clients,
+    get_appointment_for,
+    get_schedule_therapist_for,
+    schedule_therapists,
+)
+from teletherapy.scheduling.forms import CancelForm, EditAppointmentForm, NewAppointmentForm
+from teletherapy.scheduling.grid import build_grid
+from teletherapy.scheduling.models import Appointment
+from teletherapy.scheduling.timefmt import fmt_day, fmt_span, fmt_when, zone_label
+
+
+def _can_schedule(staff: StaffMember) -> bool:
+    return staff.can_use_schedule
+
+
+def _zone(staff: StaffMember) -> ZoneInfo:
+    return ZoneInfo(staff.time_zone or staff.practice.time_zone)
+
+
+def _int_param(value: str | None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except ValueError:
+        raise Http404("Bad id") from None
+
+
+def _date_param(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def schedule_url(therapist_id: int, day: date, view: str = "week") -> str:
+    query = urlencode({"therapist": therapist_id, "view": view, "date": day.isoformat()})
+    return f"{reverse('scheduling:my_schedule')}?{query}"
 
 
 @require_GET
-@staff_view(lambda staff: staff.can_use_schedule)
+@staff_view(_can_schedule)
 def my_schedule(request: HttpRequest) -> HttpResponse:
-    return render(request, "scheduling/my_schedule.html", {"nav_active": "schedule"})
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    tz = _zone(staff)
+    therapists = schedule_therapists(staff)
+    therapist = get_schedule_therapist_for(
+        staff, _int_param(request.GET.get("therapist")), therapists
+    )
+    now = timezone.now()
+    today = now.astimezone(tz).date()
+    day = _date_param(request.GET.get("date"), today)
+    view = "day" if request.GET.get("view") == "day" else "week"
+    context: dict[str, Any] = {
+        "nav_active": "schedule",
+        "therapists": therapists,
+        "therapist": therapist,
+        "view": view,
+        "zone_name": zone_label(tz.key),
+        "zone_abbr": now.astimezone(tz).tzname(),
+        "now_label": fmt_when(now, tz),
+    }
+    if therapist is None:
+        return render(request, "scheduling/my_schedule.html", context)
+    if view == "week":
+        first = day - timedelta(days=(day.weekday() + 1) % 7)  # weeks start on Sunday
+        days = [first + timedelta(days=i) for i in range(7)]
+        step = timedelta(days=7)
+        title = f"Week of {fmt_day(first)}, {first.year}"
+    else:
+        days = [day]
+        step = timedelta(days=1)
+        title = f"{fmt_day(day)}, {day.year}"
+    range_start = datetime.combine(days[0], time(0), tzinfo=tz)
+    range_end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=tz)
+    appointments = list(
+        Appointment.objects.filter(
+            practice_id=staff.practice_id,
+            therapist=therapist,
+            start__lt=range_end,
+            end__gt=range_start,
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("client")
+        .order_by("start", "pk")
+    )
+    header, rows = build_grid(
+        days=days,
+        tz=tz,
+        appointments=appointments,
+        now=now,
+        new_url=reverse("scheduling:new_appointment"),
+        therapist_id=therapist.pk,
+    )
+    context.update(
+        {
+            "title": title,
+            "days": header,
+            "rows": rows,
+            "prev_url": schedule_url(therapist.pk, days[0] - step, view),
+            "next_url": schedule_url(therapist.pk, days[0] + step, view),
+            "today_url": schedule_url(therapist.pk, today, view),
+            "day_url": schedule_url(therapist.pk, day, "day"),
+            "week_url": schedule_url(therapist.pk, day, "week"),
+            "date": day,
+            "appointment_count": len(appointments),
+        }
+    )
+    return render(request, "scheduling/my_schedule.html", context)
+
+
+def _render_new(
+    request: HttpRequest, form: NewAppointmentForm, therapist: StaffMember, partial: bool
+) -> HttpResponse:
+    return render(
+        request,
+        "scheduling/new_dialog.html" if partial else "scheduling/new.html",
+        {"form": form, "therapist": therapist, "nav_active": "schedule", "partial": partial},
+        status=200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(_can_schedule)
+def new_appointment(request: HttpRequest) -> HttpResponse:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    tz = _zone(staff)
+    source = request.POST if request.method == "POST" else request.GET
+    therapist = get_schedule_therapist_for(staff, _int_param(source.get("therapist")))
+    if therapist is None:
+        raise Http404("This practice has no therapists yet.")
+    partial = source.get("partial") == "1"
+    clients = bookable_clients(staff)
+    if request.method == "GET":
+        initial: dict[str, Any] = {"duration": services.DEFAULT_MINUTES}
+        initial["date"] = _date_param(source.get("date"), timezone.now().astimezone(tz).date())
+        try:
+            initial["time"] = time.fromisoformat(source.get("time") or "09:00")
+        except ValueError:
+            initial["time"] = time(9)
+        form = NewAppointmentForm(initial=initial, therapist=therapist, clients=clients, tz=tz)
+        return _render_new(request, form, therapist, partial)
+
+    form = NewAppointmentForm(request.POST, therapist=therapist, clients=clients, tz=tz)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment = services.book_appointment(
+                therapist=therapist,
+                client=data["client"],
+                start=form.start(),  # type: ignore[arg-type]
+                duration_minutes=data["duration"],
+                service=data["service"],
+                location=data["location"],
+                is_teletherapy=data["teletherapy"],
+                staff_note=data["staff_note"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            when = fmt_when(appointment.start, tz)
+            messages.success(
+                request,
+                f"Booked {appointment.client.full_name} on {when}"
+                + (" as a Teletherapy Session." if appointment.is_teletherapy else "."),
+            )
+            if appointment.is_teletherapy and not appointment.client.has_portal_account:
+                target = reverse("scheduling:appointment", args=[appointment.pk])
+            else:
+                local_day = appointment.start.astimezone(tz).date()
+                target = schedule_url(therapist.pk, local_day)
+            if partial:
+                # The dialog's script follows this header; a redirect would eat the message.
+                return HttpResponse(status=204, headers={"X-Location": target})
+            return redirect(target)
+    return _render_new(request, form, therapist, partial)
+
+
+def _tab_context(request: HttpRequest, appointment: Appointment, tab: str) -> dict[str, Any]:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    tz = _zone(staff)
+    local = appointment.start.astimezone(tz)
+    return {
+        "nav_active": "schedule",
+        "appointment": appointment,
+        "tab": tab,
+        "when": fmt_when(appointment.start, tz),
+        "span": f"{fmt_span(appointment.start, appointment.end, tz)} {local.tzname()}",
+        "zone_name": zone_label(tz.key),
+        "schedule_url": schedule_url(appointment.therapist_id, local.date()),
+        "can_join_warning": appointment.is_teletherapy
+        and not appointment.client.has_portal_account,
+        "is_open": appointment.status == Appointment.Status.SCHEDULED,
+        "has_started": appointment.start <= timezone.now(),
+    }
+
+
+@require_GET
+@staff_view(_can_schedule)
+def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    appointment = get_appointment_for(staff, appointment_id)
+    context = _tab_context(request, appointment, "details")
+    context["cancel_form"] = CancelForm()
+    return render(request, "scheduling/appointment_details.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(_can_schedule)
+def appointment_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    appointment = get_appointment_for(staff, appointment_id)
+    tz = _zone(staff)
+    if request.method == "POST":
+        form = EditAppointmentForm(request.POST, appointment=appointment, tz=tz)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.change_appointment(
+                    appointment=appointment,
+                    by=request.user,
+                    start=form.start(),
+                    duration_minutes=data["duration"],
+                    is_teletherapy=data["teletherapy"],
+                    service=data["service"],
+                    staff_note=data["staff_note"],
+                    request=request,
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "Appointment saved.")
+                return redirect("scheduling:appointment", appointment_id=appointment.pk)
+    else:
+        form = EditAppointmentForm(appointment=appointment, tz=tz)
+    context = _tab_context(request, appointment, "edit")
+    context["form"] = form
+    return render(request, "scheduling/appointment_edit.html", context)
+
+
+def _history_lines(appointment: Appointment, tz: ZoneInfo) -> list[dict[str, Any]]:
+    lines = []
+    for change in appointment.changes.select_related("by"):
+        detail = ""
+        starts = change.details.get("start") if isinstance(change.details, dict) else None
+        if isinstance(starts, list) and len(starts) == 2:
+            minutes = change.details.get("minutes") or [None, None]
+            old, new = (datetime.fromisoformat(s) for s in starts)
+            detail = (
+                f"from {fmt_when(old, tz)} ({minutes[0]} min) to {fmt_when(new, tz)} "
+                f"({minutes[1]} min)"
+            )
+        elif isinstance(starts, str):
+            detail = f"for {fmt_when(datetime.fromisoformat(starts), tz)}"
+        if change.details.get("reason"):
+            detail = f"Reason: {change.details['reason']}"
+        lines.append(
+            {
+                "at": fmt_when(change.at, tz),
+                "by": str(change.by) if change.by else "System",
+                "summary": change.summary,
+                "detail": detail,
+            }
+        )
+    return lines
+
+
+@require_GET
+@staff_view(_can_schedule)
+def appointment_history(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    appointment = get_appointment_for(staff, appointment_id)
+    context = _tab_context(request, appointment, "history")
+    context["lines"] = _history_lines(appointment, _zone(staff))
+    context["video_session"] = getattr(appointment, "video_session", None)
+    return render(request, "scheduling/appointment_history.html", context)
+
+
+@require_POST
+@staff_view(_can_schedule)
+def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    appointment = get_appointment_for(staff, appointment_id)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cancel_appointment(
+                appointment=appointment,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error("reason" if field == "reason" else None, message)
+        else:
+            messages.success(request, "Appointment cancelled.")
+            return redirect("scheduling:appointment", appointment_id=appointment.pk)
+    context = _tab_context(request, appointment, "details")
+    context["cancel_form"] = form
+    return render(request, "scheduling/appointment_details.html", context)
+
+
+@require_POST
+@staff_view(_can_schedule)
+def appointment_no_show(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    appointment = get_appointment_for(staff, appointment_id)
+    try:
+        services.mark_no_show(appointment=appointment, by=request.user, request=request)
+    except ValidationError as error:
+        for errors in error.message_dict.values():
+            for message in errors:
+                messages.error(request, message)
+    else:
+        messages.success(request, "Marked as a no-show.")
+    return redirect("scheduling:appointment", appointment_id=appointment.pk)

@@ -1,0 +1,102 @@
+// My Schedule: open the New appointment form in a <dialog> instead of a new page, submit it
+// in place (errors stay beside the fields), and show the "can't join yet" notice.
+// Without this module every link and form still works as a plain page.
+
+const dialog = document.getElementById("appointment-dialog");
+
+function setUpForm(root) {
+  const form = root.querySelector("form[data-new-appointment]");
+  if (!form) return;
+  const client = form.querySelector("select[data-portal-select]");
+  const tele = form.querySelector("input[data-tele-checkbox]");
+  const location = form.querySelector("select[name=location]");
+  const notice = root.querySelector("[data-no-portal-notice]");
+  const invite = root.querySelector("form[data-invite-form]");
+
+  const update = () => {
+    const option = client ? client.selectedOptions[0] : null;
+    const noPortal = Boolean(option && option.value && option.hasAttribute("data-no-portal"));
+    const wantsTele = Boolean((tele && tele.checked) || (location && location.value === "teletherapy"));
+    if (notice) notice.hidden = !(noPortal && wantsTele);
+    if (invite) {
+      invite.hidden = !(noPortal && wantsTele);
+      if (noPortal) {
+        invite.action = invite.dataset.inviteTemplate.replace("/0/", `/${option.value}/`);
+      }
+    }
+  };
+  // Keep the checkbox and the location in step: both say "Teletherapy".
+  tele?.addEventListener("change", () => {
+    if (location) location.value = tele.checked ? "teletherapy" : "office";
+    update();
+  });
+  location?.addEventListener("change", () => {
+    if (tele) tele.checked = location.value === "teletherapy";
+    update();
+  });
+  client?.addEventListener("change", update);
+  update();
+
+  if (dialog && dialog.contains(form)) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = form.querySelector("button[type=submit]");
+      if (button) button.disabled = true;
+      try {
+        const response = await fetch(form.action, {
+          method: "POST",
+          body: new FormData(form),
+          credentials: "same-origin",
+        });
+        const target = response.headers.get("X-Location");
+        if (response.status === 204 && target) {
+          window.location.assign(target);
+          return;
+        }
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        showInDialog(await response.text());
+      } catch (error) {
+        form.submit(); // fall back to the plain page
+      }
+    });
+    root.querySelector("[data-close-dialog]")?.addEventListener("click", () => dialog.close());
+  }
+}
+
+function showInDialog(html) {
+  dialog.innerHTML = html;
+  setUpForm(dialog);
+  if (!dialog.open) dialog.showModal();
+  const firstError = dialog.querySelector(".has-error input, .has-error select, .has-error textarea");
+  (firstError || dialog.querySelector("select, input:not([type=hidden])"))?.focus();
+}
+
+async function openSlot(link) {
+  const url = new URL(link.href, window.location.href);
+  url.searchParams.set("partial", "1");
+  try {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    showInDialog(await response.text());
+  } catch (error) {
+    window.location.assign(link.href);
+  }
+}
+
+if (dialog && typeof dialog.showModal === "function") {
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a.slot");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    openSlot(link);
+  });
+  dialog.addEventListener("close", () => {
+    dialog.innerHTML = "";
+  });
+}
+
+for (const picker of document.querySelectorAll("form[data-autosubmit]")) {
+  picker.querySelector("select")?.addEventListener("change", () => picker.submit());
+}
+
+setUpForm(document);

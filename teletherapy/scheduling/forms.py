@@ -1,0 +1,212 @@
+"""The New appointment, Edit, and Cancel forms. They check shape; services check the rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+
+from teletherapy.clients.models import Client
+from teletherapy.practice.models import StaffMember
+from teletherapy.scheduling.models import Appointment
+from teletherapy.scheduling.services import DEFAULT_MINUTES, MAX_MINUTES, MIN_MINUTES
+from teletherapy.scheduling.timefmt import make_local
+
+NO_TELETHERAPY = "{name} does not have Teletherapy enabled, so this can't be a Teletherapy Session."
+
+# Service-error keys that belong to another field of the form.
+SERVICE_FIELD = {"start": "time", "is_teletherapy": "teletherapy", "status": None}
+
+
+class ClientSelect(forms.Select):
+    """Marks the clients who have no portal account, for the "can't join yet" notice."""
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None and not instance.has_portal_account:
+            option["attrs"]["data-no-portal"] = ""
+        return option
+
+
+class ClientChoiceField(forms.ModelChoiceField):
+    widget = ClientSelect
+
+    def label_from_instance(self, obj: Client) -> str:  # type: ignore[override]
+        label = f"{obj.last_name}, {obj.first_name}"
+        return label if obj.has_portal_account else f"{label} (no portal account)"
+
+
+class _TimeFields(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(
+        widget=forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
+        help_text="On the quarter hour.",
+    )
+    duration = forms.IntegerField(
+        label="Duration (minutes)",
+        initial=DEFAULT_MINUTES,
+        widget=forms.NumberInput(attrs={"min": MIN_MINUTES, "max": MAX_MINUTES, "step": 5}),
+        error_messages={"invalid": "Enter the duration in whole minutes."},
+    )
+
+    def __init__(self, *args: Any, tz: ZoneInfo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+
+    def clean_time(self) -> Any:
+        value = self.cleaned_data["time"]
+        if value.minute % 15 or value.second:
+            raise forms.ValidationError("Choose a time on the quarter hour (:00, :15, :30, :45).")
+        return value
+
+    def clean_duration(self) -> int:
+        value: int = self.cleaned_data["duration"]
+        if not MIN_MINUTES <= value <= MAX_MINUTES:
+            raise forms.ValidationError(
+                f"The duration must be between {MIN_MINUTES} and {MAX_MINUTES} minutes."
+            )
+        return value
+
+    def start(self) -> datetime | None:
+        day, at = self.cleaned_data.get("date"), self.cleaned_data.get("time")
+        if day is None or at is None:
+            return None
+        return make_local(day, at, self.tz)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("date") and data.get("time") and self.start() is None:
+            self.add_error(
+                "time", "That time does not exist on that day: the clocks spring forward."
+            )
+        return data
+
+    def add_service_errors(self, error: Any) -> None:
+        """Put a service's ValidationError beside the matching field."""
+        for key, messages in error.message_dict.items():
+            field = SERVICE_FIELD.get(key, key)
+            if field not in self.fields:
+                field = None
+            for message in messages:
+                self.add_error(field, message)
+
+
+class NewAppointmentForm(_TimeFields):
+    client = ClientChoiceField(
+        queryset=Client.objects.none(),
+        empty_label="Choose a client",
+        error_messages={
+            "required": "Choose a client.",
+            "invalid_choice": "Choose one of the clients in the list.",
+        },
+    )
+    service = forms.ChoiceField(choices=Appointment.Service.choices, initial="90834")
+    location = forms.ChoiceField(choices=Appointment.Location.choices)
+    teletherapy = forms.BooleanField(label="Teletherapy Session", required=False)
+    staff_note = forms.CharField(
+        label="Note for staff",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Seen by staff only, never by the client.",
+    )
+    field_order = ["client", "date", "time", "duration", "service", "location", "teletherapy"]
+
+    def __init__(
+        self,
+        *args: Any,
+        therapist: StaffMember,
+        clients: Any,
+        tz: ZoneInfo,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, tz=tz, **kwargs)
+        self.therapist = therapist
+        self.fields["client"].queryset = clients  # type: ignore[attr-defined]
+        self.fields["client"].widget.attrs["data-portal-select"] = ""
+        if not therapist.has_teletherapy:
+            # Keep the fields so a tampered post is refused with a message, not ignored.
+            self.fields["location"].choices = [
+                (Appointment.Location.OFFICE, Appointment.Location.OFFICE.label)
+            ]
+        self.fields["teletherapy"].widget.attrs["data-tele-checkbox"] = ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        wants_tele = bool(data.get("teletherapy")) or (
+            self.data.get(self.add_prefix("location")) == Appointment.Location.TELETHERAPY
+        )
+        if wants_tele:
+            data["teletherapy"] = True
+            data["location"] = Appointment.Location.TELETHERAPY
+            self.errors.pop("location", None)
+            if not self.therapist.has_teletherapy:
+                self.add_error("teletherapy", NO_TELETHERAPY.format(name=self.therapist.name))
+            elif data.get("client") is not None and not data["client"].is_us_resident:
+                self.add_error(
+                    "teletherapy",
+                    "Teletherapy is available for U.S. residents only, and "
+                    f"{data['client'].full_name}'s address is outside the U.S.",
+                )
+        return data
+
+    @property
+    def show_teletherapy(self) -> bool:
+        return self.therapist.has_teletherapy
+
+
+class EditAppointmentForm(_TimeFields):
+    teletherapy = forms.TypedChoiceField(
+        label="Teletherapy Session?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+        coerce=lambda value: value == "yes",
+        required=False,
+    )
+    service = forms.ChoiceField(choices=Appointment.Service.choices)
+    staff_note = forms.CharField(
+        label="Note for staff",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Seen by staff only, never by the client.",
+    )
+
+    def __init__(self, *args: Any, appointment: Appointment, tz: ZoneInfo, **kwargs: Any) -> None:
+        local = appointment.start.astimezone(tz)
+        kwargs.setdefault(
+            "initial",
+            {
+                "date": local.date(),
+                "time": local.time().replace(second=0, microsecond=0),
+                "duration": appointment.duration_minutes,
+                "teletherapy": "yes" if appointment.is_teletherapy else "no",
+                "service": appointment.service,
+                "staff_note": appointment.staff_note,
+            },
+        )
+        super().__init__(*args, tz=tz, **kwargs)
+        self.appointment = appointment
+
+    @property
+    def show_teletherapy(self) -> bool:
+        return self.appointment.therapist.has_teletherapy or self.appointment.is_teletherapy
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.data.get(self.add_prefix("teletherapy"), "") == "":
+            data["teletherapy"] = None
+        return data
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for cancelling",
+        max_length=300,
+        widget=forms.TextInput(),
+        error_messages={"required": "Give a reason for cancelling."},
+        help_text="Kept in the appointment's history for staff; not sent to the client.",
+    )

@@ -1,0 +1,149 @@
+"""Lay a therapist's appointments out as the Day or Week grid of 15-minute rows.
+
+Rows are wall-clock times in the viewer's zone; each day is a column. An appointment fills
+the cell of the row it starts in and spans the rows it lasts (a rowspan, so no inline style
+is needed); every other future row is a link that opens the New appointment form.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from teletherapy.scheduling.models import Appointment
+from teletherapy.scheduling.timefmt import fmt_day, fmt_span, fmt_time, make_local
+
+SLOT_MINUTES = 15
+SLOTS_PER_HOUR = 60 // SLOT_MINUTES
+SHOWN_HOURS = (7, 20)
+WORKING_HOURS = (8, 18)
+
+
+@dataclass
+class Entry:
+    appointment: Appointment
+    span_label: str
+    zone_abbr: str
+
+
+@dataclass
+class Cell:
+    kind: str  # "slot" (link), "appt", "past", "none" (the clocks skip it), "covered"
+    label: str = ""
+    url: str = ""
+    rowspan: int = 1
+    entries: list[Entry] = field(default_factory=list)
+    work: bool = False
+    now: bool = False
+    today: bool = False
+
+
+@dataclass
+class Row:
+    label: str
+    on_hour: bool
+    cells: list[Cell]
+
+
+@dataclass
+class Day:
+    day: date
+    label: str
+    is_today: bool
+    is_weekend: bool
+
+
+def _slot_of(local: datetime) -> int:
+    return (local.hour * 60 + local.minute) // SLOT_MINUTES
+
+
+def build_grid(
+    *,
+    days: list[date],
+    tz: ZoneInfo,
+    appointments: list[Appointment],
+    now: datetime,
+    new_url: str,
+    therapist_id: int,
+) -> tuple[list[Day], list[Row]]:
+    now_local = now.astimezone(tz)
+    today = now_local.date()
+    first_hour, last_hour = SHOWN_HOURS
+
+    # Group each day's appointments by the row they start in.
+    starts: dict[date, dict[int, list[Appointment]]] = {day: defaultdict(list) for day in days}
+    for appt in appointments:
+        local = appt.start.astimezone(tz)
+        if local.date() in starts:
+            starts[local.date()][_slot_of(local)].append(appt)
+
+    spans: dict[date, dict[int, int]] = {}
+    for day, by_slot in starts.items():
+        spans[day] = {}
+        midnight = make_local(day + timedelta(days=1), time(0), tz) or datetime.combine(
+            day + timedelta(days=1), time(0), tzinfo=tz
+        )
+        slots = sorted(by_slot)
+        for index, slot in enumerate(slots):
+            end = min(max(a.end for a in by_slot[slot]), midnight)
+            row_start = datetime.combine(day, time(slot // 4, slot % 4 * 15), tzinfo=tz)
+            minutes = (end - row_start).total_seconds() / 60
+            span = max(1, math.ceil(minutes / SLOT_MINUTES))
+            if index + 1 < len(slots):
+                span = min(span, slots[index + 1] - slot)
+            span = min(span, 24 * SLOTS_PER_HOUR - slot)
+            spans[day][slot] = span
+            first_hour = min(first_hour, slot // SLOTS_PER_HOUR)
+            last_hour = max(last_hour, math.ceil((slot + span) / SLOTS_PER_HOUR))
+
+    covered: dict[date, set[int]] = {
+        day: {s + k for s, span in spans[day].items() for k in range(1, span)} for day in days
+    }
+    now_slot = _slot_of(now_local)
+    rows: list[Row] = []
+    for slot in range(first_hour * SLOTS_PER_HOUR, last_hour * SLOTS_PER_HOUR):
+        at = time(slot // SLOTS_PER_HOUR, slot % SLOTS_PER_HOUR * SLOT_MINUTES)
+        work = WORKING_HOURS[0] * SLOTS_PER_HOUR <= slot < WORKING_HOURS[1] * SLOTS_PER_HOUR
+        cells: list[Cell] = []
+        for day in days:
+            is_now = day == today and slot == now_slot
+            if slot in spans[day]:
+                entries = [
+                    Entry(a, fmt_span(a.start, a.end, tz), a.start.astimezone(tz).tzname() or "")
+                    for a in starts[day][slot]
+                ]
+                cells.append(
+                    Cell("appt", rowspan=spans[day][slot], entries=entries, work=work, now=is_now)
+                )
+                continue
+            if slot in covered[day]:
+                cells.append(Cell("covered"))
+                continue
+            start = make_local(day, at, tz)
+            if start is None:
+                cells.append(Cell("none", work=work, now=is_now, label="No such time"))
+            elif start < now:
+                cells.append(Cell("past", work=work, now=is_now))
+            else:
+                query = urlencode(
+                    {"therapist": therapist_id, "date": day.isoformat(), "time": f"{at:%H:%M}"}
+                )
+                cells.append(
+                    Cell(
+                        "slot",
+                        label=f"New appointment, {fmt_day(day)}, {fmt_time(at)}",
+                        url=f"{new_url}?{query}",
+                        work=work,
+                        now=is_now,
+                    )
+                )
+        rows.append(Row(fmt_time(at), at.minute == 0, cells))
+    header = [
+        Day(day, f"{day:%a} {day.month}/{day.day}", day == today, day.weekday() >= 5)
+        for day in days
+    ]
+    return header, rows

@@ -1,0 +1,352 @@
+"""Every change to an appointment: book, change, cancel, mark no-show.
+
+Each runs in one transaction, locks the therapist's row before looking for overlaps (on
+PostgreSQL a row lock; SQLite's IMMEDIATE transactions are already serialized), writes an
+AppointmentChange line and an audit event, and emails the client about Teletherapy Sessions
+after the commit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from teletherapy.audit.models import Action
+from teletherapy.audit.services import record
+from teletherapy.clients.models import Client
+from teletherapy.practice.models import StaffMember
+from teletherapy.scheduling.models import Appointment, AppointmentChange
+from teletherapy.scheduling.timefmt import fmt_day, fmt_span
+
+MIN_MINUTES = 15
+MAX_MINUTES = 240
+DEFAULT_MINUTES = 50
+
+
+def _viewer_zone(by: Any, practice_zone: str) -> ZoneInfo:
+    staff = getattr(by, "staff", None) if getattr(by, "is_staff_member", False) else None
+    return ZoneInfo(staff.time_zone if staff else practice_zone)
+
+
+def _teletherapy_error(therapist: StaffMember, client: Client) -> str | None:
+    if not therapist.has_teletherapy:
+        return (
+            f"{therapist.name} does not have Teletherapy enabled, so this can't be a "
+            "Teletherapy Session. An Owner or Manager can enable it in Practice Settings."
+        )
+    if not client.is_us_resident:
+        return (
+            "Teletherapy is available for U.S. residents only, and "
+            f"{client.full_name}'s address is outside the U.S."
+        )
+    return None
+
+
+def _lock_therapist(therapist: StaffMember) -> None:
+    # Serialize bookings per therapist: the second transaction waits here until the first
+    # commits, then sees its appointment in the overlap check.
+    StaffMember.objects.select_for_update().filter(pk=therapist.pk).values_list("pk").get()
+
+
+def find_overlap(
+    therapist: StaffMember, start: datetime, end: datetime, *, exclude_pk: int | None = None
+) -> Appointment | None:
+    """The first non-cancelled appointment of the therapist that overlaps [start, end)."""
+    qs = (
+        Appointment.objects.filter(therapist=therapist, start__lt=end, end__gt=start)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("client")
+    )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.order_by("start").first()
+
+
+def overlap_message(other: Appointment, tz: ZoneInfo) -> str:
+    local = other.start.astimezone(tz)
+    return (
+        f"This overlaps {other.client.full_name}'s appointment on {fmt_day(local)}, "
+        f"{fmt_span(other.start, other.end, tz)} {local.tzname()}."
+    )
+
+
+def _check_time(
+    errors: dict[str, list[str]],
+    *,
+    therapist: StaffMember,
+    start: datetime,
+    duration_minutes: int,
+    tz: ZoneInfo,
+    exclude_pk: int | None = None,
+) -> None:
+    if start < timezone.now():
+        errors.setdefault("start", []).append("Choose a time in the future.")
+    if not MIN_MINUTES <= duration_minutes <= MAX_MINUTES:
+        errors.setdefault("duration", []).append(
+            f"The duration must be between {MIN_MINUTES} and {MAX_MINUTES} minutes."
+        )
+    if errors:
+        return
+    other = find_overlap(
+        therapist, start, start + timedelta(minutes=duration_minutes), exclude_pk=exclude_pk
+    )
+    if other is not None:
+        errors.setdefault("start", []).append(overlap_message(other, tz))
+
+
+def _notify_client(appointment: Appointment, kind: str) -> None:
+    from teletherapy.scheduling.tasks import send_appointment_email
+
+    appointment_id = appointment.pk
+    # Pass only the id: the task reads everything else, and the queue never holds details.
+    transaction.on_commit(lambda: send_appointment_email.enqueue(appointment_id, kind))
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat()
+
+
+def book_appointment(
+    *,
+    therapist: StaffMember,
+    client: Client,
+    start: datetime,
+    duration_minutes: int = DEFAULT_MINUTES,
+    service: str = Appointment.Service.THERAPY_45,
+    location: str = Appointment.Location.OFFICE,
+    is_teletherapy: bool = False,
+    staff_note: str = "",
+    by: Any,
+    request: HttpRequest | None = None,
+) -> Appointment:
+    """Book an appointment, or raise ValidationError keyed by field (client, start, duration,
+    is_teletherapy) and save nothing."""
+    practice = therapist.practice
+    tz = _viewer_zone(by, practice.time_zone)
+    errors: dict[str, list[str]] = {}
+    if client.practice_id != therapist.practice_id or not client.is_active:
+        errors["client"] = ["Choose a client of this practice."]
+    if not therapist.is_therapist or not therapist.user.is_active:
+        errors["therapist"] = ["Choose an active therapist of this practice."]
+    is_teletherapy = is_teletherapy or location == Appointment.Location.TELETHERAPY
+    if is_teletherapy and "client" not in errors:
+        problem = _teletherapy_error(therapist, client)
+        if problem:
+            errors["is_teletherapy"] = [problem]
+    if service not in Appointment.Service.values:
+        errors["service"] = ["Choose a service from the list."]
+    with transaction.atomic():
+        _lock_therapist(therapist)
+        _check_time(
+            errors, therapist=therapist, start=start, duration_minutes=duration_minutes, tz=tz
+        )
+        if errors:
+            raise ValidationError(errors)
+        appointment = Appointment.objects.create(
+            practice=practice,
+            therapist=therapist,
+            client=client,
+            start=start,
+            end=start + timedelta(minutes=duration_minutes),
+            service=service,
+            location=Appointment.Location.TELETHERAPY
+            if is_teletherapy
+            else Appointment.Location.OFFICE,
+            is_teletherapy=is_teletherapy,
+            staff_note=staff_note.strip(),
+            created_by=by,
+        )
+        AppointmentChange.objects.create(
+            appointment=appointment,
+            by=by,
+            summary="Booked" + (" as a Teletherapy Session" if is_teletherapy else ""),
+            details={
+                "start": _iso(appointment.start),
+                "end": _iso(appointment.end),
+                "is_teletherapy": is_teletherapy,
+            },
+        )
+        record(
+            Action.APPOINTMENT_CREATED,
+            actor=by,
+            practice=practice,
+            obj=appointment,
+            request=request,
+            therapist_id=therapist.pk,
+            start=_iso(appointment.start),
+            is_teletherapy=is_teletherapy,
+        )
+        if is_teletherapy:
+            _notify_client(appointment, "booked")
+    return appointment
+
+
+def _locked_copy(appointment: Appointment) -> Appointment:
+    return (
+        Appointment.objects.select_for_update()
+        .select_related("client", "therapist__user", "practice")
+        .get(pk=appointment.pk)
+    )
+
+
+def _refuse_unless_scheduled(appointment: Appointment, verb: str) -> None:
+    if appointment.status == Appointment.Status.CANCELLED:
+        raise ValidationError(
+            {"status": [f"This appointment was cancelled, so it can't be {verb}."]}
+        )
+    if appointment.status == Appointment.Status.NO_SHOW:
+        raise ValidationError(
+            {"status": [f"This appointment is marked no-show, so it can't be {verb}."]}
+        )
+
+
+def change_appointment(
+    *,
+    appointment: Appointment,
+    by: Any,
+    start: datetime | None = None,
+    duration_minutes: int | None = None,
+    is_teletherapy: bool | None = None,
+    service: str | None = None,
+    staff_note: str | None = None,
+    request: HttpRequest | None = None,
+) -> Appointment:
+    """Reschedule, switch to or from a Teletherapy Session, or change the service or note.
+    Arguments left None stay as they are. Raises ValidationError keyed by field."""
+    with transaction.atomic():
+        _lock_therapist(appointment.therapist)
+        current = _locked_copy(appointment)
+        _refuse_unless_scheduled(current, "changed")
+        tz = _viewer_zone(by, current.practice.time_zone)
+        new_start = start if start is not None else current.start
+        new_minutes = duration_minutes if duration_minutes is not None else current.duration_minutes
+        new_tele = current.is_teletherapy if is_teletherapy is None else is_teletherapy
+        new_service = service if service is not None else current.service
+        new_note = staff_note.strip() if staff_note is not None else current.staff_note
+        errors: dict[str, list[str]] = {}
+        time_changed = new_start != current.start or new_minutes != current.duration_minutes
+        if time_changed:
+            _check_time(
+                errors,
+                therapist=current.therapist,
+                start=new_start,
+                duration_minutes=new_minutes,
+                tz=tz,
+                exclude_pk=current.pk,
+            )
+        if new_tele and not current.is_teletherapy:
+            problem = _teletherapy_error(current.therapist, current.client)
+            if problem:
+                errors["is_teletherapy"] = [problem]
+        if new_service not in Appointment.Service.values:
+            errors["service"] = ["Choose a service from the list."]
+        if errors:
+            raise ValidationError(errors)
+
+        details: dict[str, Any] = {}
+        lines: list[str] = []
+        if time_changed:
+            details["start"] = [_iso(current.start), _iso(new_start)]
+            details["minutes"] = [current.duration_minutes, new_minutes]
+            lines.append("Rescheduled")
+        if new_tele != current.is_teletherapy:
+            details["is_teletherapy"] = [current.is_teletherapy, new_tele]
+            lines.append(f"Teletherapy Session? {'Yes' if new_tele else 'No'}")
+        if new_service != current.service:
+            details["service"] = [current.service, new_service]
+            lines.append("Service changed")
+        if new_note != current.staff_note:
+            lines.append("Staff note changed")
+        if not lines:
+            return current
+
+        was_tele = current.is_teletherapy
+        client_sees_change = time_changed or new_tele != was_tele
+        current.start = new_start
+        current.end = new_start + timedelta(minutes=new_minutes)
+        current.is_teletherapy = new_tele
+        if new_tele:
+            current.location = Appointment.Location.TELETHERAPY
+        elif current.location == Appointment.Location.TELETHERAPY:
+            current.location = Appointment.Location.OFFICE
+        current.service = new_service
+        current.staff_note = new_note
+        if client_sees_change:
+            current.ics_sequence += 1
+        current.save()
+        AppointmentChange.objects.create(
+            appointment=current, by=by, summary="; ".join(lines), details=details
+        )
+        record(
+            Action.APPOINTMENT_CHANGED,
+            actor=by,
+            practice=current.practice,
+            obj=current,
+            request=request,
+            changes=sorted(details) + (["staff_note"] if "Staff note changed" in lines else []),
+        )
+        if client_sees_change and (was_tele or new_tele):
+            _notify_client(current, "changed")
+    return current
+
+
+def cancel_appointment(
+    *, appointment: Appointment, by: Any, reason: str, request: HttpRequest | None = None
+) -> Appointment:
+    """Cancel with a reason (kept for staff only); the client of a Teletherapy Session is
+    emailed a calendar cancellation."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["Give a reason for cancelling."]})
+    if len(reason) > 300:
+        raise ValidationError({"reason": ["Keep the reason under 300 characters."]})
+    with transaction.atomic():
+        current = _locked_copy(appointment)
+        _refuse_unless_scheduled(current, "cancelled")
+        current.status = Appointment.Status.CANCELLED
+        current.cancel_reason = reason
+        current.ics_sequence += 1
+        current.save()
+        AppointmentChange.objects.create(
+            appointment=current, by=by, summary="Cancelled", details={"reason": reason}
+        )
+        record(
+            Action.APPOINTMENT_CANCELLED,
+            actor=by,
+            practice=current.practice,
+            obj=current,
+            request=request,
+        )
+        if current.is_teletherapy:
+            _notify_client(current, "cancelled")
+    return current
+
+
+def mark_no_show(
+    *, appointment: Appointment, by: Any, request: HttpRequest | None = None
+) -> Appointment:
+    """Mark that the client did not come; possible once the appointment has started."""
+    with transaction.atomic():
+        current = _locked_copy(appointment)
+        _refuse_unless_scheduled(current, "marked no-show")
+        if current.start > timezone.now():
+            raise ValidationError(
+                {"status": ["You can mark a no-show only once the appointment has started."]}
+            )
+        current.status = Appointment.Status.NO_SHOW
+        current.save()
+        AppointmentChange.objects.create(appointment=current, by=by, summary="Marked no-show")
+        record(
+            Action.APPOINTMENT_NO_SHOW,
+            actor=by,
+            practice=current.practice,
+            obj=current,
+            request=request,
+        )
+    return current
