@@ -1,0 +1,165 @@
+"""An appointment's Details, Edit and History tabs; cancel and no-show."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.urls import reverse
+
+from teletherapy.scheduling.models import Appointment
+
+
+def url(name: str, appointment: Appointment) -> str:
+    return reverse(f"scheduling:{name}", args=[appointment.pk])
+
+
+def test_details_tab(fcast) -> None:  # type: ignore[no-untyped-def]
+    html = fcast.client_for("therapist").get(url("appointment", fcast.tele_appointment)).content
+    html = html.decode()
+    assert "Casey Client: Tuesday November 24, 2026, 9:00 AM EST" in html
+    assert "<dt>Teletherapy Session?</dt><dd>Yes</dd>" in html
+    assert 'aria-current="page">Details</a>' in html
+    assert "Client can't join yet" not in html  # Casey has a portal account
+
+
+def test_details_warn_when_the_client_cannot_join(fcast) -> None:  # type: ignore[no-untyped-def]
+    office = fcast.office_appointment  # Nora has no portal account
+    office.is_teletherapy = True
+    office.save()
+    html = fcast.client_for("therapist").get(url("appointment", office)).content.decode()
+    assert "Client can't join yet: no client portal account." in html
+
+
+def test_edit_switches_to_teletherapy(fcast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    http = fcast.client_for("therapist")
+    appointment = fcast.office_appointment
+    html = http.get(url("appointment_edit", appointment)).content.decode()
+    assert "<legend>Teletherapy Session?</legend>" in html
+    assert 'value="no" id="id_teletherapy_1" checked' in html or (
+        'value="no"' in html and "checked" in html
+    )
+    data = {
+        "teletherapy": "yes",
+        "date": "2026-11-24",
+        "time": "11:00",
+        "duration": "50",
+        "service": appointment.service,
+        "staff_note": "",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = http.post(url("appointment_edit", appointment), data)
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.is_teletherapy
+    assert appointment.start == datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # unchanged
+    history = http.get(url("appointment_history", appointment)).content.decode()
+    assert "Teletherapy Session? Yes" in history
+    assert "Tess Therapist" in history
+
+
+def test_edit_reschedules_and_keeps_input_on_error(fcast) -> None:  # type: ignore[no-untyped-def]
+    http = fcast.client_for("owner")
+    appointment = fcast.office_appointment
+    data = {
+        "teletherapy": "no",
+        "date": "2026-11-24",
+        "time": "09:15",  # into Casey's 9:00 appointment
+        "duration": "45",
+        "service": "90837",
+        "staff_note": "moved",
+    }
+    response = http.post(url("appointment_edit", appointment), data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This overlaps Casey Client" in html
+    assert 'value="09:15"' in html and 'value="45"' in html and "moved" in html
+    appointment.refresh_from_db()
+    assert appointment.start == datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
+    data["time"] = "13:15"
+    assert http.post(url("appointment_edit", appointment), data).status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.start == datetime(2026, 11, 24, 18, 15, tzinfo=UTC)
+    assert appointment.duration_minutes == 45
+    history = http.get(url("appointment_history", appointment)).content.decode()
+    assert "Rescheduled; Service changed; Staff note changed" in history
+    assert (
+        "from Tuesday November 24, 2026, 11:00 AM EST (50 min) to Tuesday November 24, 2026, 1:15 PM EST (45 min)"
+        in history
+    )
+    assert "Olivia Owner" in history
+
+
+def test_edit_refuses_tampered_teletherapy(fcast) -> None:  # type: ignore[no-untyped-def]
+    http = fcast.client_for("therapist_plain")
+    start = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+    appointment = Appointment.objects.create(
+        practice=fcast.practice,
+        therapist=fcast.therapist_plain,
+        client=fcast.client_with_portal,
+        start=start,
+        end=start + timedelta(minutes=50),
+    )
+    html = http.get(url("appointment_edit", appointment)).content.decode()
+    assert "<legend>Teletherapy Session?</legend>" not in html
+    data = {
+        "teletherapy": "yes",
+        "date": "2026-11-25",
+        "time": "10:00",
+        "duration": "50",
+        "service": appointment.service,
+    }
+    response = http.post(url("appointment_edit", appointment), data)
+    assert "Paul Plain does not have Teletherapy enabled" in response.content.decode()
+    appointment.refresh_from_db()
+    assert not appointment.is_teletherapy
+
+
+def test_cancel_with_reason(fcast) -> None:  # type: ignore[no-untyped-def]
+    http = fcast.client_for("scheduler")
+    appointment = fcast.office_appointment
+    response = http.post(url("appointment_cancel", appointment), {"reason": ""})
+    assert response.status_code == 200
+    assert "Give a reason for cancelling." in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.SCHEDULED
+    response = http.post(url("appointment_cancel", appointment), {"reason": "Client moved away"})
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+    details = http.get(url("appointment", appointment)).content.decode()
+    assert "Cancelled: Client moved away" in details
+    assert "Cancel appointment</button>" not in details
+    edit = http.get(url("appointment_edit", appointment)).content.decode()
+    assert "can&#x27;t be changed" in edit or "can't be changed" in edit
+    history = http.get(url("appointment_history", appointment)).content.decode()
+    assert "Reason: Client moved away" in history
+
+
+def test_no_show_once_started(fcast, traveller) -> None:  # type: ignore[no-untyped-def]
+    http = fcast.client_for("therapist")
+    appointment = fcast.tele_appointment
+    response = http.post(url("appointment_no_show", appointment), follow=True)
+    assert "only once the appointment has started" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.SCHEDULED
+    traveller.move_to(appointment.start + timedelta(minutes=20))
+    http = fcast.client_for("therapist")  # a fresh session: the old one went idle
+    html = http.get(url("appointment", appointment)).content.decode()
+    assert "Mark no-show</button>" in html
+    http.post(url("appointment_no_show", appointment))
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.NO_SHOW
+
+
+def test_another_therapists_appointment_is_not_found(fcast) -> None:  # type: ignore[no-untyped-def]
+    http = fcast.client_for("therapist_plain")
+    for name in ("appointment", "appointment_edit", "appointment_history"):
+        assert http.get(url(name, fcast.tele_appointment)).status_code == 404
+    assert (
+        fcast.client_for("owner").get(url("appointment", fcast.other_appointment)).status_code
+        == 404
+    )
+    response = http.post(url("appointment_cancel", fcast.tele_appointment), {"reason": "x"})
+    assert response.status_code == 404
+    fcast.tele_appointment.refresh_from_db()
+    assert fcast.tele_appointment.status == Appointment.Status.SCHEDULED
