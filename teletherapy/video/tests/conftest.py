@@ -1,0 +1,33 @@
+"""Fixtures for the video app's tests: a Teletherapy appointment whose window is open now."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from teletherapy.scheduling.models import Appointment
+from teletherapy.test.browser import browser, live_server_factory  # noqa: F401
+
+
+def make_tele_appointment(cast, *, start=None, minutes: int = 50, **fields) -> Appointment:  # type: ignore[no-untyped-def]
+    start = start or (timezone.now() + timedelta(minutes=5)).replace(microsecond=0)
+    defaults = {
+        "practice": cast.practice,
+        "therapist": cast.therapist,
+        "client": cast.client_with_portal,
+        "start": start,
+        "end": start + timedelta(minutes=minutes),
+        "is_teletherapy": True,
+        "location": Appointment.Location.TELETHERAPY,
+        "created_by": cast.therapist.user,
+    }
+    defaults.update(fields)
+    return Appointment.objects.create(**defaults)
+
+
+@pytest.fixture
+def open_call(cast):  # type: ignore[no-untyped-def]
+    """Casey's Teletherapy appointment with Tess, starting in five minutes."""
+    return make_tele_appointment(cast)

@@ -1,0 +1,263 @@
+"""The signaling consumer, through the real ASGI stack (origin check, session cookie, routing)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client as HttpClient
+
+from config.asgi import application
+from teletherapy.audit.models import Action, AuditEvent
+from teletherapy.video.models import Participation, VideoSession
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
+CANDIDATE = {
+    "candidate": "candidate:1 1 udp 2122260223 10.77.0.1 50000 typ host",
+    "sdpMid": "0",
+    "sdpMLineIndex": 0,
+    "usernameFragment": "abcd",
+}
+
+
+def _cookie_for(user: Any) -> str:
+    http = HttpClient()
+    http.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return http.cookies["sessionid"].value
+
+
+async def socket(user: Any, appointment_id: int) -> WebsocketCommunicator:
+    headers = [(b"origin", b"http://127.0.0.1")]
+    if user is not None:
+        cookie = await database_sync_to_async(_cookie_for)(user)
+        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    return WebsocketCommunicator(application, f"/ws/sessions/{appointment_id}/", headers=headers)
+
+
+async def joined(user: Any, appointment_id: int) -> tuple[WebsocketCommunicator, dict[str, Any]]:
+    ws = await socket(user, appointment_id)
+    connected, _code = await ws.connect()
+    assert connected
+    return ws, await ws.receive_json_from()
+
+
+@pytest.fixture
+def located(open_call):  # type: ignore[no-untyped-def]
+    """The client has said they are in New Jersey."""
+    VideoSession.objects.create(appointment=open_call, client_location="NJ")
+    return open_call
+
+
+async def _pair(cast: Any, call: Any) -> tuple[WebsocketCommunicator, WebsocketCommunicator]:
+    client, welcome = await joined(cast.client_with_portal.user, call.pk)
+    assert welcome == {"type": "welcome", "role": "client", "polite": True, "peer_present": False}
+    therapist, welcome = await joined(cast.therapist.user, call.pk)
+    assert welcome == {
+        "type": "welcome",
+        "role": "therapist",
+        "polite": False,
+        "peer_present": True,
+        "client_location": {"code": "NJ", "name": "New Jersey", "licensed": True},
+    }
+    assert await client.receive_json_from() == {"type": "peer-joined"}
+    return client, therapist
+
+
+async def test_signals_go_to_the_other_participant_only(cast, located) -> None:  # type: ignore[no-untyped-def]
+    client, therapist = await _pair(cast, located)
+    await therapist.send_json_to({"type": "signal", "description": OFFER})
+    assert await client.receive_json_from() == {"type": "signal", "description": OFFER}
+    assert await therapist.receive_nothing()
+    await client.send_json_to({"type": "signal", "candidate": CANDIDATE})
+    assert await therapist.receive_json_from() == {"type": "signal", "candidate": CANDIDATE}
+    assert await client.receive_nothing()
+    await client.send_json_to({"type": "media", "audio": False, "video": True})
+    assert await therapist.receive_json_from() == {
+        "type": "peer-media",
+        "audio": False,
+        "video": True,
+    }
+    await client.disconnect()
+    assert await therapist.receive_json_from() == {"type": "peer-left", "ended": False}
+    await therapist.disconnect()
+
+
+async def test_bad_messages_are_answered_and_the_session_goes_on(cast, located) -> None:  # type: ignore[no-untyped-def]
+    client, therapist = await _pair(cast, located)
+    bad: list[tuple[str, str]] = [
+        ("{not json", "malformed"),
+        ("[1, 2]", "malformed"),
+        (json.dumps({"type": "signal", "description": {"sdp": "x" * 70_000}}), "too_large"),
+        (json.dumps({"type": "shout", "text": "hi"}), "unknown_type"),
+        (json.dumps({"type": "signal"}), "invalid_signal"),
+        (
+            json.dumps({"type": "signal", "description": {"type": "hello", "sdp": ""}}),
+            "invalid_description",
+        ),
+        (json.dumps({"type": "signal", "candidate": {"candidate": 5}}), "invalid_candidate"),
+        (json.dumps({"type": "media", "audio": "yes", "video": True}), "invalid_media"),
+    ]
+    for text, code in bad:
+        await therapist.send_to(text_data=text)
+        assert await therapist.receive_json_from() == {"type": "error", "code": code}, text
+    await therapist.send_to(bytes_data=b"\x00\x01")
+    assert await therapist.receive_json_from() == {"type": "error", "code": "text_only"}
+    assert await client.receive_nothing()
+    await therapist.send_json_to({"type": "signal", "description": OFFER})
+    assert await client.receive_json_from() == {"type": "signal", "description": OFFER}
+    await client.disconnect()
+    await therapist.disconnect()
+
+
+async def test_signal_without_the_other_person_is_not_stored(cast, located) -> None:  # type: ignore[no-untyped-def]
+    client, _welcome = await joined(cast.client_with_portal.user, located.pk)
+    await client.send_json_to({"type": "signal", "description": OFFER})
+    assert await client.receive_json_from() == {"type": "error", "code": "peer_absent"}
+    await client.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [
+        ("anonymous", 4401),
+        ("other_client", 4404),
+        ("therapist_plain", 4403),
+        ("owner", 4403),
+        ("other_owner", 4404),
+        ("other_therapist", 4404),
+    ],
+)
+async def test_third_parties_are_refused_and_receive_nothing(cast, located, who, code) -> None:  # type: ignore[no-untyped-def]
+    client, therapist = await _pair(cast, located)
+    user = cast.other_therapist.user if who == "other_therapist" else cast.user_of(who)
+    intruder = await socket(user, located.pk)
+    connected, close_code = await intruder.connect()
+    assert (connected, close_code) == (False, code)
+    assert await intruder.receive_nothing()
+    # The two participants hear nothing about the attempt either.
+    assert await client.receive_nothing()
+    assert await therapist.receive_nothing()
+    open_rows = await database_sync_to_async(
+        lambda: Participation.objects.filter(left_at__isnull=True).count()
+    )()
+    assert open_rows == 2
+    await client.disconnect()
+    await therapist.disconnect()
+
+
+async def test_refused_outside_the_window_without_teletherapy_or_location(cast, open_call) -> None:  # type: ignore[no-untyped-def]
+    # The cast's own appointment is tomorrow: closed.
+    for user in (cast.therapist.user, cast.client_with_portal.user):
+        ws = await socket(user, cast.tele_appointment.pk)
+        assert await ws.connect() == (False, 4403)
+    # The client must say where they are first.
+    ws = await socket(cast.client_with_portal.user, open_call.pk)
+    assert await ws.connect() == (False, 4428)
+
+    def _switch_off() -> None:
+        cast.therapist.teletherapy_enabled = False
+        cast.therapist.save()
+
+    await database_sync_to_async(_switch_off)()
+    ws = await socket(cast.therapist.user, open_call.pk)
+    assert await ws.connect() == (False, 4403)
+    refusals = await database_sync_to_async(
+        lambda: AuditEvent.objects.filter(action=Action.SESSION_REFUSED).count()
+    )()
+    assert refusals == 4
+
+
+async def test_an_expired_sign_in_is_refused(cast, located) -> None:  # type: ignore[no-untyped-def]
+    cookie = await database_sync_to_async(_cookie_for)(cast.therapist.user)
+    from django.contrib.sessions.models import Session
+
+    await database_sync_to_async(lambda: Session.objects.all().delete())()
+    ws = WebsocketCommunicator(
+        application,
+        f"/ws/sessions/{located.pk}/",
+        headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())],
+    )
+    assert await ws.connect() == (False, 4401)
+
+
+async def test_a_foreign_origin_is_refused(cast, located) -> None:  # type: ignore[no-untyped-def]
+    cookie = await database_sync_to_async(_cookie_for)(cast.therapist.user)
+    ws = WebsocketCommunicator(
+        application,
+        f"/ws/sessions/{located.pk}/",
+        headers=[(b"origin", b"https://evil.example"), (b"cookie", f"sessionid={cookie}".encode())],
+    )
+    connected, _code = await ws.connect()
+    assert not connected
+
+
+async def test_access_is_checked_again_on_every_command(cast, located) -> None:  # type: ignore[no-untyped-def]
+    client, therapist = await _pair(cast, located)
+
+    def _switch_off() -> None:
+        cast.therapist.teletherapy_enabled = False
+        cast.therapist.save()
+
+    await database_sync_to_async(_switch_off)()
+    await therapist.send_json_to({"type": "signal", "description": OFFER})
+    assert await therapist.receive_json_from() == {"type": "error", "code": "forbidden"}
+    assert (await therapist.receive_output())["type"] == "websocket.close"
+    assert await client.receive_json_from() == {"type": "peer-left", "ended": False}
+    await client.disconnect()
+
+
+async def test_reconnecting_replaces_the_earlier_connection(cast, located) -> None:  # type: ignore[no-untyped-def]
+    client, therapist = await _pair(cast, located)
+    second, welcome = await joined(cast.client_with_portal.user, located.pk)
+    assert welcome["peer_present"] is True
+    assert await client.receive_json_from() == {"type": "replaced"}
+    closed = await client.receive_output()
+    assert closed == {"type": "websocket.close", "code": 4409}
+    assert (await therapist.receive_json_from())["type"] == "peer-joined"
+    # Signals now reach the new connection only.
+    await therapist.send_json_to({"type": "signal", "description": OFFER})
+    assert await second.receive_json_from() == {"type": "signal", "description": OFFER}
+    rows = await database_sync_to_async(
+        lambda: list(
+            Participation.objects.filter(left_at__isnull=True).values_list("role", flat=True)
+        )
+    )()
+    assert sorted(rows) == ["client", "therapist"]
+    await second.disconnect()
+    await therapist.disconnect()
+
+
+async def test_the_session_record(cast, located) -> None:  # type: ignore[no-untyped-def]
+    client, therapist = await _pair(cast, located)
+    await therapist.send_json_to({"type": "end"})
+    assert await therapist.receive_json_from() == {"type": "ended"}
+    assert await client.receive_json_from() == {"type": "peer-left", "ended": True}
+    await client.disconnect()
+    await therapist.disconnect()
+
+    def _record() -> tuple[VideoSession, list[str]]:
+        session = VideoSession.objects.get(appointment=located)
+        actions = list(
+            AuditEvent.objects.filter(object_id=str(located.pk))
+            .order_by("at", "id")
+            .values_list("action", flat=True)
+        )
+        return session, actions
+
+    session, actions = await database_sync_to_async(_record)()
+    assert session.started_at is not None and session.ended_at is not None
+    assert session.ended_at >= session.started_at
+    assert session.client_location == "NJ"
+    assert actions == [
+        Action.SESSION_JOINED,
+        Action.SESSION_JOINED,
+        Action.SESSION_STARTED,
+        Action.SESSION_LEFT,
+        Action.SESSION_LEFT,
+        Action.SESSION_ENDED,
+    ]
