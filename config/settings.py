@@ -68,11 +68,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the idle sign-out, which leaves a message saying why the person was signed out.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "teletherapy.accounts.middleware.IdleSignOutMiddleware",
     "teletherapy.accounts.middleware.AreaMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "teletherapy.accounts.middleware.PermissionsPolicyMiddleware",
