@@ -1,0 +1,143 @@
+"""End to end in real browsers: therapist and client go from their dashboards through the
+device check and the Telehealth Waiting Room into a live call, directly and through TURN; a
+third person gets nothing. Runs inside scripts/netns-run (Chromium gathers no loopback ICE
+candidates) with the test coturn from scripts/test-services."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from teletherapy.test.personas import PASSWORD
+from teletherapy.video.tests.conftest import make_tele_appointment
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.netns,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not os.environ.get("TT_NETNS_ADDR") or not os.environ.get("TURN_URLS"),
+        reason="needs the private network namespace and coturn: run under scripts/netns-run "
+        "with scripts/test-services (make test does both)",
+    ),
+]
+
+
+def _passwords(*users: Any) -> None:
+    for user in users:
+        user.set_password(PASSWORD)
+        user.save()
+
+
+def sign_in_staff(page: Any, base: str, email: str) -> None:
+    page.goto(f"{base}/accounts/sign-in/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/dashboard/**")
+
+
+def sign_in_client(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/portal/sign-in/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/portal/**")
+
+
+def wait_for_media(page: Any, timeout: float = 40.0) -> dict[str, Any]:
+    """Poll the page's RTCPeerConnection stats until video frames and audio packets arrive."""
+    deadline = time.monotonic() + timeout
+    summary: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        summary = page.evaluate(
+            "window.__call && window.__call.summary ? window.__call.summary() : {}"
+        )
+        if (
+            summary.get("connectionState") == "connected"
+            and summary.get("framesDecoded", 0) > 0
+            and summary.get("audioPacketsReceived", 0) > 0
+        ):
+            return summary
+        time.sleep(0.25)
+    raise AssertionError(f"no media within {timeout}s: {summary}")
+
+
+PROBE = """async (path) => {
+  const got = [];
+  const code = await new Promise((resolve) => {
+    const ws = new WebSocket(`ws://${location.host}${path}`);
+    ws.onmessage = (e) => got.push(e.data);
+    ws.onclose = (e) => resolve(e.code);
+    setTimeout(() => resolve("still open"), 5000);
+  });
+  return {code, got};
+}"""
+
+
+@pytest.mark.parametrize("policy", ["all", "relay"])
+def test_therapist_and_client_see_and_hear_each_other(  # type: ignore[no-untyped-def]
+    cast, browser, live_server_factory, policy
+) -> None:
+    call = make_tele_appointment(cast)
+    _passwords(cast.therapist.user, cast.client_with_portal.user, cast.other_client.user)
+    server = live_server_factory(env={"ICE_TRANSPORT_POLICY": policy})
+    base = server.url
+    contexts = [browser.new_context() for _ in range(3)]
+    therapist, client, intruder = (context.new_page() for context in contexts)
+    try:
+        sign_in_staff(therapist, base, cast.therapist.user.email)
+        sign_in_client(client, base, "casey")
+
+        # Both see the prompt on their Dashboard.
+        therapist.goto(f"{base}/dashboard/")
+        prompt = therapist.locator(
+            ".session-prompt", has_text="Your Teletherapy session with Casey Client"
+        )
+        assert "is ready" in prompt.inner_text()
+        client.goto(f"{base}/portal/")
+        client_prompt = client.locator(
+            ".session-prompt", has_text="Your Teletherapy session with Tess Therapist"
+        )
+        assert "is ready" in client_prompt.inner_text()
+
+        # The client joins first: device check, location, Telehealth Waiting Room.
+        client_prompt.get_by_role("link", name="Join session").click()
+        client.get_by_role("button", name="Allow camera and microphone").click()
+        expect(client.locator("#device-status")).to_contain_text("work", timeout=10000)
+        client.select_option("select[name=location]", "NJ")
+        client.get_by_role("button", name="Join session").click()
+        client.wait_for_url(f"{base}/portal/sessions/{call.pk}/room/")
+        assert client.get_by_role("heading", name="Telehealth Waiting Room").is_visible()
+        waiting = client.locator("#waiting-room").inner_text()
+        assert "Tess Therapist" in waiting and "Maple Counseling" in waiting
+        assert "EST" in waiting or "EDT" in waiting
+        expect(client.locator("#waiting-status")).to_have_text("Waiting for Tess Therapist to join")
+
+        # A third person opening the page or the WebSocket gets nothing.
+        sign_in_client(intruder, base, "quinn")
+        response = intruder.goto(f"{base}/portal/sessions/{call.pk}/room/")
+        assert response is not None and response.status == 404
+        probe = intruder.evaluate(PROBE, f"/ws/sessions/{call.pk}/")
+        assert probe["got"] == [] and probe["code"] != "still open"
+
+        # The therapist clicks Start; both are in the call with no further clicks.
+        therapist.locator(".session-prompt").get_by_role("link", name="Start").click()
+        therapist.get_by_role("link", name="Start").click()
+        therapist.wait_for_url(f"{base}/sessions/{call.pk}/room/")
+        assert "New Jersey" in therapist.locator("#client-location").inner_text()
+
+        pages = {"therapist": therapist, "client": client}
+        summaries = {who: wait_for_media(page) for who, page in pages.items()}
+        for who, page in pages.items():
+            assert page.locator("#waiting-room").is_hidden(), who
+            if policy == "relay":
+                assert summaries[who]["localCandidateType"] == "relay", summaries[who]
+                assert summaries[who]["remoteCandidateType"] == "relay", summaries[who]
+    finally:
+        for context in contexts:
+            context.close()
