@@ -108,7 +108,10 @@ class AddStaffForm(forms.Form):
         help_text="A person can hold several roles.",
     )
     time_zone = TimeZoneField(label="Their time zone")
-    licensed_states = LicensedStatesField(help_text="For therapists: where they are licensed.")
+    licensed_states = LicensedStatesField(
+        help_text="For therapists: where they are licensed. Hold Ctrl (⌘ on a Mac) to "
+        "choose several."
+    )
 
     def __init__(self, *args: Any, by: StaffMember, **kwargs: Any) -> None:
         self.by = by
