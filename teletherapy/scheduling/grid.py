@@ -11,6 +11,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from html import escape
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -104,9 +105,23 @@ def build_grid(
         day: {s + k for s, span in spans[day].items() for k in range(1, span)} for day in days
     }
     now_slot = _slot_of(now_local)
+    # Per day: the link prefix, and whether the clocks change that day (only then does a
+    # wall-clock time need checking; only today has slots on both sides of now).
+    prefixes = {
+        day: f"{new_url}?{urlencode({'therapist': therapist_id, 'date': day.isoformat()})}&time="
+        for day in days
+    }
+    clock_change = {
+        day: datetime.combine(day, time(0), tzinfo=tz).utcoffset()
+        != datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).utcoffset()
+        for day in days
+    }
+    day_labels = {day: fmt_day(day) for day in days}
     rows: list[Row] = []
     for slot in range(first_hour * SLOTS_PER_HOUR, last_hour * SLOTS_PER_HOUR):
         at = time(slot // SLOTS_PER_HOUR, slot % SLOTS_PER_HOUR * SLOT_MINUTES)
+        at_label = fmt_time(at)
+        at_query = f"{at:%H}%3A{at:%M}"
         work = WORKING_HOURS[0] * SLOTS_PER_HOUR <= slot < WORKING_HOURS[1] * SLOTS_PER_HOUR
         cells: list[Cell] = []
         for day in days:
@@ -123,27 +138,76 @@ def build_grid(
             if slot in covered[day]:
                 cells.append(Cell("covered"))
                 continue
-            start = make_local(day, at, tz)
-            if start is None:
+            if clock_change[day] and make_local(day, at, tz) is None:
                 cells.append(Cell("none", work=work, now=is_now, label="No such time"))
-            elif start < now:
+            elif day < today or (day == today and datetime.combine(day, at, tzinfo=tz) < now):
                 cells.append(Cell("past", work=work, now=is_now))
             else:
-                query = urlencode(
-                    {"therapist": therapist_id, "date": day.isoformat(), "time": f"{at:%H:%M}"}
-                )
                 cells.append(
                     Cell(
                         "slot",
-                        label=f"New appointment, {fmt_day(day)}, {fmt_time(at)}",
-                        url=f"{new_url}?{query}",
+                        label=f"New appointment, {day_labels[day]}, {at_label}",
+                        url=prefixes[day] + at_query,
                         work=work,
                         now=is_now,
                     )
                 )
-        rows.append(Row(fmt_time(at), at.minute == 0, cells))
+        rows.append(Row(at_label, at.minute == 0, cells))
     header = [
         Day(day, f"{day:%a} {day.month}/{day.day}", day == today, day.weekday() >= 5)
         for day in days
     ]
     return header, rows
+
+
+def _classes(*names: str) -> str:
+    return " ".join(name for name in names if name)
+
+
+def render_body(rows: list[Row], appointment_url: str) -> str:
+    """The grid's <tbody> rows as HTML. Built here rather than in a template because the
+    week has hundreds of cells and a template loop over them costs most of the page's time.
+    Everything that comes from data is escaped."""
+    out: list[str] = []
+    add = out.append
+    now_mark = '<span class="visually-hidden">Current time</span>'
+    for row in rows:
+        add('<tr class="hour">' if row.on_hour else "<tr>")
+        label = escape(row.label)
+        add(
+            f'<th scope="row" class="time-col">{label}</th>'
+            if row.on_hour
+            else f'<th scope="row" class="time-col"><span class="visually-hidden">{label}</span></th>'
+        )
+        for c in row.cells:
+            kind = c.kind
+            if kind == "covered":
+                continue
+            work = "work" if c.work else ""
+            now = "now" if c.now else ""
+            if kind == "slot":
+                add(
+                    f'<td class="{_classes(work, now)}">{now_mark if c.now else ""}'
+                    f'<a class="slot" href="{escape(c.url)}"><span class="visually-hidden">'
+                    f"{escape(c.label)}</span></a></td>"
+                )
+            elif kind == "appt":
+                add(f'<td rowspan="{c.rowspan}" class="{_classes("appt-cell", work, now)}">')
+                for e in c.entries:
+                    a = e.appointment
+                    tele = a.is_teletherapy
+                    no_show = a.status == Appointment.Status.NO_SHOW
+                    add(
+                        f'<a class="{_classes("appt", "tele" if tele else "", "noshow" if no_show else "")}"'
+                        f' href="{appointment_url.format(a.pk)}"><span class="appt-time">'
+                        f'{escape(e.span_label)}<span class="visually-hidden"> {escape(e.zone_abbr)}'
+                        f'</span></span> <span class="appt-client">{escape(a.client.full_name)}</span>'
+                        + (' <span class="badge tele">Teletherapy</span>' if tele else "")
+                        + (' <span class="badge">No-show</span>' if no_show else "")
+                        + "</a>"
+                    )
+                add("</td>")
+            else:
+                add(f'<td class="{_classes(kind, work, now)}">{now_mark if c.now else ""}</td>')
+        add("</tr>\n")
+    return "".join(out)

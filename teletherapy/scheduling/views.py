@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from teletherapy.practice.access import staff_view
@@ -25,7 +26,7 @@ from teletherapy.scheduling.access import (
     schedule_therapists,
 )
 from teletherapy.scheduling.forms import CancelForm, EditAppointmentForm, NewAppointmentForm
-from teletherapy.scheduling.grid import build_grid
+from teletherapy.scheduling.grid import build_grid, render_body
 from teletherapy.scheduling.models import Appointment
 from teletherapy.scheduling.timefmt import fmt_day, fmt_span, fmt_when, zone_label
 
@@ -103,6 +104,14 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
         )
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("client")
+        .only(
+            "start",
+            "end",
+            "status",
+            "is_teletherapy",
+            "client__first_name",
+            "client__last_name",
+        )
         .order_by("start", "pk")
     )
     header, rows = build_grid(
@@ -113,11 +122,12 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
         new_url=reverse("scheduling:new_appointment"),
         therapist_id=therapist.pk,
     )
+    appointment_url = reverse("scheduling:appointment", args=[0]).replace("/0/", "/{}/")
     context.update(
         {
             "title": title,
             "days": header,
-            "rows": rows,
+            "grid_body": mark_safe(render_body(rows, appointment_url)),  # noqa: S308 - escaped
             "prev_url": schedule_url(therapist.pk, days[0] - step, view),
             "next_url": schedule_url(therapist.pk, days[0] + step, view),
             "today_url": schedule_url(therapist.pk, today, view),
