@@ -8,6 +8,8 @@ from teletherapy.accounts.models import OneTimeLink
 from teletherapy.lib.states import STATE_CHOICES, TIME_ZONE_CHOICES, is_us_state
 from teletherapy.practice.models import Practice, StaffMember
 
+US_ONLY_REASON = "Teletherapy is for U.S. residents only: this client's address is outside the U.S."
+
 
 class ClientQuerySet(models.QuerySet["Client"]):
     def visible_to(self, staff: StaffMember) -> ClientQuerySet:
@@ -75,6 +77,18 @@ class Client(models.Model):
     @property
     def has_portal_account(self) -> bool:
         return self.user_id is not None
+
+    @property
+    def teletherapy_unavailable_reason(self) -> str:
+        """Why Teletherapy cannot be offered to this client, or "" when it can: show it
+        wherever the Teletherapy option would be."""
+        if not self.is_us_resident:
+            return US_ONLY_REASON
+        if not self.email:
+            return "The client must have an email address to access Teletherapy."
+        if not self.has_portal_account:
+            return "The client must have a client portal account to access Teletherapy."
+        return ""
 
 
 class PortalInvitation(OneTimeLink):

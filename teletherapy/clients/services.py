@@ -22,6 +22,8 @@ from teletherapy.practice.models import StaffMember
 PENDING_PREFIX = "pending-"
 # A forgotten-password request sends at most this many links per client per hour.
 RESET_REQUESTS_PER_HOUR = 3
+# Staff buttons: a generous cap, so a stuck button or script cannot flood a client's inbox.
+LINKS_PER_CLIENT_PER_HOUR = 10
 
 
 class PortalLinkError(Exception):
@@ -124,6 +126,17 @@ def _void_outstanding(
         )
 
 
+def _check_send_rate(client: Client) -> None:
+    since = timezone.now() - timedelta(hours=1)
+    if (
+        PortalInvitation.objects.filter(client=client, created_at__gte=since).count()
+        >= LINKS_PER_CLIENT_PER_HOUR
+    ):
+        raise PortalLinkError(
+            "Too many links were sent to this client in the last hour. Please try again later."
+        )
+
+
 def _new_link(client: Client, *, kind: str, by: User | None) -> PortalInvitation:
     # The real token is minted in the email task; until then the row holds a placeholder no
     # raw token can hash to (SHA-256 hex has no dash).
@@ -154,6 +167,7 @@ def send_portal_invite(
         raise PortalLinkError("This client is inactive. Reactivate them to send an invite.")
     with transaction.atomic():
         Client.objects.select_for_update().filter(pk=client.pk).first()
+        _check_send_rate(client)
         _void_outstanding(
             client, by=by, reason=f"Replaced by a newer link sent by {by}", request=request
         )
@@ -186,6 +200,7 @@ def send_portal_reset(
         raise PortalLinkError("This client is inactive. Reactivate them to send a link.")
     with transaction.atomic():
         Client.objects.select_for_update().filter(pk=client.pk).first()
+        _check_send_rate(client)
         who = f"sent by {by}" if by is not None else "requested by the client"
         _void_outstanding(client, by=by, reason=f"Replaced by a newer link {who}", request=request)
         link = _new_link(client, kind=PortalInvitation.Kind.RESET, by=by)

@@ -40,7 +40,7 @@ def _send_link(link_id: int, kind: str) -> str:
         "link": settings.SITE_URL + reverse(route, kwargs={"token": raw}),
         "expires": format_in_zone(link.expires_at, client.time_zone),
         "hours": settings.LINK_VALID_HOURS,
-        "username": client.user.username if client.user_id else "",
+        "username": client.user.username if client.user is not None else "",
     }
     name = "portal_invite" if kind == PortalInvitation.Kind.INVITE else "portal_reset"
     delivered = send_with_retries(build_email(name, to=client.email, context=context))

@@ -29,8 +29,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
     if status not in _STATUS_FILTERS:
         status = "active"
     clients = Client.objects.visible_to(staff).prefetch_related("therapists__user")
-    if _STATUS_FILTERS[status] is not None:
-        clients = clients.filter(is_active=_STATUS_FILTERS[status])
+    active = _STATUS_FILTERS[status]
+    if active is not None:
+        clients = clients.filter(is_active=active)
     for word in q.split():
         clients = clients.filter(
             Q(first_name__icontains=word)

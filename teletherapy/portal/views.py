@@ -122,8 +122,9 @@ def details(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def change_password(request: HttpRequest) -> HttpResponse:
-    current_client(request)
-    form = PasswordChangeForm(request.user, request.POST or None)
+    client = current_client(request)
+    assert client.user is not None  # current_client() found the client by its user
+    form = PasswordChangeForm(client.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)
@@ -245,7 +246,8 @@ def reset(request: HttpRequest) -> HttpResponse:
     if link is None or not link.is_usable() or link.client.user is None:
         return _expired(request, link)
     client = link.client
-    form = SetPasswordForm(client.user, request.POST or None)
+    account = link.client.user
+    form = SetPasswordForm(account, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.reset_portal_password(
@@ -263,5 +265,5 @@ def reset(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/reset.html",
-        {"form": form, "practice": client.practice, "username": client.user.username},
+        {"form": form, "practice": client.practice, "username": account.username},
     )

@@ -30,7 +30,7 @@ def last_link(to: str | None = None) -> str:
     """The path of the link in the newest locmem email (to `to`, when given)."""
     messages = [m for m in mail.outbox if to is None or to in m.to]
     assert messages, "no email was sent"
-    match = LINK_RE.search(messages[-1].body)
+    match = LINK_RE.search(str(messages[-1].body))
     assert match, messages[-1].body
     return urlsplit(match.group(0)).path
 

@@ -6,15 +6,16 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from teletherapy.audit.models import Action, AuditEvent
-from teletherapy.clients.models import Client, PortalInvitation
+from teletherapy.clients.models import US_ONLY_REASON, Client, PortalInvitation
 
-US_ONLY = "Teletherapy is for U.S. residents only: this client's address is outside the U.S."
+US_ONLY = escape(US_ONLY_REASON)
 
 
-def _form(**overrides: str) -> dict[str, str]:
-    data = {
+def _form(**overrides: str | list[str]) -> dict[str, str | list[str]]:
+    data: dict[str, str | list[str]] = {
         "first_name": "Ada",
         "last_name": "Lovelace",
         "preferred_name": "",

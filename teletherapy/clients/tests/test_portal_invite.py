@@ -46,7 +46,7 @@ def test_invite_email_and_sign_up_land_on_dashboard(
     assert "upcoming appointments" in body
     # 24 hours after 10:00 AM EST on March 2 is 10:00 AM EST on March 3, zone named.
     assert "Tue, Mar 3, 2026, 10:00 AM EST (America/New York)" in body
-    html = message.alternatives[0][0]
+    html = message.alternatives[0][0]  # type: ignore[attr-defined]
     assert "Create your Client Portal account" in html
     # No clinical details: no therapist, no appointment, no date of birth.
     for secret in ("Tess", "Therapist", "1990", "Teletherapy session at"):
@@ -318,3 +318,26 @@ def test_token_stored_in_database_queue_args_is_only_the_id(
     assert _found_in_database(token) == []
     row.refresh_from_db()
     assert row.status == "SUCCESSFUL"
+
+
+def test_staff_sends_are_capped_per_client_per_hour(
+    cast, nora, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    staff = cast.client_for("owner")
+    for _ in range(10):
+        send_from_profile(staff, nora, django_capture_on_commit_callbacks)
+    refused = send_from_profile(staff, nora, django_capture_on_commit_callbacks)
+    assert refused.status_code == 302
+    assert len(mail.outbox) == 10
+    assert PortalInvitation.objects.filter(client=nora).count() == 10
+    page = staff.get(refused["Location"]).content.decode()
+    assert "Too many links were sent to this client in the last hour" in page
+
+
+def test_teletherapy_unavailable_reason(cast, nora) -> None:  # type: ignore[no-untyped-def]
+    assert cast.client_with_portal.teletherapy_unavailable_reason == ""
+    assert "client portal account" in nora.teletherapy_unavailable_reason
+    nora.country, nora.state = "Canada", ""
+    assert nora.teletherapy_unavailable_reason == (
+        "Teletherapy is for U.S. residents only: this client's address is outside the U.S."
+    )

@@ -28,6 +28,11 @@ def _staff_sign_in(browser, url: str):  # type: ignore[no-untyped-def]
     return context, page
 
 
+def _note_error(errors: list[str], msg) -> None:  # type: ignore[no-untyped-def]
+    if msg.type == "error":
+        errors.append(msg.text)
+
+
 def _link_in(message) -> str:  # type: ignore[no-untyped-def]
     return re.search(r"http://\S+/portal/invite/\S+/", text_of(message)).group(0)  # type: ignore[union-attr]
 
@@ -39,7 +44,7 @@ def test_invite_from_profile_to_portal_dashboard(browser, live_server_factory, s
     errors: list[str] = []
 
     staff, page = _staff_sign_in(browser, server.url)
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("console", lambda msg: _note_error(errors, msg))
     page.goto(server.url + "/clients/add/")
     page.fill("#id_first_name", "Rosa")
     page.fill("#id_last_name", "Reyes")
@@ -64,7 +69,7 @@ def test_invite_from_profile_to_portal_dashboard(browser, live_server_factory, s
 
     rosa_context = browser.new_context()
     rosa = rosa_context.new_page()
-    rosa.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    rosa.on("console", lambda msg: _note_error(errors, msg))
     rosa.goto(link)
     # The token left the address bar at once.
     assert rosa.url == server.url + "/portal/invite/"

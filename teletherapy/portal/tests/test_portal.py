@@ -197,3 +197,17 @@ def test_client_cannot_see_other_clients(cast) -> None:  # type: ignore[no-untyp
     page = cast.client_for("other_client").get(reverse("portal:dashboard")).content.decode()
     assert "Maple" not in page and "Casey" not in page and "Tess" not in page
     assert "Theo ZZSECRETTHERAPIST" in page
+
+
+def test_repeated_failures_lock_the_portal_sign_in(signable_cast) -> None:  # type: ignore[no-untyped-def]
+    http = HttpClient()
+    url = reverse("portal:sign_in")
+    for _ in range(5):
+        http.post(url, {"username": "casey", "password": "wrong password"})
+    locked = http.post(url, {"username": "casey", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "Too many failed sign-in attempts" in locked.content.decode()
+    assert "_auth_user_id" not in http.session
+    # Another account from the same place is not locked out.
+    other = http.post(url, {"username": "quinn", "password": PASSWORD})
+    assert other.status_code == 302
