@@ -143,11 +143,23 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
 def _render_new(
     request: HttpRequest, form: NewAppointmentForm, therapist: StaffMember, partial: bool
 ) -> HttpResponse:
+    raw_day = form.data.get("date") if form.is_bound else form.initial.get("date")
+    day = (
+        raw_day
+        if isinstance(raw_day, date)
+        else _date_param(raw_day, timezone.now().astimezone(form.tz).date())
+    )
     return render(
         request,
         "scheduling/new_dialog.html" if partial else "scheduling/new.html",
-        {"form": form, "therapist": therapist, "nav_active": "schedule", "partial": partial},
-        status=200,
+        {
+            "form": form,
+            "therapist": therapist,
+            "nav_active": "schedule",
+            "partial": partial,
+            "back_url": schedule_url(therapist.pk, day),
+            "zone_name": zone_label(form.tz.key),
+        },
     )
 
 

@@ -163,3 +163,23 @@ def test_another_therapists_appointment_is_not_found(fcast) -> None:  # type: ig
     assert response.status_code == 404
     fcast.tele_appointment.refresh_from_db()
     assert fcast.tele_appointment.status == Appointment.Status.SCHEDULED
+
+
+def test_send_invite_from_the_appointment(fcast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    from django.core import mail
+
+    office = fcast.office_appointment  # Nora has no portal account
+    office.is_teletherapy = True
+    office.save()
+    http = fcast.client_for("therapist")
+    page = url("appointment", office)
+    html = http.get(page).content.decode()
+    invite = reverse(
+        "clients:send_portal_invite", kwargs={"client_id": fcast.client_without_portal.pk}
+    )
+    assert f'<form method="post" action="{invite}"' in html
+    assert f'name="next" value="{page}"' in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = http.post(invite, {"next": page})
+    assert response.status_code == 302 and response["Location"] == page
+    assert [m.to for m in mail.outbox] == [["nora@example.com"]]

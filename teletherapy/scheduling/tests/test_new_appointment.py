@@ -40,6 +40,8 @@ def test_form_is_prefilled_and_offers_teletherapy(fcast) -> None:  # type: ignor
     # Clients without a portal account are marked, for the "can't join yet" notice.
     assert "Noportal, Nora (no portal account)" in html
     assert "Client can't join yet: no client portal account" in html
+    # The dialog's script points the Send invite form at the chosen client.
+    assert 'data-invite-template="/clients/0/portal/invite/"' in html
     assert "ZZSECRET" not in html
 
 
