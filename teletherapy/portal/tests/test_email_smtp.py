@@ -49,3 +49,18 @@ def test_reset_over_smtp(cast, smtp_server, django_capture_on_commit_callbacks) 
     http = HttpClient()
     page = http.get(urlsplit(link).path, follow=True)
     assert "Choose a new password" in page.content.decode()
+
+
+def test_text_part_is_not_html_escaped(
+    cast, smtp_server, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    cast.practice.name = "O'Brien & Daughters Counseling"
+    cast.practice.save()
+    send_from_profile(
+        cast.client_for("owner"), cast.client_without_portal, django_capture_on_commit_callbacks
+    )
+    message = smtp_server.wait_for(to="nora@example.com")
+    assert message["Subject"] == "O'Brien & Daughters Counseling: create your Client Portal account"
+    assert "O'Brien & Daughters Counseling has invited you" in text_of(message)
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "O&#x27;Brien &amp; Daughters" in html
