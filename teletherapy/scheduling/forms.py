@@ -77,7 +77,8 @@ class _TimeFields(forms.Form):
         return make_local(day, at, self.tz)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("date") and data.get("time") and self.start() is None:
             self.add_error(
                 "time", "That time does not exist on that day: the clocks spring forward."
@@ -129,13 +130,14 @@ class NewAppointmentForm(_TimeFields):
         self.fields["client"].widget.attrs["data-portal-select"] = ""
         if not therapist.has_teletherapy:
             # Keep the fields so a tampered post is refused with a message, not ignored.
-            self.fields["location"].choices = [
+            self.fields["location"].choices = [  # type: ignore[attr-defined]
                 (Appointment.Location.OFFICE, Appointment.Location.OFFICE.label)
             ]
         self.fields["teletherapy"].widget.attrs["data-tele-checkbox"] = ""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         wants_tele = bool(data.get("teletherapy")) or (
             self.data.get(self.add_prefix("location")) == Appointment.Location.TELETHERAPY
         )
@@ -196,7 +198,8 @@ class EditAppointmentForm(_TimeFields):
         return self.appointment.therapist.has_teletherapy or self.appointment.is_teletherapy
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.data.get(self.add_prefix("teletherapy"), "") == "":
             data["teletherapy"] = None
         return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import time_machine
@@ -17,13 +18,13 @@ NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def traveller() -> Iterator[time_machine.Coordinates]:
+def traveller() -> Iterator[Any]:
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def fcast(traveller: time_machine.Coordinates, db: None) -> Cast:
+def fcast(traveller: Any, db: None) -> Cast:
     """The shared cast, built with the clock stopped at NOW."""
     return build_cast()
 

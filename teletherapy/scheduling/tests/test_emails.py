@@ -40,7 +40,7 @@ def test_booking_email(booked) -> None:  # type: ignore[no-untyped-def]
     assert "When: Wednesday November 25, 2026, 10:00 AM EST (America/New York), 50 minutes" in body
     assert "Therapist: Tess Therapist" in body
     assert "Sign in to your client portal to join, from 15 minutes before the start" in body
-    html = message.alternatives[0][0]
+    html = message.alternatives[0][0]  # type: ignore[attr-defined]
     assert "Sign in to your client portal to join, from 15 minutes before the start" in html
     # No clinical details anywhere: no service code, no note.
     everything = body + html + message.subject + ics_of(message).to_ical().decode()

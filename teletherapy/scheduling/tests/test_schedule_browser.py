@@ -21,7 +21,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 def _sign_in(browser, url: str, email: str, errors: list[str]):  # type: ignore[no-untyped-def]
     context = browser.new_context()
     page = context.new_page()
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("console", lambda msg: errors.extend([msg.text] if msg.type == "error" else []))
     page.goto(url + "/accounts/sign-in/")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)

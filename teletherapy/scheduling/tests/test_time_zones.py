@@ -22,7 +22,7 @@ SCHEDULE = reverse("scheduling:my_schedule")
 def march_cast(db):  # type: ignore[no-untyped-def]
     with time_machine.travel(datetime(2027, 3, 1, 15, 0, tzinfo=UTC), tick=False) as traveller:
         cast = build_cast()
-        cast.traveller = traveller
+        cast.traveller = traveller  # type: ignore[attr-defined]
         yield cast
 
 
