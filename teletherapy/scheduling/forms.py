@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,10 @@ from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.models import Appointment
 from teletherapy.scheduling.services import DEFAULT_MINUTES, MAX_MINUTES, MIN_MINUTES
 from teletherapy.scheduling.timefmt import make_local
+
+# Dates the calendar and forms accept; outside them is a typo (and date arithmetic overflows).
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
 
 NO_TELETHERAPY = "{name} does not have Teletherapy enabled, so this can't be a Teletherapy Session."
 
@@ -55,6 +59,12 @@ class _TimeFields(forms.Form):
     def __init__(self, *args: Any, tz: ZoneInfo, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tz = tz
+
+    def clean_date(self) -> date:
+        value: date = self.cleaned_data["date"]
+        if not EARLIEST <= value <= LATEST:
+            raise forms.ValidationError("Choose a date between 2000 and 2099.")
+        return value
 
     def clean_time(self) -> Any:
         value = self.cleaned_data["time"]

@@ -25,7 +25,13 @@ from teletherapy.scheduling.access import (
     get_schedule_therapist_for,
     schedule_therapists,
 )
-from teletherapy.scheduling.forms import CancelForm, EditAppointmentForm, NewAppointmentForm
+from teletherapy.scheduling.forms import (
+    EARLIEST,
+    LATEST,
+    CancelForm,
+    EditAppointmentForm,
+    NewAppointmentForm,
+)
 from teletherapy.scheduling.grid import build_grid, render_body
 from teletherapy.scheduling.models import Appointment
 from teletherapy.scheduling.timefmt import fmt_day, fmt_span, fmt_when, zone_label
@@ -50,9 +56,10 @@ def _int_param(value: str | None) -> int | None:
 
 def _date_param(value: str | None, default: date) -> date:
     try:
-        return date.fromisoformat(value) if value else default
+        day = date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return day if EARLIEST <= day <= LATEST else default
 
 
 def schedule_url(therapist_id: int, day: date, view: str = "week") -> str:

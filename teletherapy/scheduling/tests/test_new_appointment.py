@@ -170,3 +170,13 @@ def test_booking_for_another_practices_therapist_is_404(fcast) -> None:  # type:
     data = form_data(fcast, therapist=fcast.other_therapist.pk)
     assert fcast.client_for("owner").post(URL, data).status_code == 404
     assert fcast.client_for("owner").get(URL, {"therapist": "abc"}).status_code == 404
+
+
+def test_absurd_dates_are_messages_not_errors(fcast) -> None:  # type: ignore[no-untyped-def]
+    http = fcast.client_for("therapist")
+    response = http.post(URL, form_data(fcast, date="9999-12-31", time="23:45"))
+    assert_kept_and_unsaved(response, "Choose a date between 2000 and 2099.", 'value="9999-12-31"')
+    schedule = reverse("scheduling:my_schedule")
+    for day in ("0001-01-01", "9999-12-31", "2026-02-30", "x"):
+        assert http.get(schedule, {"date": day}).status_code == 200
+        assert http.get(URL, {"date": day, "time": "99:99"}).status_code == 200
