@@ -17,6 +17,7 @@ from teletherapy.scheduling.timefmt import make_local
 # Dates the calendar and forms accept; outside them is a typo (and date arithmetic overflows).
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
+Day = date  # the forms below have a field named "date"
 
 NO_TELETHERAPY = "{name} does not have Teletherapy enabled, so this can't be a Teletherapy Session."
 
@@ -60,8 +61,8 @@ class _TimeFields(forms.Form):
         super().__init__(*args, **kwargs)
         self.tz = tz
 
-    def clean_date(self) -> date:
-        value: date = self.cleaned_data["date"]
+    def clean_date(self) -> Day:
+        value: Day = self.cleaned_data["date"]
         if not EARLIEST <= value <= LATEST:
             raise forms.ValidationError("Choose a date between 2000 and 2099.")
         return value
