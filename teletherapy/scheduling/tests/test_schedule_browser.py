@@ -68,8 +68,20 @@ def test_book_and_switch_to_teletherapy(browser, live_server_factory, smtp_serve
     dialog.get_by_role("heading", name="New appointment").wait_for()
     assert dialog.get_by_label("Time").input_value() == "10:00"
     assert dialog.get_by_label("Duration (minutes)").input_value() == "50"
-    dialog.get_by_label("Client").select_option(label="Client, Casey")
+    # A client without a portal account: the dialog says so and offers the invite.
+    notice = dialog.get_by_text("Client can't join yet: no client portal account")
+    dialog.get_by_label("Client").select_option(label="Noportal, Nora (no portal account)")
+    assert not notice.is_visible()
     dialog.get_by_label("Teletherapy Session").check()
+    assert notice.is_visible()
+    invite = dialog.get_by_role("button", name="Send invite")
+    assert invite.is_visible()
+    assert invite.evaluate("b => b.form.action").endswith(
+        f"/clients/{cast.client_without_portal.pk}/portal/invite/"
+    )
+    assert dialog.get_by_label("Location").input_value() == "teletherapy"
+    dialog.get_by_label("Client").select_option(label="Client, Casey")
+    assert not notice.is_visible()
     dialog.get_by_role("button", name="Save").click()
 
     booked = page.get_by_role("link", name="10:00 AM–10:50 AM EST Casey Client Teletherapy")
