@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -33,7 +33,7 @@ def placeholder_hash() -> str:
     return new_token()[1]
 
 
-def link_expiry() -> timezone.datetime:
+def link_expiry() -> datetime:
     return timezone.now() + timedelta(hours=settings.LINK_VALID_HOURS)
 
 

@@ -29,7 +29,7 @@ class AuditFilterForm(forms.Form):
             .select_related("user")
             .order_by("user__full_name", "id")
         )
-        self.fields["person"].choices = [("", "Anyone")] + [
+        self.fields["person"].choices = [("", "Anyone")] + [  # type: ignore[attr-defined]
             (member.user_id, member.name) for member in people
         ]
         self.fields["person"].error_messages["invalid_choice"] = "Choose a person from the list."

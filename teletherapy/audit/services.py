@@ -40,7 +40,7 @@ def record(
         actor=actor,
         actor_label=actor_label or (str(actor) if actor else ""),
         practice=practice,
-        object_type=obj._meta.model_name if obj is not None else "",
+        object_type=(obj._meta.model_name or "") if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         object_label=str(obj)[:200] if obj is not None else "",
         ip=ip or client_ip(request),

@@ -32,7 +32,7 @@ def _ask(email: str, capture) -> HttpClient:  # type: ignore[no-untyped-def]
 
 
 def _link() -> str:
-    match = re.search(r"http://[^\s]+(/accounts/reset/[^\s/]+/)", mail.outbox[-1].body)
+    match = re.search(r"http://[^\s]+(/accounts/reset/[^\s/]+/)", str(mail.outbox[-1].body))
     assert match, mail.outbox[-1].body
     return match.group(1)
 

@@ -51,7 +51,7 @@ def idle_sign_out(cast: Cast, capture) -> None:  # type: ignore[no-untyped-def]
 def _reset_link(capture) -> str:  # type: ignore[no-untyped-def]
     with capture(execute=True):
         HttpClient().post("/accounts/forgot-password/", {"email": "tess@maple.test"})
-    return re.search(r"(/accounts/reset/[^\s/]+/)", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    return re.search(r"(/accounts/reset/[^\s/]+/)", str(mail.outbox[-1].body)).group(1)  # type: ignore[union-attr]
 
 
 def password_reset_sent(cast: Cast, capture) -> None:  # type: ignore[no-untyped-def]
@@ -90,7 +90,7 @@ def _invite(cast: Cast, capture) -> str:  # type: ignore[no-untyped-def]
                 "time_zone": "UTC",
             },
         )
-    return re.search(r"(/invitation/[^\s/]+/)", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    return re.search(r"(/invitation/[^\s/]+/)", str(mail.outbox[-1].body)).group(1)  # type: ignore[union-attr]
 
 
 def staff_invited(cast: Cast, capture) -> None:  # type: ignore[no-untyped-def]

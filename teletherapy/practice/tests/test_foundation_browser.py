@@ -27,7 +27,11 @@ def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 def _watch(page, errors: list[str]) -> None:  # type: ignore[no-untyped-def]
     # CSP violations and script errors show up as console errors.
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    def on_console(msg) -> None:  # type: ignore[no-untyped-def]
+        if msg.type == "error":
+            errors.append(msg.text)
+
+    page.on("console", on_console)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
 
