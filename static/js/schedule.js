@@ -85,7 +85,7 @@ async function openSlot(link) {
 
 if (dialog && typeof dialog.showModal === "function") {
   document.addEventListener("click", (event) => {
-    const link = event.target.closest("a.slot");
+    const link = event.target.closest("a.slot, a.month-new");
     if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
     event.preventDefault();
     openSlot(link);

@@ -79,7 +79,8 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     today = now.astimezone(tz).date()
     day = _date_param(request.GET.get("date"), today)
-    view = "day" if request.GET.get("view") == "day" else "week"
+    view = request.GET.get("view")
+    view = view if view in ("day", "week", "month") else "week"
     context: dict[str, Any] = {
         "nav_active": "schedule",
         "therapists": therapists,
@@ -91,7 +92,12 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
     }
     if therapist is None:
         return render(request, "scheduling/my_schedule.html", context)
-    if view == "week":
+    if view == "month":
+        first_of_month = day.replace(day=1)
+        first = first_of_month - timedelta(days=(first_of_month.weekday() + 1) % 7)
+        days = [first + timedelta(days=i) for i in range(42)]
+        title = f"{first_of_month:%B %Y}"
+    elif view == "week":
         first = day - timedelta(days=(day.weekday() + 1) % 7)  # weeks start on Sunday
         days = [first + timedelta(days=i) for i in range(7)]
         step = timedelta(days=7)
@@ -121,6 +127,12 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
         )
         .order_by("start", "pk")
     )
+    if view == "month":
+        context.update(
+            _month_context(therapist, day, days, appointments, tz=tz, today=today, now=now)
+        )
+        context["title"] = title
+        return render(request, "scheduling/my_schedule.html", context)
     header, rows = build_grid(
         days=days,
         tz=tz,
@@ -140,11 +152,71 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
             "today_url": schedule_url(therapist.pk, today, view),
             "day_url": schedule_url(therapist.pk, day, "day"),
             "week_url": schedule_url(therapist.pk, day, "week"),
+            "month_url": schedule_url(therapist.pk, day, "month"),
             "date": day,
             "appointment_count": len(appointments),
         }
     )
     return render(request, "scheduling/my_schedule.html", context)
+
+
+def _month_context(
+    therapist: StaffMember,
+    day: date,
+    days: list[date],
+    appointments: list[Appointment],
+    *,
+    tz: ZoneInfo,
+    today: date,
+    now: datetime,
+) -> dict[str, Any]:
+    """Six weeks of days, each with its appointments and links to its Day view and to a
+    New appointment on it."""
+    by_day: dict[date, list[dict[str, Any]]] = {d: [] for d in days}
+    for appointment in appointments:
+        local = appointment.start.astimezone(tz)
+        if local.date() in by_day:
+            by_day[local.date()].append(
+                {
+                    "appointment": appointment,
+                    "span": fmt_span(appointment.start, appointment.end, tz),
+                    "zone_abbr": local.tzname(),
+                }
+            )
+    new_url = reverse("scheduling:new_appointment")
+    weeks = []
+    for index in range(0, len(days), 7):
+        week = []
+        for d in days[index : index + 7]:
+            week.append(
+                {
+                    "day": d,
+                    "label": fmt_day(d),
+                    "in_month": d.month == day.month,
+                    "is_today": d == today,
+                    "entries": by_day[d],
+                    "day_url": schedule_url(therapist.pk, d, "day"),
+                    "new_url": f"{new_url}?{urlencode({'therapist': therapist.pk, 'date': d})}"
+                    if d >= today
+                    else "",
+                }
+            )
+        weeks.append(week)
+    first_of_month = day.replace(day=1)
+    previous = first_of_month - timedelta(days=1)
+    following = first_of_month + timedelta(days=32)
+    return {
+        "weeks": weeks,
+        "weekday_names": [f"{d:%A}" for d in days[:7]],
+        "prev_url": schedule_url(therapist.pk, previous, "month"),
+        "next_url": schedule_url(therapist.pk, following.replace(day=1), "month"),
+        "today_url": schedule_url(therapist.pk, today, "month"),
+        "day_url": schedule_url(therapist.pk, day, "day"),
+        "week_url": schedule_url(therapist.pk, day, "week"),
+        "month_url": schedule_url(therapist.pk, day, "month"),
+        "date": day,
+        "appointment_count": len(appointments),
+    }
 
 
 def _render_new(

@@ -15,6 +15,7 @@ def test_pages_have_no_inline_script_or_style(fcast) -> None:  # type: ignore[no
     urls = [
         reverse("scheduling:my_schedule"),
         reverse("scheduling:my_schedule") + "?view=day",
+        reverse("scheduling:my_schedule") + "?view=month",
         reverse("scheduling:new_appointment"),
         reverse("scheduling:new_appointment") + "?partial=1",
         reverse("scheduling:appointment", args=[appointment]),

@@ -151,3 +151,24 @@ def test_week_query_count_is_fixed(fcast, django_assert_num_queries) -> None:  #
     # session, user, staff member, practice (menu), the week's appointments with clients.
     with django_assert_num_queries(5):
         http.get(URL)
+
+
+def test_month_view(fcast, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    http = fcast.client_for("therapist")
+    http.get(URL)
+    with django_assert_max_num_queries(5):
+        response = http.get(URL, {"view": "month", "date": "2026-11-10"})
+    html = response.content.decode()
+    assert "November 2026" in html
+    assert 'aria-current="page">Month</a>' in html
+    assert appointment_links(html) == [
+        "9:00 AM–9:50 AM EST, Tuesday November 24 Casey Client Teletherapy",
+        "11:00 AM–11:50 AM EST, Tuesday November 24 Nora Noportal",
+    ]
+    # Days from today on offer a New appointment link; earlier days do not.
+    assert 'New<span class="visually-hidden"> appointment, Monday November 23</span>' in html
+    assert "appointment, Sunday November 22</span>" not in html
+    assert "date=2026-10-31" in html and "date=2026-12-01" in html  # previous / next month
+    # Six weeks from the Sunday before the 1st: November 1, 2026 is a Sunday.
+    assert html.count('class="month-day"') == 42
+    assert 'aria-label="Sunday November 1, Day view"' in html
