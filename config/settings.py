@@ -108,6 +108,9 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
+            # Keep connections: opening one (with its PRAGMAs) costs more than the query
+            # behind each signaling message.
+            "CONN_MAX_AGE": 60,
             "NAME": Path(env_str("SQLITE_PATH", str(VAR_DIR / "db.sqlite3"))),
             # A file, not memory, so a browser test's server process sees the test's data.
             "TEST": {"NAME": str(VAR_DIR / "test-db.sqlite3")},

@@ -35,15 +35,25 @@ def get_call_for(
     """
     if user is None or not user.is_authenticated or not user.is_active:
         raise PermissionDenied("Sign in first.")
-    queryset = Appointment.objects.select_related(
-        "practice", "client", "therapist__user", "therapist__practice"
+    appointment = (
+        Appointment.objects.select_related("practice", "client", "therapist__user")
+        .filter(pk=appointment_id)
+        .first()
     )
+    if appointment is None:
+        raise Http404("Not found")
+    return appointment, authorize_call(user, appointment, now=now)
+
+
+def authorize_call(user: Any, appointment: Appointment, *, now: datetime | None = None) -> str:
+    """The checks of get_call_for() on an appointment already loaded; returns the role."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise PermissionDenied("Sign in first.")
     if user.is_staff_member:
         staff = getattr(user, "staff", None)
         if staff is None:
             raise PermissionDenied("Only a practice's staff can use this page.")
-        appointment = queryset.filter(pk=appointment_id, practice_id=staff.practice_id).first()
-        if appointment is None:
+        if appointment.practice_id != staff.practice_id:
             raise Http404("Not found")
         if appointment.therapist_id != staff.pk:
             raise PermissionDenied("Only the appointment's therapist can join this session.")
@@ -52,10 +62,7 @@ def get_call_for(
         role = Participation.Role.THERAPIST
     elif user.is_client:
         client = getattr(user, "client", None)
-        appointment = None
-        if client is not None and client.is_active:
-            appointment = queryset.filter(pk=appointment_id, client_id=client.pk).first()
-        if appointment is None:
+        if client is None or not client.is_active or appointment.client_id != client.pk:
             raise Http404("Not found")
         if not appointment.therapist.has_teletherapy:
             raise CallClosed(appointment, "unavailable")
@@ -65,4 +72,25 @@ def get_call_for(
     state = services.window_state(appointment, now)
     if state != "open":
         raise CallClosed(appointment, state)
-    return appointment, str(role)
+    return str(role)
+
+
+def recheck_participation(*, participation_id: int, channel_name: str) -> Participation | None:
+    """Access again for one signaling command, in one query: the connection's participation
+    if it is still the person's current one (None when a newer connection replaced it).
+    Raise like get_call_for() when the person may no longer be in the call."""
+    row = (
+        Participation.objects.select_related(
+            "user__staff",
+            "user__client",
+            "session__appointment__practice",
+            "session__appointment__client",
+            "session__appointment__therapist__user",
+        )
+        .filter(pk=participation_id, channel_name=channel_name, left_at__isnull=True)
+        .first()
+    )
+    if row is None:
+        return None
+    authorize_call(row.user, row.session.appointment)
+    return row

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from teletherapy.video import services
-from teletherapy.video.access import get_call_for
+from teletherapy.video.access import get_call_for, recheck_participation
 from teletherapy.video.messages import BadMessage, Incoming, parse
 from teletherapy.video.models import Participation, VideoSession
 
@@ -218,14 +218,17 @@ class CallConsumer(AsyncWebsocketConsumer):
             client_location=_location_payload(appointment, location),
         )
 
-    @database_sync_to_async
-    def _recheck(self) -> str | None | bool:
+    async def _recheck(self) -> str | None | bool:
+        # Off the shared sync thread, so page loads elsewhere don't hold up the relay.
+        return await database_sync_to_async(self._recheck_sync, thread_sensitive=False)()
+
+    def _recheck_sync(self) -> str | None | bool:
         """Access again for this command; the peer's channel, None when absent, or False when
         this connection is no longer the person's current one."""
-        get_call_for(_fresh(self.scope["user"]), self.appointment_id)
         assert self.participation_id is not None and self.session_id is not None
-        if not services.is_current(
+        row = recheck_participation(
             participation_id=self.participation_id, channel_name=self.channel_name
-        ):
+        )
+        if row is None:
             return False
         return services.peer_channel(session_id=self.session_id, role=self.role)

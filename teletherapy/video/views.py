@@ -107,50 +107,48 @@ def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> 
 # --- Device check (and where the client is) ---------------------------------------------------
 
 
-def _check(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
-    context = _base_context(request, appointment, role)
-    form: LocationForm | None = None
-    outside = False
-    if role == Participation.Role.CLIENT:
-        form = LocationForm(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
-            location = form.cleaned_data["location"]
-            if location == services.OUTSIDE_US:
-                outside = True
-            else:
-                services.set_client_location(
-                    appointment=appointment, by=request.user, location=location, request=request
-                )
-                return redirect(context["room_url"])
-    elif request.method == "POST":
-        return redirect(context["room_url"])
-    context.update({"form": form, "outside": outside})
-    return render(request, "video/check.html", context)
-
-
 @never_cache
 @require_GET
 @staff_view()
 @call_view
 def check(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
-    return _check(request, appointment, role)
+    # The therapist checks their devices on the call page itself: Start then joins in place,
+    # with the camera already running (no second page load, no second permission prompt).
+    return _room(request, appointment, role, prejoin=True)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 @call_view
 def portal_check(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
-    return _check(request, appointment, role)
+    """The client's device check, and where they are right now (U.S. only)."""
+    context = _base_context(request, appointment, role)
+    form = LocationForm(request.POST if request.method == "POST" else None)
+    outside = False
+    if request.method == "POST" and form.is_valid():
+        location = form.cleaned_data["location"]
+        if location == services.OUTSIDE_US:
+            outside = True
+        else:
+            services.set_client_location(
+                appointment=appointment, by=request.user, location=location, request=request
+            )
+            return redirect(context["room_url"])
+    context.update({"form": form, "outside": outside})
+    return render(request, "video/check.html", context)
 
 
 # --- The Telehealth Waiting Room and the call ---------------------------------------------------
 
 
-def _room(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
+def _room(
+    request: HttpRequest, appointment: Appointment, role: str, *, prejoin: bool = False
+) -> HttpResponse:
     context = _base_context(request, appointment, role)
     if role == Participation.Role.CLIENT and not context["has_location"]:
         return redirect(context["check_url"])
     context["ws_path"] = f"/ws/sessions/{appointment.pk}/"
+    context["prejoin"] = prejoin
     return render(request, "video/room.html", context)
 
 

@@ -1,5 +1,6 @@
 // The Telehealth Waiting Room and the call: local media, signaling, one RTCPeerConnection per
 // meeting of the two participants, and the controls. Exposes window.__call for tests.
+import { deviceCheck } from "./device-check.js";
 import { fillDeviceSelects, getMedia, saveChoices, savedChoices } from "./devices.js";
 import { negotiate } from "./negotiation.js";
 import { Signaling } from "./signaling.js";
@@ -13,6 +14,11 @@ const $ = (id) => document.getElementById(id);
 
 const state = { pc: null, negotiator: null, polite: false, stream: new MediaStream(), ice: null, ended: false };
 window.__call = state;
+// Milestones (ms since the epoch), read by the benchmark.
+state.marks = { script: performance.timeOrigin + performance.now() };
+const mark = (name) => {
+  state.marks[name] ??= performance.timeOrigin + performance.now();
+};
 
 function log(...args) {
   console.warn("[call]", ...args);
@@ -27,8 +33,10 @@ async function loadIce() {
 
 async function startMedia() {
   try {
-    const media = await getMedia();
+    // The camera already running from the device check on this page, else ask now.
+    const media = (deviceCheck && deviceCheck.take()) || (await getMedia());
     state.stream = media.stream;
+    mark("media");
     if (media.audioOnly) $("toggle-camera").hidden = true;
   } catch (err) {
     log("no local media", err);
@@ -52,17 +60,28 @@ function startPeer() {
   const pc = new RTCPeerConnection({
     iceServers: state.ice ? state.ice.iceServers : [],
     iceTransportPolicy: state.ice ? state.ice.iceTransportPolicy : "all",
+    ...(state.certificate ? { certificates: [state.certificate] } : {}),
   });
   state.pc = pc;
+  mark("pcNew");
+  pc.addEventListener("signalingstatechange", () => mark(`sig-${pc.signalingState}`));
+  pc.addEventListener("icegatheringstatechange", () => mark(`gather-${pc.iceGatheringState}`));
   state.negotiator = negotiate(pc, {
     polite: state.polite,
-    send: (payload) => signaling.send({ type: "signal", ...payload }),
+    send: (payload) => {
+      mark(payload.description ? `sent-${payload.description.type}` : "sentCandidate");
+      signaling.send({ type: "signal", ...payload });
+    },
     log,
   });
   pc.addEventListener("track", ({ track, streams }) => {
     const stream = streams[0] || new MediaStream([track]);
     if (remoteVideo.srcObject !== stream) {
       remoteVideo.srcObject = stream;
+      markFirstFrame();
+      // Show the video element now, so its first frame is drawn as soon as it arrives.
+      view.inCall();
+      if (pc.connectionState !== "connected") view.peerStatus("Connecting…");
       const speaker = savedChoices().speaker;
       if (speaker && remoteVideo.setSinkId) remoteVideo.setSinkId(speaker).catch(() => {});
     }
@@ -70,7 +89,9 @@ function startPeer() {
   pc.addEventListener("connectionstatechange", () => {
     if (pc !== state.pc) return;
     if (pc.connectionState === "connected") {
+      mark("connected");
       view.inCall();
+      view.peerStatus("");
     } else if (pc.connectionState === "disconnected" || pc.connectionState === "failed") {
       view.peerStatus(`${view.peerName} is reconnecting…`);
     }
@@ -80,6 +101,16 @@ function startPeer() {
   if (state.stream.getVideoTracks().length === 0) pc.addTransceiver("video", { direction: "recvonly" });
   if (state.stream.getAudioTracks().length === 0) pc.addTransceiver("audio", { direction: "recvonly" });
   sendMediaState();
+}
+
+// For the benchmark: when the first remote video frame was shown (ms since the epoch).
+function markFirstFrame() {
+  state.firstFrameAt = null;
+  if (!remoteVideo.requestVideoFrameCallback) return;
+  remoteVideo.requestVideoFrameCallback(() => {
+    state.firstFrameAt = performance.timeOrigin + performance.now();
+    mark("firstFrame");
+  });
 }
 
 function sendMediaState() {
@@ -98,9 +129,17 @@ function finish(title) {
 
 const signaling = new Signaling(root.dataset.wsPath);
 
+// Connect while the camera starts; act on messages, in order, once it has.
+let mediaReady = null;
+let inbox = Promise.resolve();
 signaling.addEventListener("message", ({ detail: msg }) => {
+  inbox = inbox.then(() => mediaReady).then(() => handle(msg));
+});
+
+function handle(msg) {
   switch (msg.type) {
     case "welcome":
+      mark("welcome");
       state.polite = msg.polite;
       view.location(msg.client_location);
       if (msg.peer_present) {
@@ -112,9 +151,14 @@ signaling.addEventListener("message", ({ detail: msg }) => {
       }
       break;
     case "peer-joined":
+      mark("peerJoined");
       view.location(msg.client_location);
       view.connecting();
-      startPeer();
+      // The newcomer makes the offer; answering it (instead of offering too) avoids a glare
+      // round. Offer ourselves only if theirs does not come.
+      closePeer();
+      clearTimeout(state.offerTimer);
+      state.offerTimer = setTimeout(() => state.pc || startPeer(), 2000);
       break;
     case "peer-left":
       if (msg.ended && root.dataset.role === "client") {
@@ -127,6 +171,11 @@ signaling.addEventListener("message", ({ detail: msg }) => {
       }
       break;
     case "signal":
+      mark(msg.description ? `first-${msg.description.type}` : "firstCandidate");
+      if (!state.pc && msg.description && msg.description.type === "offer") {
+        clearTimeout(state.offerTimer);
+        startPeer();
+      }
       if (state.negotiator) state.negotiator.receive(msg);
       break;
     case "peer-media":
@@ -143,7 +192,7 @@ signaling.addEventListener("message", ({ detail: msg }) => {
     default:
       break;
   }
-});
+}
 
 signaling.addEventListener("close", ({ detail }) => {
   if (state.ended) return;
@@ -313,8 +362,24 @@ async function refreshIce() {
   }
 }
 
-view.waiting();
-await Promise.all([startMedia(), refreshIce()]);
+function join() {
+  view.waiting();
+  mediaReady = Promise.all([startMedia(), iceReady]);
+  signaling.open();
+}
+
+const iceReady = refreshIce();
+// Make the DTLS certificate while the person is still getting ready, not when they connect.
+RTCPeerConnection.generateCertificate({ name: "ECDSA", namedCurve: "P-256" })
+  .then((certificate) => { state.certificate = certificate; })
+  .catch(() => {});
 // TURN credentials are short-lived: keep a fresh set for the next connection.
 setInterval(refreshIce, 10 * 60 * 1000);
-signaling.open();
+if (root.dataset.prejoin) {
+  $("start-call").addEventListener("click", () => {
+    $("device-check").hidden = true;
+    join();
+  }, { once: true });
+} else {
+  join();
+}

@@ -5,74 +5,89 @@ import {
   fillDeviceSelects, getMedia, hideHelp, isInAppBrowser, meterLevel, problemOf, saveChoices, showHelp,
 } from "./devices.js";
 
-const preview = document.getElementById("preview");
-const allow = document.getElementById("allow-devices");
-const status = document.getElementById("device-status");
-const level = document.getElementById("mic-level");
-const noCamera = document.getElementById("no-camera-note");
-let stream = null;
-let stopMeter = () => {};
+function setup(root) {
+  const $ = (selector) => root.querySelector(selector);
+  const preview = $("#preview");
+  const allow = $("#allow-devices");
+  const status = $("#device-status");
+  const level = $("#mic-level");
+  const noCamera = $("#no-camera-note");
+  let media = null;
+  let stopMeter = () => {};
 
-if (isInAppBrowser()) document.getElementById("in-app-warning").hidden = false;
+  if (isInAppBrowser()) document.getElementById("in-app-warning").hidden = false;
 
-function stop() {
-  stopMeter();
-  if (stream) stream.getTracks().forEach((t) => t.stop());
-  stream = null;
-}
-
-async function start() {
-  stop();
-  status.textContent = "Asking your browser for the camera and microphone…";
-  try {
-    const media = await getMedia();
-    stream = media.stream;
-    preview.srcObject = stream;
-    noCamera.hidden = !media.audioOnly;
-    saveChoices({ audioOnly: media.audioOnly });
-    stopMeter = meterLevel(stream, (v) => (level.value = v));
-    hideHelp();
-    allow.textContent = "Try again";
-    status.textContent = media.audioOnly
-      ? "Your microphone works. No camera was found, so you will join with audio only."
-      : "Your camera and microphone work. Speak to see the level move.";
-    await fillDeviceSelects();
-  } catch (err) {
-    const problem = problemOf(err);
-    showHelp(problem);
-    status.textContent = "The camera and microphone are not available yet. See the steps above.";
+  function stop() {
+    stopMeter();
+    if (media) media.stream.getTracks().forEach((t) => t.stop());
+    media = null;
   }
-}
 
-allow.addEventListener("click", start);
-for (const [id, key] of [["camera-select", "camera"], ["mic-select", "mic"]]) {
-  document.getElementById(id).addEventListener("change", (event) => {
-    saveChoices({ [key]: event.target.value });
-    start();
+  async function start() {
+    stop();
+    status.textContent = "Asking your browser for the camera and microphone…";
+    try {
+      media = await getMedia();
+      preview.srcObject = media.stream;
+      noCamera.hidden = !media.audioOnly;
+      saveChoices({ audioOnly: media.audioOnly });
+      stopMeter = meterLevel(media.stream, (v) => (level.value = v));
+      hideHelp();
+      allow.textContent = "Try again";
+      status.textContent = media.audioOnly
+        ? "Your microphone works. No camera was found, so you will join with audio only."
+        : "Your camera and microphone work. Speak to see the level move.";
+      await fillDeviceSelects(root);
+    } catch (err) {
+      showHelp(problemOf(err));
+      status.textContent = "The camera and microphone are not available yet. See the steps above.";
+    }
+  }
+
+  allow.addEventListener("click", start);
+  for (const key of ["camera", "mic"]) {
+    $(`[data-device=${key}]`).addEventListener("change", (event) => {
+      saveChoices({ [key]: event.target.value });
+      start();
+    });
+  }
+  $("[data-device=speaker]").addEventListener("change", (event) => {
+    saveChoices({ speaker: event.target.value });
   });
+
+  // A short tone through the chosen speaker.
+  $("#test-sound").addEventListener("click", async () => {
+    const ctx = new (window.AudioContext || window.webkitAudioContext)();
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    gain.gain.value = 0.1;
+    osc.frequency.value = 440;
+    const dest = ctx.createMediaStreamDestination();
+    osc.connect(gain).connect(dest);
+    const audio = new Audio();
+    audio.srcObject = dest.stream;
+    const speaker = $("[data-device=speaker]").value;
+    if (speaker && audio.setSinkId) await audio.setSinkId(speaker).catch(() => {});
+    osc.start();
+    await audio.play().catch(() => {});
+    setTimeout(() => { osc.stop(); ctx.close(); audio.srcObject = null; }, 800);
+  });
+
+  // Leave the camera free for the next page.
+  window.addEventListener("pagehide", stop);
+  document.getElementById("join")?.addEventListener("click", stop);
+
+  return {
+    // Hand the running camera and microphone over to the call (joining on the same page).
+    take() {
+      stopMeter();
+      const held = media;
+      media = null;
+      preview.srcObject = null;
+      return held;
+    },
+  };
 }
-document.getElementById("speaker-select").addEventListener("change", (event) => {
-  saveChoices({ speaker: event.target.value });
-});
 
-// A short tone through the chosen speaker.
-document.getElementById("test-sound").addEventListener("click", async () => {
-  const ctx = new (window.AudioContext || window.webkitAudioContext)();
-  const osc = ctx.createOscillator();
-  const gain = ctx.createGain();
-  gain.gain.value = 0.1;
-  osc.frequency.value = 440;
-  const dest = ctx.createMediaStreamDestination();
-  osc.connect(gain).connect(dest);
-  const audio = new Audio();
-  audio.srcObject = dest.stream;
-  const speaker = document.getElementById("speaker-select").value;
-  if (speaker && audio.setSinkId) await audio.setSinkId(speaker).catch(() => {});
-  osc.start();
-  await audio.play().catch(() => {});
-  setTimeout(() => { osc.stop(); ctx.close(); audio.srcObject = null; }, 800);
-});
-
-// Leave the camera free for the call page.
-window.addEventListener("pagehide", stop);
-document.getElementById("join")?.addEventListener("click", stop);
+const root = document.getElementById("device-check");
+export const deviceCheck = root ? setup(root) : null;

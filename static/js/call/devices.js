@@ -21,7 +21,7 @@ export function saveChoices(choices) {
 export function constraints({ camera, mic } = savedChoices(), video = true) {
   return {
     audio: mic ? { deviceId: { exact: mic } } : true,
-    video: video ? (camera ? { deviceId: { exact: camera } } : { width: { ideal: 1280 }, height: { ideal: 720 } }) : false,
+    video: video ? (camera ? { deviceId: { exact: camera } } : true) : false,
   };
 }
 
@@ -102,14 +102,14 @@ function fill(select, devices, kind, current, fallback) {
 export async function fillDeviceSelects(root = document) {
   const devices = await navigator.mediaDevices.enumerateDevices();
   const choices = savedChoices();
-  const camera = root.querySelector("#camera-select");
-  const mic = root.querySelector("#mic-select");
-  const speaker = root.querySelector("#speaker-select");
+  const camera = root.querySelector("[data-device=camera]");
+  const mic = root.querySelector("[data-device=mic]");
+  const speaker = root.querySelector("[data-device=speaker]");
   if (camera) fill(camera, devices, "videoinput", choices.camera, "Default camera");
   if (mic) fill(mic, devices, "audioinput", choices.mic, "Default microphone");
   if (speaker && "setSinkId" in HTMLMediaElement.prototype) {
     fill(speaker, devices, "audiooutput", choices.speaker, "Default speaker");
-    root.querySelector("#speaker-field").hidden = false;
+    root.querySelector("[data-speaker-field]").hidden = false;
   }
   return devices;
 }

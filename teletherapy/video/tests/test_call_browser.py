@@ -127,8 +127,10 @@ def test_therapist_and_client_see_and_hear_each_other(  # type: ignore[no-untype
 
         # The therapist clicks Start; both are in the call with no further clicks.
         therapist.locator(".session-prompt").get_by_role("link", name="Start").click()
-        therapist.get_by_role("link", name="Start").click()
-        therapist.wait_for_url(f"{base}/sessions/{call.pk}/room/")
+        therapist.wait_for_url(f"{base}/sessions/{call.pk}/")
+        therapist.get_by_role("button", name="Allow camera and microphone").click()
+        expect(therapist.locator("#device-status")).to_contain_text("work", timeout=10000)
+        therapist.get_by_role("button", name="Start", exact=True).click()
         assert "New Jersey" in therapist.locator("#client-location").inner_text()
 
         pages = {"therapist": therapist, "client": client}

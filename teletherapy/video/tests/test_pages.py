@@ -25,12 +25,16 @@ def _url(name: str, call) -> str:  # type: ignore[no-untyped-def]
 def test_therapist_device_check_has_the_controls_and_start(cast, open_call) -> None:  # type: ignore[no-untyped-def]
     html = cast.client_for("therapist").get(_url("video:check", open_call)).content.decode()
     assert "Allow camera and microphone" in html
-    assert 'id="mic-level"' in html and 'id="camera-select"' in html
-    assert 'id="speaker-select"' in html
+    assert 'id="mic-level"' in html and 'data-device="camera"' in html
+    assert 'data-device="speaker"' in html
     assert "Safari on an iPhone or iPad" in html and "Chrome on Android" in html
     assert "built-in browser" in html
-    assert f'href="{_url("video:room", open_call)}"' in html and ">Start<" in html
+    assert 'id="start-call">Start<' in html and 'data-prejoin="1"' in html
+    assert 'data-ws-path="/ws/sessions/' in html
     assert "<script>" not in html and "style=" not in html and "onclick" not in html
+    html = cast.client_for("client").get(_url("portal_video:check", open_call)).content.decode()
+    assert "Allow camera and microphone" in html and 'id="mic-level"' in html
+    assert "data-ws-path" not in html
 
 
 def test_client_states_a_us_location_before_joining(cast, open_call) -> None:  # type: ignore[no-untyped-def]
