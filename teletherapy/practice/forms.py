@@ -117,6 +117,11 @@ class AddStaffForm(forms.Form):
         self.by = by
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].initial = by.practice.time_zone
+        if not by.is_owner:
+            # Only an Owner grants Owner: a Manager is not even offered it.
+            roles = self.fields["roles"]
+            roles.choices = [(r, label) for r, label in Role.choices if r != Role.OWNER]  # type: ignore[attr-defined]
+            roles.error_messages["invalid_choice"] = "Only an Owner can make someone an Owner."
 
     def clean_email(self) -> str:
         return _clean_new_email(self.cleaned_data["email"])

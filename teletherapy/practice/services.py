@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -28,6 +29,8 @@ class StaffError(Exception):
     """A change the rules do not allow; the message is shown to the person."""
 
 
+# At most this many invitation emails per person per hour, so the button cannot flood an inbox.
+INVITATIONS_PER_HOUR = 5
 LAST_OWNER = "A practice must always have at least one active Owner."
 ONLY_OWNER_GRANTS_OWNER = "Only an Owner can make someone an Owner."
 TELE_ONLY_THERAPISTS = "Teletherapy can be switched on only for a Therapist."
@@ -156,6 +159,14 @@ def resend_invitation(
         raise StaffError("This person has already accepted their invitation.")
     if not staff.user.is_active:
         raise StaffError("Reactivate this person before sending a new invitation.")
+    recent = StaffInvitation.objects.filter(
+        staff=staff, created_at__gte=timezone.now() - timedelta(hours=1)
+    ).count()
+    if recent >= INVITATIONS_PER_HOUR:
+        raise StaffError(
+            "Several invitations were sent to this person in the last hour. "
+            "Please wait a while before sending another."
+        )
     with transaction.atomic():
         invitation = _new_invitation(staff=staff, by=by)
         record(

@@ -173,6 +173,11 @@ def _profile(
         error=forms.get("error"),
         is_self=member.pk == viewer.pk,
         pending_invitation=member.accepted_at is None,
+        invitation=(
+            member.invitations.order_by("-created_at", "-id").first()
+            if member.accepted_at is None
+            else None
+        ),
     )
     return render(request, "practice/staff_profile.html", context, status=status)
 

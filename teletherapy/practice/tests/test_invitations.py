@@ -193,3 +193,47 @@ def test_invited_staff_cannot_sign_in_before_accepting(  # type: ignore[no-untyp
     )
     assert response.status_code == 200
     assert "match a staff account" in response.content.decode()
+
+
+def test_a_manager_is_not_offered_owner(cast) -> None:  # type: ignore[no-untyped-def]
+    manager_page = cast.client_for("manager").get(reverse("practice:staff_add")).content.decode()
+    owner_page = cast.client_for("owner").get(reverse("practice:staff_add")).content.decode()
+    assert 'value="owner"' not in manager_page
+    assert 'value="owner"' in owner_page
+
+
+def test_resending_is_rate_limited(cast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    from teletherapy.practice.services import INVITATIONS_PER_HOUR
+
+    with time_machine.travel(T0, tick=False) as traveller:
+        member = _add_therapist(cast, django_capture_on_commit_callbacks)
+        owner = cast.client_for("owner")
+        url = reverse("practice:staff_resend", args=[member.pk])
+        for _ in range(INVITATIONS_PER_HOUR - 1):
+            with django_capture_on_commit_callbacks(execute=True):
+                assert owner.post(url).status_code == 302
+        with django_capture_on_commit_callbacks(execute=True):
+            refused = owner.post(url)
+        assert refused.status_code == 400
+        assert "Please wait" in refused.content.decode()
+        assert len(mail.outbox) == INVITATIONS_PER_HOUR
+        traveller.move_to(T0 + timedelta(hours=1, seconds=1))
+        owner = cast.client_for("owner")  # the earlier session has gone idle by now
+        with django_capture_on_commit_callbacks(execute=True):
+            assert owner.post(url)["Location"] == reverse(
+                "practice:staff_profile", args=[member.pk]
+            )
+        assert len(mail.outbox) == INVITATIONS_PER_HOUR + 1
+
+
+def test_profile_says_when_an_invitation_was_not_delivered(  # type: ignore[no-untyped-def]
+    cast, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
+    settings.EMAIL_MAX_ATTEMPTS = 1
+    member = _add_therapist(cast, django_capture_on_commit_callbacks)
+    assert StaffInvitation.objects.get(staff=member).delivery_status == "failed"
+    page = cast.client_for("owner").get(reverse("practice:staff_profile", args=[member.pk]))
+    assert "not delivered" in page.content.decode()
+    assert "Resend invitation" in page.content.decode()
