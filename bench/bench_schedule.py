@@ -9,6 +9,10 @@ Not a test.
     .venv/bin/python bench/bench_schedule.py                 # SQLite in a temporary VAR_DIR
     DATABASE_URL=postgres://u:p@host:port/db .venv/bin/python bench/bench_schedule.py
         # PostgreSQL: creates (and drops) a scratch database next to the one named
+
+DJANGO_SETTINGS_MODULE, when set, picks other settings (e.g. to try a connection pool: under
+ASGI every request runs in a new thread, so without a pool each request opens a new
+PostgreSQL connection).
 """
 
 from __future__ import annotations
@@ -232,7 +236,7 @@ def main() -> None:
     var_dir = Path(tempfile.mkdtemp(prefix="bench-schedule-"))
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
         "VAR_DIR": str(var_dir),
         "SQLITE_PATH": str(var_dir / "bench.sqlite3"),
         "TASKS_BACKEND": "immediate",
