@@ -54,3 +54,14 @@ class NewPasswordForm(forms.Form):
         if data.get("password1") and data.get("password2") != data.get("password1"):
             self.add_error("password2", "The two passwords don't match. Please type it again.")
         return data
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="6-digit code",
+        max_length=10,
+        help_text="From your authenticator app. Codes change every 30 seconds.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

@@ -9,4 +9,6 @@ urlpatterns = [
     path("forgot-password/", views.forgot_password, name="forgot_password"),
     path("reset/<str:token>/", views.reset_link, name="reset_link"),
     path("reset/", views.reset_password, name="reset_password"),
+    path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
+    path("two-step/", views.two_step, name="two_step"),
 ]

@@ -12,8 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.accounts import services
-from teletherapy.accounts.forms import ForgotPasswordForm, NewPasswordForm, SignInForm
+from teletherapy.accounts import mfa, services
+from teletherapy.accounts.forms import CodeForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
@@ -48,6 +48,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
         if user is not None and user.is_staff_member and hasattr(user, "staff"):  # type: ignore[union-attr]
+            if mfa.confirmed_device(user) is not None:  # type: ignore[arg-type]
+                mfa.start_pending(request, user, _safe_next(request) or "")  # type: ignore[arg-type]
+                return redirect("accounts:sign_in_code")
             login(request, user)
             record(Action.SIGN_IN, actor=user, request=request)
             return redirect(_safe_next(request) or "practice:dashboard")
@@ -150,3 +153,73 @@ def reset_password(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your password has been changed. Please sign in with it.")
         return redirect("accounts:sign_in")
     return render(request, "accounts/reset_password.html", {"form": form, "person": link.user})
+
+
+CODE_REFUSED = (
+    "That code didn't work. Type the newest code your app shows (they change every 30 seconds)."
+)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in_code(request: HttpRequest) -> HttpResponse:
+    """Second step of sign-in for people who switched on two-step sign-in."""
+    from django_otp import login as otp_login
+
+    user, next_url = mfa.pending_user(request)
+    device = mfa.confirmed_device(user) if user is not None else None
+    if user is None or device is None:
+        messages.info(request, "Please sign in with your email and password first.")
+        return redirect("accounts:sign_in")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"].strip().replace(" ", "")):
+            request.session.pop(mfa.PENDING_KEY, None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            otp_login(request, device)
+            record(Action.SIGN_IN, actor=user, request=request, two_step=True)
+            return redirect(next_url or "practice:dashboard")
+        record(
+            Action.SIGN_IN_FAILED,
+            request=request,
+            actor_label=user.email,
+            practice=user.staff.practice,
+            obj=user,
+            reason="two-step code",
+        )
+        form.add_error("code", CODE_REFUSED)
+    return render(request, "accounts/sign_in_code.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_step(request: HttpRequest) -> HttpResponse:
+    """Switch two-step sign-in on (with a code from the newly set-up app) or off."""
+    from teletherapy.practice.access import current_staff
+
+    staff = current_staff(request)
+    user: User = staff.user
+    device = mfa.confirmed_device(user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        if device is None and mfa.turn_on(user=user, code=code, request=request):
+            messages.success(
+                request, "Two-step sign-in is on. You'll be asked for a code at sign-in."
+            )
+            return redirect("accounts:two_step")
+        if device is not None and mfa.turn_off(user=user, code=code, request=request):
+            messages.success(request, "Two-step sign-in is off.")
+            return redirect("accounts:two_step")
+        form.add_error("code", CODE_REFUSED)
+    context: dict[str, Any] = {
+        "form": form,
+        "enabled": device is not None,
+        "nav_active": "settings",
+        "staff": staff,
+    }
+    if device is None:
+        setup = mfa.setup_device(user)
+        context.update(manual_key=mfa.manual_key(setup), config_url=setup.config_url)
+    return render(request, "accounts/two_step.html", context)

@@ -1,4 +1,4 @@
-from teletherapy.test.matrix import Row, expect
+from teletherapy.test.matrix import STAFF, Row, expect, staff_page, staff_wrong_method
 
 ROWS = [
     # Signed-in staff are sent on to their Dashboard; clients may still see the staff form.
@@ -24,4 +24,16 @@ ROWS = [
     # No usable link in the session: the page says so.
     Row("accounts:reset_password", expect(400)),
     Row("accounts:reset_password", expect(405), method="PUT"),
+    # Without a right password just before, the code page sends people back to sign in.
+    Row("accounts:sign_in_code", expect(302)),
+    Row("accounts:sign_in_code", expect(405), method="PUT"),
+    Row("accounts:two_step", staff_page(allowed=STAFF, other_practice=200)),
+    # A wrong code is explained on the page itself.
+    Row(
+        "accounts:two_step",
+        staff_page(allowed=STAFF, other_practice=200),
+        method="POST",
+        data=lambda cast: {"code": "000000"},
+    ),
+    Row("accounts:two_step", staff_wrong_method(), method="PUT"),
 ]
