@@ -445,4 +445,27 @@ def update_practice(
     return True
 
 
+def switch_off_two_step(
+    *, staff: StaffMember, by: StaffMember, request: HttpRequest | None = None
+) -> bool:
+    """Remove a colleague's two-step sign-in (a lost phone). Return whether there was one."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _require_manager(by)
+    _same_practice(staff, by)
+    with transaction.atomic():
+        deleted, _ = TOTPDevice.objects.filter(user_id=staff.user_id).delete()
+        if not deleted:
+            return False
+        record(
+            Action.STAFF_UPDATED,
+            actor=by.user,
+            practice=by.practice,
+            obj=staff,
+            request=request,
+            two_step="off",
+        )
+    return True
+
+
 __all__ = ["EXPIRED", "INVALID", "USED", "LinkError", "StaffError"]

@@ -33,6 +33,11 @@ urlpatterns = [
         views.staff_resend,
         name="staff_resend",
     ),
+    path(
+        "settings/staff/<int:staff_id>/two-step-off/",
+        views.staff_two_step_off,
+        name="staff_two_step_off",
+    ),
     path("invitation/<str:token>/", views.invitation_link, name="invitation_link"),
     path("invitation/", views.accept_invitation, name="accept_invitation"),
 ]

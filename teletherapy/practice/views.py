@@ -173,6 +173,7 @@ def _profile(
         error=forms.get("error"),
         is_self=member.pk == viewer.pk,
         pending_invitation=member.accepted_at is None,
+        two_step_on=_has_two_step(member),
         invitation=(
             member.invitations.order_by("-created_at", "-id").first()
             if member.accepted_at is None
@@ -180,6 +181,12 @@ def _profile(
         ),
     )
     return render(request, "practice/staff_profile.html", context, status=status)
+
+
+def _has_two_step(member: StaffMember) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user_id=member.user_id, confirmed=True).exists()
 
 
 @require_GET
@@ -279,6 +286,17 @@ def staff_deactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
 @staff_view(_can_manage)
 def staff_reactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
     return _status_action(request, staff_id, "reactivate")
+
+
+@require_POST
+@staff_view(_can_manage)
+def staff_two_step_off(request: HttpRequest, staff_id: int) -> HttpResponse:
+    """Switch off a colleague's two-step sign-in, e.g. after they lost their phone."""
+    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    member = get_staff_member_for(viewer, staff_id)
+    if services.switch_off_two_step(staff=member, by=viewer, request=request):
+        messages.success(request, f"Two-step sign-in is off for {member.name}.")
+    return redirect("practice:staff_profile", staff_id=member.pk)
 
 
 @require_POST

@@ -117,3 +117,17 @@ def test_own_profile_links_to_two_step(cast) -> None:  # type: ignore[no-untyped
     own = http.get(reverse("practice:staff_profile", args=[cast.therapist.pk])).content.decode()
     other = http.get(reverse("practice:staff_profile", args=[cast.owner.pk])).content.decode()
     assert TWO_STEP in own and TWO_STEP not in other
+
+
+def test_a_manager_can_switch_off_a_colleagues_two_step(cast, tess) -> None:  # type: ignore[no-untyped-def]
+    with time_machine.travel(T0, tick=False) as traveller:
+        _turn_on(cast, traveller)
+        profile = reverse("practice:staff_profile", args=[cast.therapist.pk])
+        off = reverse("practice:staff_two_step_off", args=[cast.therapist.pk])
+        assert "Switch off two-step" in cast.client_for("manager").get(profile).content.decode()
+        assert cast.client_for("scheduler").post(off).status_code == 403
+        assert cast.client_for("other_owner").post(off).status_code == 404
+        assert TOTPDevice.objects.filter(user=tess).exists()
+        assert cast.client_for("manager").post(off).status_code == 302
+        assert not TOTPDevice.objects.filter(user=tess).exists()
+        assert _password(HttpClient())["Location"] == reverse("practice:dashboard")

@@ -98,6 +98,14 @@ ROWS = [
         kwargs=_staff("biller"),
     ),
     Row("practice:staff_resend", staff_wrong_method(), kwargs=_staff("biller")),
+    # No two-step device to switch off: nothing changes, back to the Profile.
+    Row(
+        "practice:staff_two_step_off",
+        staff_page(302, allowed=MANAGERS),
+        method="POST",
+        kwargs=_staff("therapist"),
+    ),
+    Row("practice:staff_two_step_off", staff_wrong_method(), kwargs=_staff("therapist")),
     # Invitation links are public; with no usable link in the session the page says so (400).
     Row("practice:invitation_link", expect(302), kwargs=lambda cast: {"token": "not-a-token"}),
     Row(
