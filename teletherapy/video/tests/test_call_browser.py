@@ -15,16 +15,12 @@ from playwright.sync_api import expect
 from teletherapy.test.personas import PASSWORD
 from teletherapy.video.tests.conftest import make_tele_appointment
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.netns,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not os.environ.get("TT_NETNS_ADDR") or not os.environ.get("TURN_URLS"),
-        reason="needs the private network namespace and coturn: run under scripts/netns-run "
-        "with scripts/test-services (make test does both)",
-    ),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+needs_netns = pytest.mark.skipif(
+    not os.environ.get("TT_NETNS_ADDR") or not os.environ.get("TURN_URLS"),
+    reason="needs the private network namespace and coturn: run under scripts/netns-run "
+    "with scripts/test-services (make test does both)",
+)
 
 
 def _passwords(*users: Any) -> None:
@@ -79,6 +75,8 @@ PROBE = """async (path) => {
 }"""
 
 
+@pytest.mark.netns
+@needs_netns
 @pytest.mark.parametrize("policy", ["all", "relay"])
 def test_therapist_and_client_see_and_hear_each_other(  # type: ignore[no-untyped-def]
     cast, browser, live_server_factory, policy
@@ -140,6 +138,45 @@ def test_therapist_and_client_see_and_hear_each_other(  # type: ignore[no-untype
             if policy == "relay":
                 assert summaries[who]["localCandidateType"] == "relay", summaries[who]
                 assert summaries[who]["remoteCandidateType"] == "relay", summaries[who]
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_the_prompt_appears_without_a_reload_when_the_window_opens(  # type: ignore[no-untyped-def]
+    cast, browser, live_server_factory
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = (timezone.now() + timedelta(hours=2)).replace(second=0, microsecond=0)
+    make_tele_appointment(cast, start=start)
+    _passwords(cast.therapist.user, cast.client_with_portal.user)
+    # The server's clock starts 20 seconds before the window opens, and ticks.
+    server = live_server_factory(travel_to=start - timedelta(minutes=15, seconds=20))
+    base = server.url
+    contexts = [browser.new_context() for _ in range(2)]
+    therapist, client = (context.new_page() for context in contexts)
+    try:
+        sign_in_staff(therapist, base, cast.therapist.user.email)
+        sign_in_client(client, base, "casey")
+        therapist.goto(f"{base}/dashboard/")
+        client.goto(f"{base}/portal/")
+        assert therapist.locator(".session-prompt").count() == 0
+        assert "You can join from" in client.locator("#session-prompts").inner_text()
+        for page in (therapist, client):
+            page.evaluate("() => { window.__notReloaded = true; }")
+        expect(therapist.locator(".session-prompt")).to_contain_text(
+            "Your Teletherapy session with Casey Client", timeout=45000
+        )
+        expect(therapist.locator(".session-prompt")).to_contain_text("is ready")
+        expect(client.locator(".session-prompt").first).to_contain_text(
+            "Your Teletherapy session with Tess Therapist", timeout=30000
+        )
+        assert client.get_by_role("link", name="Join session").is_visible()
+        for page in (therapist, client):
+            assert page.evaluate("() => window.__notReloaded === true")
     finally:
         for context in contexts:
             context.close()
