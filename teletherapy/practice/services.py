@@ -52,6 +52,15 @@ def _same_practice(staff: StaffMember, by: StaffMember) -> None:
         raise PermissionDenied("Not a member of your practice.")
 
 
+def _lock_practice(by: StaffMember) -> StaffMember:
+    """Serialize owner-changing work per practice, so two demotions cannot both pass; return
+    the actor as they are now (their own roles may have changed while they waited)."""
+    Practice.objects.select_for_update().filter(pk=by.practice_id).first()
+    fresh = StaffMember.objects.select_related("user", "practice").get(pk=by.pk)
+    _require_manager(fresh)
+    return fresh
+
+
 def _active_owner_count(practice_id: int) -> int:
     return StaffMember.objects.filter(
         practice_id=practice_id, is_owner=True, user__is_active=True
@@ -242,6 +251,7 @@ def set_roles(
     _same_practice(staff, by)
     new = {Role(role) for role in roles}
     with transaction.atomic():
+        by = _lock_practice(by)
         staff = StaffMember.objects.select_for_update().select_related("user").get(pk=staff.pk)
         old = set(staff.roles)
         if new == old:
@@ -367,6 +377,7 @@ def deactivate_staff(
     if staff.is_owner and not by.is_owner:
         raise StaffError("Only an Owner can deactivate an Owner.")
     with transaction.atomic():
+        by = _lock_practice(by)
         user = User.objects.select_for_update().get(pk=staff.user_id)
         if not user.is_active:
             return
