@@ -113,3 +113,17 @@ def test_event_times_are_shown_in_the_viewers_zone(cast) -> None:  # type: ignor
     page = cast.client_for("owner").get(LOG).content.decode()
     assert "Wed, Jul 1, 2026, 12:05 PM EDT" in page
     assert "America/New York" in page
+
+
+def test_role_and_detail_changes_are_described(cast) -> None:  # type: ignore[no-untyped-def]
+    http = cast.client_for("owner")
+    http.post(
+        reverse("practice:staff_roles", args=[cast.biller.pk]), {"roles": ["biller", "scheduler"]}
+    )
+    http.post(
+        reverse("practice:staff_details", args=[cast.therapist.pk]),
+        {"licensed_states": ["NY"], "time_zone": "America/New_York"},
+    )
+    page = http.get(LOG).content.decode()
+    assert "Biller \u2192 Scheduler, Biller" in page
+    assert "licensed states: New York, New Jersey \u2192 New York" in page
