@@ -100,3 +100,34 @@ for (const picker of document.querySelectorAll("form[data-autosubmit]")) {
 }
 
 setUpForm(document);
+
+// Drag an appointment onto an empty slot to move it there (the Edit tab does the same
+// without a mouse). The move is a plain form post; the server checks every rule.
+const moveForm = document.getElementById("move-form");
+if (moveForm) {
+  let moving = null;
+  for (const appt of document.querySelectorAll("a.appt[data-move-url]")) {
+    appt.draggable = true;
+    appt.addEventListener("dragstart", (event) => {
+      moving = appt.dataset.moveUrl;
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", appt.textContent.trim());
+    });
+    appt.addEventListener("dragend", () => {
+      moving = null;
+    });
+  }
+  document.addEventListener("dragover", (event) => {
+    if (moving && event.target.closest("a.slot")) event.preventDefault();
+  });
+  document.addEventListener("drop", (event) => {
+    const slot = event.target.closest("a.slot");
+    if (!moving || !slot) return;
+    event.preventDefault();
+    const url = new URL(slot.href, window.location.href);
+    moveForm.action = moving;
+    moveForm.elements.date.value = url.searchParams.get("date");
+    moveForm.elements.time.value = url.searchParams.get("time");
+    moveForm.submit();
+  });
+}

@@ -216,6 +216,14 @@ class EditAppointmentForm(_TimeFields):
         return data
 
 
+class MoveForm(_TimeFields):
+    """Drag-and-drop on My Schedule: a new day and time, the same duration."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["duration"]
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label="Reason for cancelling",

@@ -164,7 +164,7 @@ def _classes(*names: str) -> str:
     return " ".join(name for name in names if name)
 
 
-def render_body(rows: list[Row], appointment_url: str) -> str:
+def render_body(rows: list[Row], appointment_url: str, move_url: str = "") -> str:
     """The grid's <tbody> rows as HTML. Built here rather than in a template because the
     week has hundreds of cells and a template loop over them costs most of the page's time.
     Everything that comes from data is escaped."""
@@ -199,7 +199,13 @@ def render_body(rows: list[Row], appointment_url: str) -> str:
                     no_show = a.status == Appointment.Status.NO_SHOW
                     add(
                         f'<a class="{_classes("appt", "tele" if tele else "", "noshow" if no_show else "")}"'
-                        f' href="{appointment_url.format(a.pk)}"><span class="appt-time">'
+                        f' href="{appointment_url.format(a.pk)}"'
+                        + (
+                            f' data-move-url="{move_url.format(a.pk)}">'
+                            if move_url and not no_show
+                            else ">"
+                        )
+                        + '<span class="appt-time">'
                         f'{escape(e.span_label)}<span class="visually-hidden"> {escape(e.zone_abbr)}'
                         f'</span></span> <span class="appt-client">{escape(a.client.full_name)}</span>'
                         + (' <span class="badge tele">Teletherapy</span>' if tele else "")

@@ -21,6 +21,11 @@ urlpatterns = [
         name="appointment_cancel",
     ),
     path(
+        "appointments/<int:appointment_id>/move/",
+        views.appointment_move,
+        name="appointment_move",
+    ),
+    path(
         "appointments/<int:appointment_id>/no-show/",
         views.appointment_no_show,
         name="appointment_no_show",

@@ -30,6 +30,7 @@ from teletherapy.scheduling.forms import (
     LATEST,
     CancelForm,
     EditAppointmentForm,
+    MoveForm,
     NewAppointmentForm,
 )
 from teletherapy.scheduling.grid import build_grid, render_body
@@ -142,11 +143,12 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
         therapist_id=therapist.pk,
     )
     appointment_url = reverse("scheduling:appointment", args=[0]).replace("/0/", "/{}/")
+    move_url = reverse("scheduling:appointment_move", args=[0]).replace("/0/", "/{}/")
     context.update(
         {
             "title": title,
             "days": header,
-            "grid_body": mark_safe(render_body(rows, appointment_url)),  # noqa: S308 - escaped
+            "grid_body": mark_safe(render_body(rows, appointment_url, move_url)),  # noqa: S308 - escaped
             "prev_url": schedule_url(therapist.pk, days[0] - step, view),
             "next_url": schedule_url(therapist.pk, days[0] + step, view),
             "today_url": schedule_url(therapist.pk, today, view),
@@ -424,6 +426,33 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
     context = _tab_context(request, appointment, "details")
     context["cancel_form"] = form
     return render(request, "scheduling/appointment_details.html", context)
+
+
+@require_POST
+@staff_view(_can_schedule)
+def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """Drag-and-drop on My Schedule: move to another day and time, keeping the duration."""
+    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    appointment = get_appointment_for(staff, appointment_id)
+    tz = _zone(staff)
+    back = schedule_url(appointment.therapist_id, appointment.start.astimezone(tz).date())
+    form = MoveForm(request.POST, tz=tz)
+    if not form.is_valid():
+        for field_errors in form.errors.values():
+            for field_error in field_errors:
+                messages.error(request, str(field_error))
+        return redirect(back)
+    try:
+        moved = services.change_appointment(
+            appointment=appointment, by=request.user, start=form.start(), request=request
+        )
+    except ValidationError as error:
+        for problems in error.message_dict.values():
+            for problem in problems:
+                messages.error(request, problem)
+        return redirect(back)
+    messages.success(request, f"Moved {moved.client.full_name} to {fmt_when(moved.start, tz)}.")
+    return redirect(schedule_url(moved.therapist_id, moved.start.astimezone(tz).date()))
 
 
 @require_POST

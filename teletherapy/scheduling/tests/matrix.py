@@ -35,6 +35,8 @@ ROWS = [
     Row("scheduling:appointment_history", staff_wrong_method(), method="POST", kwargs=_tele),
     Row("scheduling:appointment_cancel", _appointment_page(), method="POST", kwargs=_tele),
     Row("scheduling:appointment_cancel", staff_wrong_method(), kwargs=_tele),
+    Row("scheduling:appointment_move", _appointment_page(302), method="POST", kwargs=_tele),
+    Row("scheduling:appointment_move", staff_wrong_method(), kwargs=_tele),
     Row("scheduling:appointment_no_show", _appointment_page(302), method="POST", kwargs=_tele),
     Row("scheduling:appointment_no_show", staff_wrong_method(), kwargs=_tele),
 ]

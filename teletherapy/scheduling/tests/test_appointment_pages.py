@@ -183,3 +183,34 @@ def test_send_invite_from_the_appointment(fcast, django_capture_on_commit_callba
         response = http.post(invite, {"next": page})
     assert response.status_code == 302 and response["Location"] == page
     assert [m.to for m in mail.outbox] == [["nora@example.com"]]
+
+
+def test_move_keeps_the_duration(fcast) -> None:  # type: ignore[no-untyped-def]
+    http = fcast.client_for("therapist")
+    appointment = fcast.office_appointment  # Tuesday 11:00-11:50 AM EST
+    week = http.get(reverse("scheduling:my_schedule")).content.decode()
+    assert f'data-move-url="{url("appointment_move", appointment)}"' in week
+    response = http.post(
+        url("appointment_move", appointment), {"date": "2026-11-26", "time": "14:15"}
+    )
+    assert response.status_code == 302 and "date=2026-11-26" in response["Location"]
+    appointment.refresh_from_db()
+    assert appointment.start == datetime(2026, 11, 26, 19, 15, tzinfo=UTC)
+    assert appointment.duration_minutes == 50
+    page = http.get(response["Location"]).content.decode()
+    assert "Moved Nora Noportal to Thursday November 26, 2026, 2:15 PM EST." in page
+
+
+def test_move_refused_with_a_message(fcast) -> None:  # type: ignore[no-untyped-def]
+    http = fcast.client_for("therapist")
+    appointment = fcast.office_appointment
+    for data, message in [
+        ({"date": "2026-11-24", "time": "09:30"}, "This overlaps Casey Client"),
+        ({"date": "2026-11-20", "time": "09:00"}, "Choose a time in the future."),
+        ({"date": "2026-11-26", "time": "09:07"}, "quarter hour"),
+        ({"date": "nonsense", "time": ""}, "Enter a valid date."),
+    ]:
+        response = http.post(url("appointment_move", appointment), data, follow=True)
+        assert message in response.content.decode(), data
+        appointment.refresh_from_db()
+        assert appointment.start == datetime(2026, 11, 24, 16, 0, tzinfo=UTC)

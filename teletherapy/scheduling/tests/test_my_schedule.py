@@ -20,7 +20,7 @@ def slot_names(html: str) -> list[str]:
 
 
 def appointment_links(html: str) -> list[str]:
-    links = re.findall(r'<a class="appt[^"]*" href="[^"]*">(.*?)</a>', html, re.S)
+    links = re.findall(r'<a class="appt[^"]*" href="[^"]*"[^>]*>(.*?)</a>', html, re.S)
     return [" ".join(re.sub(r"<[^>]+>", " ", link).split()) for link in links]
 
 

@@ -19,7 +19,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 def _sign_in(browser, url: str, email: str, errors: list[str]):  # type: ignore[no-untyped-def]
-    context = browser.new_context()
+    context = browser.new_context(viewport={"width": 1280, "height": 1600})
     page = context.new_page()
     page.on("console", lambda msg: errors.extend([msg.text] if msg.type == "error" else []))
     page.goto(url + "/accounts/sign-in/")
@@ -115,6 +115,24 @@ def test_book_and_switch_to_teletherapy(browser, live_server_factory, smtp_serve
     assert event["SEQUENCE"] == 1
     page.get_by_role("link", name="History").click()
     assert page.get_by_text("Teletherapy Session? Yes").is_visible()
+
+    # Drag it to 3:00 PM the same day; it keeps its 50 minutes and the client is told.
+    page.get_by_role("link", name="← My Schedule").click()
+    session = page.get_by_role("link", name="1:00 PM–1:50 PM EST Casey Client Teletherapy")
+    target = page.get_by_role("link", name=f"New appointment, {fmt_day(wednesday)}, 3:00 PM")
+    target.scroll_into_view_if_needed()
+    session.hover()
+    page.mouse.down()
+    box = session.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2 + 8, box["y"] + box["height"] / 2 + 8)
+    target.hover()
+    target.hover()  # a second move, so Chromium sends dragover to the slot
+    page.mouse.up()
+    page.get_by_role("link", name="3:00 PM–3:50 PM EST Casey Client Teletherapy").wait_for()
+    assert page.get_by_text("Moved Casey Client to").is_visible()
+    moved = smtp_server.wait_for(to="casey.client@example.com", count=3)
+    assert next(iter(_ics(moved).walk("VEVENT")))["SEQUENCE"] == 2
     context.close()
 
     # A therapist without Teletherapy gets the same dialog without the checkbox.
