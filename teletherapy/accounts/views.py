@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
@@ -98,14 +99,16 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """django-axes calls this when an account is cooling off after repeated failures."""
+    # Keep what was typed (the email or username; never echo a password back).
+    form: forms.Form
     if request.path.startswith("/portal/"):
+        from teletherapy.portal.forms import PortalSignInForm
+
         template = "portal/sign_in.html"
+        form = PortalSignInForm(initial={"username": request.POST.get("username", "")})
     else:
         template = "accounts/sign_in.html"
-    # Keep what was typed (the email; never echo a password back).
-    form = SignInForm(
-        {"email": request.POST.get("email", "")} if request.method == "POST" else None
-    )
+        form = SignInForm(initial={"email": request.POST.get("email", "")})
     return render(request, template, {"form": form, "locked": locked_message()}, status=429)
 
 

@@ -145,3 +145,24 @@ def test_forms_refuse_a_post_without_csrf(signable) -> None:  # type: ignore[no-
     http = HttpClient(enforce_csrf_checks=True)
     response = http.post(SIGN_IN, {"email": "tess@maple.test", "password": PASSWORD})
     assert response.status_code == 403
+
+
+def test_the_locked_page_shows_no_field_errors(signable) -> None:  # type: ignore[no-untyped-def]
+    http = HttpClient()
+    _lock_out(http)
+    page = _sign_in(http, "tess@maple.test", PASSWORD).content.decode()
+    assert "This field is required" not in page
+
+
+def test_the_portal_locked_page_keeps_the_username(signable) -> None:  # type: ignore[no-untyped-def]
+    http = HttpClient()
+    statuses = [
+        http.post("/portal/sign-in/", {"username": "casey", "password": "wrong " * 3}).status_code
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    assert statuses[-1] == 429
+    page = http.post("/portal/sign-in/", {"username": "casey", "password": PASSWORD})
+    assert page.status_code == 429
+    body = page.content.decode()
+    assert "sign-in is paused" in body and 'value="casey"' in body
+    assert 'name="email"' not in body
