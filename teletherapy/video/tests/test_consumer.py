@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -15,6 +19,19 @@ from teletherapy.audit.models import Action, AuditEvent
 from teletherapy.video.models import Participation, VideoSession
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def own_loop(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test on its own event loop in its own thread: the browser tests' sync
+    Playwright keeps a loop running in the main thread for the whole session."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, test(*args, **kwargs)).result()
+
+    return run
+
 
 OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
 CANDIDATE = {
@@ -68,6 +85,7 @@ async def _pair(cast: Any, call: Any) -> tuple[WebsocketCommunicator, WebsocketC
     return client, therapist
 
 
+@own_loop
 async def test_signals_go_to_the_other_participant_only(cast, located) -> None:  # type: ignore[no-untyped-def]
     client, therapist = await _pair(cast, located)
     await therapist.send_json_to({"type": "signal", "description": OFFER})
@@ -87,6 +105,7 @@ async def test_signals_go_to_the_other_participant_only(cast, located) -> None: 
     await therapist.disconnect()
 
 
+@own_loop
 async def test_bad_messages_are_answered_and_the_session_goes_on(cast, located) -> None:  # type: ignore[no-untyped-def]
     client, therapist = await _pair(cast, located)
     bad: list[tuple[str, str]] = [
@@ -114,6 +133,7 @@ async def test_bad_messages_are_answered_and_the_session_goes_on(cast, located) 
     await therapist.disconnect()
 
 
+@own_loop
 async def test_signal_without_the_other_person_is_not_stored(cast, located) -> None:  # type: ignore[no-untyped-def]
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     await client.send_json_to({"type": "signal", "description": OFFER})
@@ -132,6 +152,7 @@ async def test_signal_without_the_other_person_is_not_stored(cast, located) -> N
         ("other_therapist", 4404),
     ],
 )
+@own_loop
 async def test_third_parties_are_refused_and_receive_nothing(cast, located, who, code) -> None:  # type: ignore[no-untyped-def]
     client, therapist = await _pair(cast, located)
     user = cast.other_therapist.user if who == "other_therapist" else cast.user_of(who)
@@ -150,6 +171,7 @@ async def test_third_parties_are_refused_and_receive_nothing(cast, located, who,
     await therapist.disconnect()
 
 
+@own_loop
 async def test_refused_outside_the_window_without_teletherapy_or_location(cast, open_call) -> None:  # type: ignore[no-untyped-def]
     # The cast's own appointment is tomorrow: closed.
     for user in (cast.therapist.user, cast.client_with_portal.user):
@@ -172,6 +194,7 @@ async def test_refused_outside_the_window_without_teletherapy_or_location(cast, 
     assert refusals == 4
 
 
+@own_loop
 async def test_an_expired_sign_in_is_refused(cast, located) -> None:  # type: ignore[no-untyped-def]
     cookie = await database_sync_to_async(_cookie_for)(cast.therapist.user)
     from django.contrib.sessions.models import Session
@@ -185,6 +208,7 @@ async def test_an_expired_sign_in_is_refused(cast, located) -> None:  # type: ig
     assert await ws.connect() == (False, 4401)
 
 
+@own_loop
 async def test_a_foreign_origin_is_refused(cast, located) -> None:  # type: ignore[no-untyped-def]
     cookie = await database_sync_to_async(_cookie_for)(cast.therapist.user)
     ws = WebsocketCommunicator(
@@ -196,6 +220,7 @@ async def test_a_foreign_origin_is_refused(cast, located) -> None:  # type: igno
     assert not connected
 
 
+@own_loop
 async def test_access_is_checked_again_on_every_command(cast, located) -> None:  # type: ignore[no-untyped-def]
     client, therapist = await _pair(cast, located)
 
@@ -211,6 +236,7 @@ async def test_access_is_checked_again_on_every_command(cast, located) -> None: 
     await client.disconnect()
 
 
+@own_loop
 async def test_reconnecting_replaces_the_earlier_connection(cast, located) -> None:  # type: ignore[no-untyped-def]
     client, therapist = await _pair(cast, located)
     second, welcome = await joined(cast.client_with_portal.user, located.pk)
@@ -232,6 +258,7 @@ async def test_reconnecting_replaces_the_earlier_connection(cast, located) -> No
     await therapist.disconnect()
 
 
+@own_loop
 async def test_the_session_record(cast, located) -> None:  # type: ignore[no-untyped-def]
     client, therapist = await _pair(cast, located)
     await therapist.send_json_to({"type": "end"})
