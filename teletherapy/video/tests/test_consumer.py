@@ -288,3 +288,44 @@ async def test_the_session_record(cast, located) -> None:  # type: ignore[no-unt
         Action.SESSION_LEFT,
         Action.SESSION_ENDED,
     ]
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_relay_through_redis_and_postgresql(cast, located, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Several app processes: presence in the database, messages through Redis."""
+    import os
+
+    from django.db import connections
+
+    # The consumer's worker threads must not keep connections: the test database is dropped.
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("REDIS_URL is not set: run with scripts/test-services")
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_url]},
+        }
+    }
+
+    @own_loop
+    async def body() -> None:
+        client, therapist = await _pair(cast, located)
+        await therapist.send_json_to({"type": "signal", "description": OFFER})
+        assert await client.receive_json_from(timeout=3) == {"type": "signal", "description": OFFER}
+        await client.send_json_to({"type": "signal", "candidate": CANDIDATE})
+        assert await therapist.receive_json_from(timeout=3) == {
+            "type": "signal",
+            "candidate": CANDIDATE,
+        }
+        assert await client.receive_nothing(timeout=0.3)
+        second, _welcome = await joined(cast.client_with_portal.user, located.pk)
+        assert await client.receive_json_from(timeout=3) == {"type": "replaced"}
+        assert (await therapist.receive_json_from(timeout=3))["type"] == "peer-joined"
+        await second.disconnect()
+        await therapist.disconnect()
+
+    body()
