@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +20,7 @@ from teletherapy.audit.services import record
 from teletherapy.practice import services
 from teletherapy.practice.access import get_staff_member_for, staff_view
 from teletherapy.practice.forms import (
+    DUPLICATE_EMAIL,
     AddStaffForm,
     CreatePracticeForm,
     PracticeDetailsForm,
@@ -57,18 +59,23 @@ def create_practice(request: HttpRequest) -> HttpResponse:
     form = CreatePracticeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        owner = services.create_practice(
-            name=data["practice_name"],
-            state=data["state"],
-            time_zone=data["time_zone"],
-            owner_name=data["owner_name"],
-            email=data["email"],
-            password=data["password1"],
-            request=request,
-        )
-        login(request, owner.user, backend=MODEL_BACKEND)
-        messages.success(request, f"Welcome! {owner.practice.name} is ready.")
-        return redirect("practice:dashboard")
+        try:
+            owner = services.create_practice(
+                name=data["practice_name"],
+                state=data["state"],
+                time_zone=data["time_zone"],
+                owner_name=data["owner_name"],
+                email=data["email"],
+                password=data["password1"],
+                request=request,
+            )
+        except IntegrityError:
+            # Someone took the address between the form's check and the save.
+            form.add_error("email", DUPLICATE_EMAIL)
+        else:
+            login(request, owner.user, backend=MODEL_BACKEND)
+            messages.success(request, f"Welcome! {owner.practice.name} is ready.")
+            return redirect("practice:dashboard")
     return render(request, "practice/create.html", {"form": form})
 
 
@@ -139,6 +146,8 @@ def staff_add(request: HttpRequest) -> HttpResponse:
             )
         except services.StaffError as exc:
             form.add_error(None, str(exc))
+        except IntegrityError:
+            form.add_error("email", DUPLICATE_EMAIL)
         else:
             messages.success(
                 request, f"{member.name} was added. We emailed them a link to set their password."

@@ -63,3 +63,14 @@ def test_bad_input_is_explained_beside_the_field_and_kept(  # type: ignore[no-un
     assert 'value="Bea Birch"' in page  # what was typed stays
     assert not Practice.objects.filter(name="Birch Therapy").exists()
     assert not AuditEvent.objects.filter(action=Action.PRACTICE_CREATED).exists()
+
+
+def test_an_email_taken_at_the_last_moment_is_explained(client, cast, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from teletherapy.practice import forms
+
+    # The form's own check passes, as if another request took the address just after it.
+    monkeypatch.setattr(forms, "_clean_new_email", lambda value: value.strip().lower())
+    response = client.post(reverse("practice:create"), {**GOOD, "email": "owner@maple.test"})
+    assert response.status_code == 200
+    assert "already has an account" in response.context["form"].errors["email"][0]
+    assert not Practice.objects.filter(name="Birch Therapy").exists()
