@@ -103,7 +103,17 @@ TEMPLATES = [
 # Database: SQLite in WAL mode unless DATABASE_URL names another (PostgreSQL via psycopg 3).
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "DATABASE_POOL", not TESTING
+    ):
+        # Under ASGI persistent connections are not reused between requests; a pool is.
+        # (Off in tests: a pooled connection would keep the test database from being dropped.)
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),
+            "max_size": env_int("DATABASE_POOL_MAX", 10, minimum=1),
+        }
 else:
     DATABASES = {
         "default": {
