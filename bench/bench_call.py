@@ -45,6 +45,10 @@ window.firstFrameAt = null;
 async function makePc(ice) {
   pc = new RTCPeerConnection({ iceServers: ice });
   pc.onicecandidate = ({ candidate }) => candidate && bc.postMessage({ candidate: candidate.toJSON() });
+  window.marks = {};
+  const mark = (n) => { window.marks[n] ??= performance.timeOrigin + performance.now(); };
+  pc.onconnectionstatechange = () => mark(pc.connectionState);
+  pc.onsignalingstatechange = () => mark(`sig-${pc.signalingState}`);
   pc.ontrack = ({ streams }) => {
     if (remote.srcObject === streams[0]) return;
     remote.srcObject = streams[0];
@@ -187,6 +191,7 @@ def bench_product(browser, base: str, env: dict[str, str], runs: int) -> list[fl
             who: {k: round(v - t0) for k, v in page.evaluate("window.__call.marks").items()}
             for who, page in (("second (therapist)", therapist), ("first (client)", client))
         }
+        marks["t0"] = t0
     print("last product run, ms after the click:", json.dumps(marks))
     therapist_ctx.close()
     client_ctx.close()
@@ -222,6 +227,13 @@ def bench_baseline(browser, ice: list, runs: int) -> list[float]:  # type: ignor
         )
         frames = wait_first_frames([caller, callee], "window.firstFrameAt")
         times.append(max(frames) - t0)
+        marks = {
+            who: {k: round(v - t0) for k, v in page.evaluate("window.marks").items()}
+            for who, page in (("caller", caller), ("callee", callee))
+        }
+        marks["caller"]["firstFrame"] = round(frames[0] - t0)
+        marks["callee"]["firstFrame"] = round(frames[1] - t0)
+    print("last baseline run, ms after start:", json.dumps(marks))
     context.close()
     server.shutdown()
     docroot.cleanup()

@@ -12,7 +12,16 @@ const localVideo = document.getElementById("local-video");
 const remoteVideo = document.getElementById("remote-video");
 const $ = (id) => document.getElementById(id);
 
-const state = { pc: null, negotiator: null, polite: false, stream: new MediaStream(), ice: null, ended: false };
+const state = {
+  pc: null,
+  negotiator: null,
+  polite: false,
+  stream: new MediaStream(),
+  ice: null,
+  ended: false,
+  peerPresent: false,
+  outbox: [],
+};
 window.__call = state;
 // Milestones (ms since the epoch), read by the benchmark.
 state.marks = { script: performance.timeOrigin + performance.now() };
@@ -45,7 +54,33 @@ async function startMedia() {
   localVideo.srcObject = state.stream;
 }
 
+// While alone, the offer is made ahead (and its candidates gathered) and held back; it goes
+// out, in one message, the moment the other person arrives.
+function sendSignal(payload) {
+  if (!state.peerPresent) {
+    state.outbox.push(payload);
+    return;
+  }
+  state.pcUsed = true;
+  mark(payload.description ? `sent-${payload.description.type}` : "sentCandidate");
+  signaling.send({ type: "signal", ...payload });
+}
+
+function flushOutbox() {
+  const { pc, outbox } = state;
+  state.outbox = [];
+  state.pcUsed = true;
+  if (pc && pc.signalingState === "have-local-offer" && pc.iceGatheringState === "complete") {
+    sendSignal({ description: pc.localDescription.toJSON() }); // every candidate is in it
+  } else {
+    outbox.forEach(sendSignal);
+  }
+}
+
+const HELD_OFFER_MAX_AGE_MS = 10 * 60 * 1000;
+
 function closePeer() {
+  state.outbox = [];
   if (state.pc) {
     state.pc.close();
     state.pc = null;
@@ -63,15 +98,14 @@ function startPeer() {
     ...(state.certificate ? { certificates: [state.certificate] } : {}),
   });
   state.pc = pc;
+  state.pcBornAt = Date.now();
+  state.pcUsed = state.peerPresent;
   mark("pcNew");
   pc.addEventListener("signalingstatechange", () => mark(`sig-${pc.signalingState}`));
   pc.addEventListener("icegatheringstatechange", () => mark(`gather-${pc.iceGatheringState}`));
   state.negotiator = negotiate(pc, {
     polite: state.polite,
-    send: (payload) => {
-      mark(payload.description ? `sent-${payload.description.type}` : "sentCandidate");
-      signaling.send({ type: "signal", ...payload });
-    },
+    send: sendSignal,
     log,
   });
   pc.addEventListener("track", ({ track, streams }) => {
@@ -100,7 +134,6 @@ function startPeer() {
   // Receive both kinds even when sending audio only (no camera).
   if (state.stream.getVideoTracks().length === 0) pc.addTransceiver("video", { direction: "recvonly" });
   if (state.stream.getAudioTracks().length === 0) pc.addTransceiver("audio", { direction: "recvonly" });
-  sendMediaState();
 }
 
 // For the benchmark: when the first remote video frame was shown (ms since the epoch).
@@ -114,6 +147,7 @@ function markFirstFrame() {
 }
 
 function sendMediaState() {
+  if (!state.peerPresent) return;
   const audio = state.stream.getAudioTracks().some((t) => t.enabled);
   const video = state.stream.getVideoTracks().some((t) => t.enabled);
   signaling.send({ type: "media", audio, video });
@@ -141,31 +175,40 @@ function handle(msg) {
     case "welcome":
       mark("welcome");
       state.polite = msg.polite;
+      state.peerPresent = msg.peer_present;
       view.location(msg.client_location);
+      clearTimeout(state.offerTimer);
       if (msg.peer_present) {
-        view.connecting();
-        startPeer();
-      } else {
+        // The one who was waiting has an offer ready and sends it now; answering it
+        // (instead of offering too) saves a round. Offer ourselves only if it does not come.
         closePeer();
+        view.connecting();
+        setTimeout(sendMediaState, 500);
+        state.offerTimer = setTimeout(() => state.pc || startPeer(), 2000);
+      } else {
         view.waiting();
+        startPeer();
       }
       break;
-    case "peer-joined":
+    case "peer-joined": {
       mark("peerJoined");
+      state.peerPresent = true;
+      clearTimeout(state.offerTimer);
       view.location(msg.client_location);
       view.connecting();
-      // The newcomer makes the offer; answering it (instead of offering too) avoids a glare
-      // round. Offer ourselves only if theirs does not come.
-      closePeer();
-      clearTimeout(state.offerTimer);
-      state.offerTimer = setTimeout(() => state.pc || startPeer(), 2000);
+      const held = state.pc && !state.pcUsed && Date.now() - state.pcBornAt < HELD_OFFER_MAX_AGE_MS;
+      if (held) flushOutbox();
+      else startPeer();
+      setTimeout(sendMediaState, 500); // after the offer: it is what the other side waits for
       break;
+    }
     case "peer-left":
+      state.peerPresent = false;
       if (msg.ended && root.dataset.role === "client") {
         finish(`${view.peerName} ended the session`);
       } else if (msg.ended) {
-        closePeer();
         view.waiting(`${view.peerName} left the session. Waiting for ${view.peerName} to join`);
+        startPeer(); // ready for their return
       } else {
         view.peerStatus(`${view.peerName} is reconnecting…`);
       }
