@@ -2,6 +2,8 @@
 
 import pytest
 
+from teletherapy.test.browser import browser, live_server_factory, smtp_server  # noqa: F401
+
 
 @pytest.fixture
 def cast(db):  # type: ignore[no-untyped-def]

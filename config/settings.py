@@ -121,7 +121,7 @@ else:
             # Keep connections: opening one (with its PRAGMAs) costs more than the query
             # behind each signaling message.
             "CONN_MAX_AGE": 60,
-            "NAME": Path(env_str("SQLITE_PATH", str(VAR_DIR / "db.sqlite3"))),
+            "NAME": env_str("SQLITE_PATH", str(VAR_DIR / "db.sqlite3")),
             # A file, not memory, so a browser test's server process sees the test's data.
             "TEST": {"NAME": str(VAR_DIR / "test-db.sqlite3")},
             "OPTIONS": {

@@ -1,7 +1,5 @@
 """Fixtures for tests that use real components: an SMTP server, the app in its own process,
-and Debian's Chromium driven by Playwright. Import them in a conftest.py:
-
-    from teletherapy.test.browser import browser, live_server_factory, smtp_server  # noqa: F401
+and Debian's Chromium driven by Playwright. The root conftest.py registers them for every test.
 """
 
 from __future__ import annotations
@@ -215,9 +213,12 @@ def _wait_until_up(server: LiveServer, timeout: float = 30.0) -> None:
 # --- Chromium -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, with a fake camera and microphone."""
+    """Debian's Chromium, headless, with a fake camera and microphone.
+
+    Module-scoped: Playwright's sync API holds an event loop in the main thread while it
+    runs, which would break the async (consumer) tests that come after it in the session."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run the README's test command, which installs it")
     from playwright.sync_api import sync_playwright

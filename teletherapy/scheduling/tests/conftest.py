@@ -42,4 +42,3 @@ def event_of(message: mail.EmailMessage):  # type: ignore[no-untyped-def]
     return next(iter(ics_of(message).walk("VEVENT")))
 
 
-from teletherapy.test.browser import browser, live_server_factory, smtp_server  # noqa: E402, F401
