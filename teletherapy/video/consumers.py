@@ -39,8 +39,8 @@ class LocationRequired(PermissionDenied):
 @dataclass
 class Admission:
     role: str
-    participation_id: int
-    session_id: int
+    participation_id: int | None
+    session_id: int | None
     replaced_channels: list[str]
     peer_channel: str | None
     client_location: dict[str, Any] | None
@@ -62,6 +62,8 @@ def _fresh(user: Any) -> Any:
 
 class CallConsumer(AsyncWebsocketConsumer):
     appointment_id: int
+    admission: Admission
+    waiting: bool = False
     role: str = ""
     participation_id: int | None = None
     session_id: int | None = None
@@ -74,21 +76,38 @@ class CallConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        # ?wait=1: connect ahead (while the person checks their devices) and be present only
+        # after a "join" command; the access checks are the same either way.
+        self.waiting = b"wait=1" in self.scope.get("query_string", b"").split(b"&")
+        if not await self._admit_or_refuse(user, join=not self.waiting):
+            return
+        await self.accept()
+        if not self.waiting:
+            await self._announce()
+
+    async def _admit_or_refuse(self, user: Any, *, join: bool) -> bool:
         try:
-            admission = await self._admit(user)
+            admission = await self._admit(user, join=join)
         except Http404:
             await self._refuse(user, "not_found", CLOSE_NOT_FOUND)
-            return
+            return False
         except LocationRequired:
             await self._refuse(user, "location_required", CLOSE_LOCATION_REQUIRED)
-            return
+            return False
         except PermissionDenied:
             await self._refuse(user, "forbidden", CLOSE_FORBIDDEN)
-            return
+            return False
         self.role = admission.role
-        self.participation_id = admission.participation_id
-        self.session_id = admission.session_id
-        await self.accept()
+        self.admission = admission
+        if admission.participation_id is not None:
+            self.participation_id = admission.participation_id
+            self.session_id = admission.session_id
+        return True
+
+    async def _announce(self) -> None:
+        """Tell this connection who is there, replace the person's older connections and tell
+        the other participant they arrived."""
+        admission = self.admission
         for channel in admission.replaced_channels:
             await self.channel_layer.send(channel, {"type": "call.replaced"})
         welcome: dict[str, Any] = {
@@ -108,12 +127,18 @@ class CallConsumer(AsyncWebsocketConsumer):
             )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.participation_id is None:
+        if self.participation_id is None and not self.waiting:
             return
         try:
             message = parse(text_data, bytes_data)
         except BadMessage as exc:
             await self._send({"type": "error", "code": exc.code})
+            return
+        if self.waiting:
+            await self._join_command(message["type"])
+            return
+        if message["type"] == "join":
+            await self._send({"type": "error", "code": "already_joined"})
             return
         try:
             peer = await self._recheck()
@@ -134,6 +159,15 @@ class CallConsumer(AsyncWebsocketConsumer):
         await self._leave(ended=False)
 
     # --- Command handlers -------------------------------------------------------------------
+
+    async def _join_command(self, kind: str) -> None:
+        if kind != "join":
+            await self._send({"type": "error", "code": "not_joined"})
+            return
+        self.waiting = False
+        if not await self._admit_or_refuse(self.scope["user"], join=True):
+            return
+        await self._announce()
 
     async def _handle(self, message: Incoming, peer: str | None) -> None:
         kind = message["type"]
@@ -200,23 +234,29 @@ class CallConsumer(AsyncWebsocketConsumer):
             )
 
     @database_sync_to_async
-    def _admit(self, user: Any) -> Admission:
+    def _admit(self, user: Any, *, join: bool) -> Admission:
         appointment, role = get_call_for(_fresh(user), self.appointment_id)
         session = VideoSession.objects.filter(appointment=appointment).first()
         location = session.client_location if session else ""
         if role == Participation.Role.CLIENT and not location:
             raise LocationRequired("State where you are before joining.")
-        result = services.join_call(
-            appointment=appointment, user=user, role=role, channel_name=self.channel_name
-        )
-        return Admission(
+        admission = Admission(
             role=role,
-            participation_id=result.participation.pk,
-            session_id=result.participation.session_id,
-            replaced_channels=result.replaced_channels,
-            peer_channel=result.peer_channel,
+            participation_id=None,
+            session_id=None,
+            replaced_channels=[],
+            peer_channel=None,
             client_location=_location_payload(appointment, location),
         )
+        if join:
+            result = services.join_call(
+                appointment=appointment, user=user, role=role, channel_name=self.channel_name
+            )
+            admission.participation_id = result.participation.pk
+            admission.session_id = result.participation.session_id
+            admission.replaced_channels = result.replaced_channels
+            admission.peer_channel = result.peer_channel
+        return admission
 
     async def _recheck(self) -> str | None | bool:
         # Off the shared sync thread, so page loads elsewhere don't hold up the relay.

@@ -45,7 +45,13 @@ class PingMessage(TypedDict):
     type: Literal["ping"]
 
 
-Incoming = SignalMessage | MediaMessage | EndMessage | PingMessage
+class JoinMessage(TypedDict):
+    """Be present now (after connecting ahead with ?wait=1)."""
+
+    type: Literal["join"]
+
+
+Incoming = SignalMessage | MediaMessage | EndMessage | PingMessage | JoinMessage
 
 
 class BadMessage(ValueError):
@@ -120,4 +126,6 @@ def parse(text: str | None, raw: bytes | None = None) -> Incoming:
         return {"type": "end"}
     if kind == "ping":
         return {"type": "ping"}
+    if kind == "join":
+        return {"type": "join"}
     raise BadMessage("unknown_type")

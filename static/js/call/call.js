@@ -161,7 +161,13 @@ function finish(title) {
   view.ended(title);
 }
 
-const signaling = new Signaling(root.dataset.wsPath);
+// The therapist's page connects ahead, while they check their devices (?wait=1), and is
+// present only once they press Start: the "join" command.
+const connectAhead = Boolean(root.dataset.prejoin);
+const signaling = new Signaling(root.dataset.wsPath + (connectAhead ? "?wait=1" : ""));
+signaling.addEventListener("open", () => {
+  if (connectAhead && state.joinWanted) signaling.send({ type: "join" });
+});
 
 // Connect while the camera starts; act on messages, in order, once it has.
 let mediaReady = null;
@@ -408,7 +414,9 @@ async function refreshIce() {
 function join() {
   view.waiting();
   mediaReady = Promise.all([startMedia(), iceReady]);
-  signaling.open();
+  state.joinWanted = true;
+  if (connectAhead) signaling.send({ type: "join" }); // if not open yet, "open" sends it
+  else signaling.open();
 }
 
 const iceReady = refreshIce();
@@ -418,7 +426,8 @@ RTCPeerConnection.generateCertificate({ name: "ECDSA", namedCurve: "P-256" })
   .catch(() => {});
 // TURN credentials are short-lived: keep a fresh set for the next connection.
 setInterval(refreshIce, 10 * 60 * 1000);
-if (root.dataset.prejoin) {
+if (connectAhead) {
+  signaling.open();
   $("start-call").addEventListener("click", () => {
     $("device-check").hidden = true;
     join();

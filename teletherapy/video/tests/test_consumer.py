@@ -290,6 +290,64 @@ async def test_the_session_record(cast, located) -> None:  # type: ignore[no-unt
     ]
 
 
+@own_loop
+async def test_connecting_ahead_is_not_being_there(cast, located) -> None:  # type: ignore[no-untyped-def]
+    client, _welcome = await joined(cast.client_with_portal.user, located.pk)
+    cookie = await database_sync_to_async(_cookie_for)(cast.therapist.user)
+    ahead = WebsocketCommunicator(
+        application,
+        f"/ws/sessions/{located.pk}/?wait=1",
+        headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())],
+    )
+    connected, _code = await ahead.connect()
+    assert connected
+    assert await ahead.receive_nothing()
+    assert await client.receive_nothing()  # nobody has arrived yet
+    await ahead.send_json_to({"type": "signal", "description": OFFER})
+    assert await ahead.receive_json_from() == {"type": "error", "code": "not_joined"}
+    assert await client.receive_nothing()
+    await ahead.send_json_to({"type": "join"})
+    welcome = await ahead.receive_json_from()
+    assert welcome["type"] == "welcome" and welcome["peer_present"] is True
+    assert await client.receive_json_from() == {"type": "peer-joined"}
+    await ahead.send_json_to({"type": "join"})
+    assert await ahead.receive_json_from() == {"type": "error", "code": "already_joined"}
+    await ahead.send_json_to({"type": "signal", "description": OFFER})
+    assert await client.receive_json_from() == {"type": "signal", "description": OFFER}
+    await client.disconnect()
+    await ahead.disconnect()
+
+
+@own_loop
+async def test_connecting_ahead_is_refused_to_others_too(cast, located) -> None:  # type: ignore[no-untyped-def]
+    cookie = await database_sync_to_async(_cookie_for)(cast.therapist_plain.user)
+    ws = WebsocketCommunicator(
+        application,
+        f"/ws/sessions/{located.pk}/?wait=1",
+        headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())],
+    )
+    assert await ws.connect() == (False, 4403)
+
+
+@own_loop
+async def test_join_is_checked_again(cast, located) -> None:  # type: ignore[no-untyped-def]
+    cookie = await database_sync_to_async(_cookie_for)(cast.therapist.user)
+    ahead = WebsocketCommunicator(
+        application,
+        f"/ws/sessions/{located.pk}/?wait=1",
+        headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())],
+    )
+    assert (await ahead.connect())[0]
+
+    def _switch_off() -> None:
+        cast.therapist.teletherapy_enabled = False
+        cast.therapist.save()
+
+    await database_sync_to_async(_switch_off)()
+    await ahead.send_json_to({"type": "join"})
+    assert await ahead.receive_output() == {"type": "websocket.close", "code": 4403}
+
+
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_relay_through_redis_and_postgresql(cast, located, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
