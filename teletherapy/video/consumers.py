@@ -141,13 +141,13 @@ class CallConsumer(AsyncWebsocketConsumer):
             await self._send({"type": "error", "code": "already_joined"})
             return
         try:
-            peer = await self._recheck()
+            current, peer = await self._recheck()
         except (Http404, PermissionDenied):
             await self._send({"type": "error", "code": "forbidden"})
             await self._leave(ended=False)
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        if peer is False:
+        if not current:
             # This connection was replaced by a newer one of the same person.
             await self._send({"type": "replaced"})
             self.participation_id = None
@@ -258,17 +258,17 @@ class CallConsumer(AsyncWebsocketConsumer):
             admission.peer_channel = result.peer_channel
         return admission
 
-    async def _recheck(self) -> str | None | bool:
+    async def _recheck(self) -> tuple[bool, str | None]:
         # Off the shared sync thread, so page loads elsewhere don't hold up the relay.
         return await database_sync_to_async(self._recheck_sync, thread_sensitive=False)()
 
-    def _recheck_sync(self) -> str | None | bool:
-        """Access again for this command; the peer's channel, None when absent, or False when
-        this connection is no longer the person's current one."""
+    def _recheck_sync(self) -> tuple[bool, str | None]:
+        """Access again for this command: (whether this connection is still the person's
+        current one, the other participant's channel or None when they are not there)."""
         assert self.participation_id is not None and self.session_id is not None
         row = recheck_participation(
             participation_id=self.participation_id, channel_name=self.channel_name
         )
         if row is None:
-            return False
-        return services.peer_channel(session_id=self.session_id, role=self.role)
+            return False, None
+        return True, services.peer_channel(session_id=self.session_id, role=self.role)
