@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from teletherapy.scheduling.models import Appointment
-from teletherapy.test.browser import browser, live_server_factory  # noqa: F401
 
 
 def make_tele_appointment(cast, *, start=None, minutes: int = 50, **fields) -> Appointment:  # type: ignore[no-untyped-def]
