@@ -63,6 +63,29 @@ def wait_for_media(page: Any, timeout: float = 40.0) -> dict[str, Any]:
     raise AssertionError(f"no media within {timeout}s: {summary}")
 
 
+def _reload_and_end(therapist: Any, client: Any, call: Any) -> None:
+    """A reload replaces the client's connection and the call comes back by itself; then the
+    therapist ends the session and the record shows it."""
+    from teletherapy.video.models import Participation, VideoSession
+
+    client.reload()
+    for page in (therapist, client):
+        wait_for_media(page)
+    therapist.get_by_role("button", name="End session").click()
+    expect(therapist.locator("#call-ended")).to_contain_text("You ended the session")
+    expect(client.locator("#call-ended")).to_contain_text("Tess Therapist ended the session")
+    deadline = time.monotonic() + 10
+    session = VideoSession.objects.get(appointment=call)
+    while session.ended_at is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        session.refresh_from_db()
+    assert session.started_at is not None and session.ended_at is not None
+    assert session.client_location == "NJ"
+    rows = Participation.objects.filter(session=session)
+    assert rows.filter(role="client").count() == 2  # joined, reloaded
+    assert not rows.filter(left_at__isnull=True).exists()
+
+
 PROBE = """async (path) => {
   const got = [];
   const code = await new Promise((resolve) => {
@@ -138,6 +161,8 @@ def test_therapist_and_client_see_and_hear_each_other(  # type: ignore[no-untype
             if policy == "relay":
                 assert summaries[who]["localCandidateType"] == "relay", summaries[who]
                 assert summaries[who]["remoteCandidateType"] == "relay", summaries[who]
+        if policy == "all":
+            _reload_and_end(therapist, client, call)
     finally:
         for context in contexts:
             context.close()
