@@ -119,12 +119,13 @@ class CallConsumer(AsyncWebsocketConsumer):
         }
         if self.role == Participation.Role.THERAPIST:
             welcome["client_location"] = admission.client_location
-        await self._send(welcome)
+        # The one waiting holds an offer ready: tell them first, it is what the call waits on.
         if admission.peer_channel is not None:
             await self.channel_layer.send(
                 admission.peer_channel,
                 {"type": "call.peer_joined", "client_location": admission.client_location},
             )
+        await self._send(welcome)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.participation_id is None and not self.waiting:

@@ -420,9 +420,17 @@ function join() {
 }
 
 const iceReady = refreshIce();
-// Make the DTLS certificate while the person is still getting ready, not when they connect.
+// Make the DTLS certificate while the person is still getting ready, not when they connect,
+// and wake the browser's WebRTC machinery (network interfaces, threads) with a throwaway
+// connection, so the real one starts warm.
 RTCPeerConnection.generateCertificate({ name: "ECDSA", namedCurve: "P-256" })
-  .then((certificate) => { state.certificate = certificate; })
+  .then(async (certificate) => {
+    state.certificate = certificate;
+    const warm = new RTCPeerConnection({ certificates: [certificate] });
+    warm.createDataChannel("warm-up");
+    await warm.setLocalDescription();
+    warm.close();
+  })
   .catch(() => {});
 // TURN credentials are short-lived: keep a fresh set for the next connection.
 setInterval(refreshIce, 10 * 60 * 1000);
