@@ -205,3 +205,55 @@ def test_the_prompt_appears_without_a_reload_when_the_window_opens(  # type: ign
     finally:
         for context in contexts:
             context.close()
+
+
+def wait_for(page: Any, check: str, timeout: float = 40.0) -> dict[str, Any]:
+    """Poll the page's call summary until the JavaScript condition on `s` holds."""
+    deadline = time.monotonic() + timeout
+    summary: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        summary = page.evaluate(
+            f"async () => {{ const s = window.__call && window.__call.summary ? "
+            f"await window.__call.summary() : {{}}; return {{ s, ok: Boolean({check}) }}; }}"
+        )
+        if summary["ok"]:
+            return summary["s"]
+        time.sleep(0.25)
+    raise AssertionError(f"not reached within {timeout}s: {check}: {summary}")
+
+
+@pytest.mark.netns
+@needs_netns
+def test_a_client_without_a_camera_joins_with_audio_only(  # type: ignore[no-untyped-def]
+    cast, browser, live_server_factory
+) -> None:
+    from teletherapy.video.models import VideoSession
+    from teletherapy.video.tests.test_device_check_browser import NO_CAMERA
+
+    call = make_tele_appointment(cast)
+    VideoSession.objects.create(appointment=call, client_location="NY")
+    _passwords(cast.therapist.user, cast.client_with_portal.user)
+    base = live_server_factory().url
+    therapist_ctx, client_ctx = browser.new_context(), browser.new_context()
+    client_ctx.add_init_script(NO_CAMERA)
+    therapist, client = therapist_ctx.new_page(), client_ctx.new_page()
+    try:
+        sign_in_client(client, base, "casey")
+        client.goto(f"{base}/portal/sessions/{call.pk}/room/")
+        expect(client.locator("#waiting-status")).to_have_text("Waiting for Tess Therapist to join")
+        expect(client.locator("#toggle-camera")).to_be_hidden()
+        sign_in_staff(therapist, base, cast.therapist.user.email)
+        therapist.goto(f"{base}/sessions/{call.pk}/")
+        therapist.get_by_role("button", name="Start", exact=True).click()
+        # The client sees and hears the therapist; the therapist hears the client.
+        wait_for(
+            client,
+            "s.connectionState === 'connected' && s.framesDecoded > 0 && s.audioPacketsReceived > 0",
+        )
+        summary = wait_for(
+            therapist, "s.connectionState === 'connected' && s.audioPacketsReceived > 0"
+        )
+        assert summary["framesDecoded"] == 0
+    finally:
+        therapist_ctx.close()
+        client_ctx.close()
