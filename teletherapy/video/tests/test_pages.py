@@ -159,3 +159,18 @@ def test_history_shows_the_session_record(cast, open_call) -> None:  # type: ign
     assert "EST" in html or "EDT" in html
     assert "No audio or video is recorded." in html
     assert Participation.objects.filter(left_at__isnull=True).count() == 0
+
+
+def test_prompt_polls_cost_the_same_however_many_sessions(cast, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    for minutes in (1, 3, 5, 7, 9):
+        make_tele_appointment(cast, start=timezone.now() + timedelta(minutes=minutes))
+    therapist, client = cast.client_for("therapist"), cast.client_for("client")
+    therapist.get(reverse("video:ready"))  # warm the session
+    client.get(reverse("portal_video:ready"))
+    # Session, user, staff membership, the appointments with their clients.
+    with django_assert_num_queries(4):
+        assert therapist.get(reverse("video:ready"), HTTP_X_BACKGROUND="1").json()["count"] == 5
+    # Session, user, client, open and upcoming appointments, the menu's staff lookup.
+    with django_assert_num_queries(6):
+        html = client.get(reverse("portal_video:ready"), HTTP_X_BACKGROUND="1").json()["html"]
+        assert html.count("Join session") == 5
