@@ -33,9 +33,11 @@ function log(...args) {
   console.warn("[call]", ...args);
 }
 
-async function loadIce() {
+async function loadIce({ background = false } = {}) {
   const relay = new URLSearchParams(location.search).get("relay") === "1" ? "?relay=1" : "";
-  const response = await fetch(root.dataset.iceUrl + relay, { credentials: "same-origin" });
+  // A refresh on a timer is not the person being active (idle sign-out still applies).
+  const headers = background ? { "X-Background": "1" } : {};
+  const response = await fetch(root.dataset.iceUrl + relay, { credentials: "same-origin", headers });
   if (!response.ok) throw new Error(`ICE servers: ${response.status}`);
   return response.json();
 }
@@ -155,6 +157,7 @@ function sendMediaState() {
 
 function finish(title) {
   state.ended = true;
+  clearInterval(state.iceTimer);
   closePeer();
   signaling.close();
   state.stream.getTracks().forEach((t) => t.stop());
@@ -403,9 +406,9 @@ state.summary = async () => {
   return out;
 };
 
-async function refreshIce() {
+async function refreshIce(options) {
   try {
-    state.ice = await loadIce();
+    state.ice = await loadIce(options);
   } catch (err) {
     log(err);
   }
@@ -433,7 +436,7 @@ RTCPeerConnection.generateCertificate({ name: "ECDSA", namedCurve: "P-256" })
   })
   .catch(() => {});
 // TURN credentials are short-lived: keep a fresh set for the next connection.
-setInterval(refreshIce, 10 * 60 * 1000);
+state.iceTimer = setInterval(() => refreshIce({ background: true }), 10 * 60 * 1000);
 if (connectAhead) {
   signaling.open();
   $("start-call").addEventListener("click", () => {
