@@ -20,7 +20,7 @@ from django.http import Http404
 
 from teletherapy.video import services
 from teletherapy.video.access import get_call_for, recheck_participation
-from teletherapy.video.messages import BadMessage, Incoming, parse
+from teletherapy.video.messages import BadMessage, Incoming, SessionDescription, parse
 from teletherapy.video.models import Participation, VideoSession
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,13 @@ def _location_payload(appointment: Any, code: str) -> dict[str, Any] | None:
     return {"code": view.code, "name": view.name, "licensed": view.licensed}
 
 
+def _offer_in(message: Incoming) -> SessionDescription | None:
+    if message["type"] != "signal":
+        return None
+    description = message.get("description")
+    return description if description is not None and description["type"] == "offer" else None
+
+
 def _fresh(user: Any) -> Any:
     """The user as the database has them now: roles, Teletherapy and activity can change."""
     from teletherapy.accounts.models import User
@@ -64,6 +71,7 @@ class CallConsumer(AsyncWebsocketConsumer):
     appointment_id: int
     admission: Admission
     waiting: bool = False
+    held_offer: SessionDescription | None = None
     role: str = ""
     participation_id: int | None = None
     session_id: int | None = None
@@ -123,7 +131,11 @@ class CallConsumer(AsyncWebsocketConsumer):
         if admission.peer_channel is not None:
             await self.channel_layer.send(
                 admission.peer_channel,
-                {"type": "call.peer_joined", "client_location": admission.client_location},
+                {
+                    "type": "call.peer_joined",
+                    "client_location": admission.client_location,
+                    "channel": self.channel_name,
+                },
             )
         await self._send(welcome)
 
@@ -178,6 +190,10 @@ class CallConsumer(AsyncWebsocketConsumer):
             await self._leave(ended=True)
             await self._send({"type": "ended"})
             await self.close(code=1000)
+        elif peer is None and (offer := _offer_in(message)) is not None:
+            # Alone: keep the offer (in memory, for this connection only) and hand it over
+            # the moment the other person arrives, without a round trip to this browser.
+            self.held_offer = offer
         elif peer is None:
             await self._send({"type": "error", "code": "peer_absent"})
         elif kind == "signal":
@@ -201,9 +217,22 @@ class CallConsumer(AsyncWebsocketConsumer):
         message: dict[str, Any] = {"type": "peer-joined"}
         if self.role == Participation.Role.THERAPIST:
             message["client_location"] = event.get("client_location")
+        offer, self.held_offer = self.held_offer, None
+        if offer is not None and event.get("channel"):
+            # Check access again, as for any command, before the offer goes out.
+            try:
+                current, _peer = await self._recheck()
+            except (Http404, PermissionDenied):
+                current = False
+            if current:
+                await self.channel_layer.send(
+                    event["channel"], {"type": "call.signal", "payload": {"description": offer}}
+                )
+                message["offer_sent"] = True
         await self._send(message)
 
     async def call_peer_left(self, event: dict[str, Any]) -> None:
+        self.held_offer = None
         await self._send({"type": "peer-left", "ended": bool(event.get("ended"))})
 
     async def call_replaced(self, event: dict[str, Any]) -> None:

@@ -100,11 +100,25 @@ function startPeer() {
     ...(state.certificate ? { certificates: [state.certificate] } : {}),
   });
   state.pc = pc;
-  state.pcBornAt = Date.now();
   state.pcUsed = state.peerPresent;
+  clearTimeout(state.renewTimer);
+  if (!state.peerPresent) {
+    // A long wait: make a fresh offer now and then (its TURN credentials are short-lived).
+    state.renewTimer = setTimeout(() => {
+      if (state.pc === pc && !state.peerPresent && !state.pcUsed) startPeer();
+    }, HELD_OFFER_MAX_AGE_MS);
+  }
   mark("pcNew");
   pc.addEventListener("signalingstatechange", () => mark(`sig-${pc.signalingState}`));
-  pc.addEventListener("icegatheringstatechange", () => mark(`gather-${pc.iceGatheringState}`));
+  pc.addEventListener("icegatheringstatechange", () => {
+    mark(`gather-${pc.iceGatheringState}`);
+    // Alone with an offer ready: leave it with the server, which hands it to the other
+    // person the moment they arrive (one trip less). Every candidate is in it by now.
+    if (pc === state.pc && !state.peerPresent && pc.iceGatheringState === "complete"
+        && pc.signalingState === "have-local-offer") {
+      signaling.send({ type: "signal", description: pc.localDescription.toJSON() });
+    }
+  });
   state.negotiator = negotiate(pc, {
     polite: state.polite,
     send: sendSignal,
@@ -205,9 +219,15 @@ function handle(msg) {
       clearTimeout(state.offerTimer);
       view.location(msg.client_location);
       view.connecting();
-      const held = state.pc && !state.pcUsed && Date.now() - state.pcBornAt < HELD_OFFER_MAX_AGE_MS;
-      if (held) flushOutbox();
-      else startPeer();
+      const held = state.pc && !state.pcUsed;
+      if (held && msg.offer_sent) {
+        state.pcUsed = true; // the server passed our offer on
+        state.outbox = [];
+      } else if (held) {
+        flushOutbox();
+      } else {
+        startPeer();
+      }
       setTimeout(sendMediaState, 500); // after the offer: it is what the other side waits for
       break;
     }

@@ -134,10 +134,23 @@ async def test_bad_messages_are_answered_and_the_session_goes_on(cast, located) 
 
 
 @own_loop
-async def test_signal_without_the_other_person_is_not_stored(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_an_offer_made_alone_is_handed_over_on_arrival(cast, located) -> None:  # type: ignore[no-untyped-def]
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
-    await client.send_json_to({"type": "signal", "description": OFFER})
+    await client.send_json_to({"type": "signal", "candidate": CANDIDATE})
     assert await client.receive_json_from() == {"type": "error", "code": "peer_absent"}
+    await client.send_json_to({"type": "signal", "description": OFFER})
+    assert await client.receive_nothing()  # kept, in memory only
+    therapist, welcome = await joined(cast.therapist.user, located.pk)
+    assert welcome["peer_present"] is True
+    assert await therapist.receive_json_from() == {"type": "signal", "description": OFFER}
+    assert await client.receive_json_from() == {"type": "peer-joined", "offer_sent": True}
+    # Handed over once: a second arrival gets no stale offer.
+    await therapist.disconnect()
+    assert await client.receive_json_from() == {"type": "peer-left", "ended": False}
+    again, _welcome = await joined(cast.therapist.user, located.pk)
+    assert await client.receive_json_from() == {"type": "peer-joined"}
+    assert await again.receive_nothing()
+    await again.disconnect()
     await client.disconnect()
 
 
