@@ -263,8 +263,13 @@ class CallConsumer(AsyncWebsocketConsumer):
                 result.peer_channel, {"type": "call.peer_left", "ended": ended}
             )
 
-    @database_sync_to_async
-    def _admit(self, user: Any, *, join: bool) -> Admission:
+    async def _admit(self, user: Any, *, join: bool) -> Admission:
+        # Off the shared sync thread, so page loads elsewhere don't hold up a person arriving.
+        return await database_sync_to_async(self._admit_sync, thread_sensitive=False)(
+            user, join=join
+        )
+
+    def _admit_sync(self, user: Any, *, join: bool) -> Admission:
         appointment, role = get_call_for(_fresh(user), self.appointment_id)
         session = VideoSession.objects.filter(appointment=appointment).first()
         location = session.client_location if session else ""
