@@ -174,3 +174,27 @@ def test_prompt_polls_cost_the_same_however_many_sessions(cast, django_assert_nu
     with django_assert_num_queries(6):
         html = client.get(reverse("portal_video:ready"), HTTP_X_BACKGROUND="1").json()["html"]
         assert html.count("Join session") == 5
+
+
+def test_my_schedule_shows_the_alert_and_the_record(cast, open_call) -> None:  # type: ignore[no-untyped-def]
+    """The includes in place on the appointment's Details and History tabs."""
+    therapist = cast.client_for("therapist")
+    details = therapist.get(
+        reverse("scheduling:appointment", kwargs={"appointment_id": open_call.pk})
+    ).content.decode()
+    assert "Your Teletherapy session with Casey Client at" in details and "is ready" in details
+    assert f'href="{_url("video:check", open_call)}"' in details
+
+    VideoSession.objects.create(appointment=open_call, client_location="NJ")
+    joined = join_call(
+        appointment=open_call, user=cast.client_with_portal.user, role="client", channel_name="x"
+    )
+    leave_call(participation_id=joined.participation.pk)
+    history = (
+        cast.client_for("owner")
+        .get(reverse("scheduling:appointment_history", kwargs={"appointment_id": open_call.pk}))
+        .content.decode()
+    )
+    assert "Teletherapy session" in history and "New Jersey" in history
+    assert "Not started (both people were never present together)" in history
+    assert "Casey Client (Client)" in history
