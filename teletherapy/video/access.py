@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
 from teletherapy.scheduling.models import Appointment
@@ -77,10 +78,19 @@ def authorize_call(user: Any, appointment: Appointment, *, now: datetime | None 
 
 def recheck_participation(*, participation_id: int, channel_name: str) -> Participation | None:
     """Access again for one signaling command, in one query: the connection's participation
-    if it is still the person's current one (None when a newer connection replaced it).
-    Raise like get_call_for() when the person may no longer be in the call."""
+    if it is still the person's current one (None when a newer connection replaced it), with
+    `peer_channel` (the other participant's current channel, or None). Raise like
+    get_call_for() when the person may no longer be in the call."""
+    # The other participant's current channel comes along in the same query.
+    peer = (
+        Participation.objects.filter(session=OuterRef("session"), left_at__isnull=True)
+        .exclude(role=OuterRef("role"))
+        .order_by("-joined_at", "-id")
+        .values("channel_name")[:1]
+    )
     row = (
-        Participation.objects.select_related(
+        Participation.objects.annotate(peer_channel=Subquery(peer))
+        .select_related(
             "user__staff",
             "user__client",
             "session__appointment__practice",

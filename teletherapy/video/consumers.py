@@ -306,4 +306,4 @@ class CallConsumer(AsyncWebsocketConsumer):
         )
         if row is None:
             return False, None
-        return True, services.peer_channel(session_id=self.session_id, role=self.role)
+        return True, row.peer_channel  # type: ignore[attr-defined]

@@ -435,11 +435,12 @@ async function refreshIce(options) {
 }
 
 function join() {
-  view.waiting();
-  mediaReady = Promise.all([startMedia(), iceReady]);
   state.joinWanted = true;
+  // Say so first; the page can redraw while the server lets the other person know.
   if (connectAhead) signaling.send({ type: "join" }); // if not open yet, "open" sends it
-  else signaling.open();
+  mediaReady = Promise.all([startMedia(), iceReady]);
+  view.waiting();
+  if (!connectAhead) signaling.open();
 }
 
 const iceReady = refreshIce();
