@@ -218,7 +218,7 @@ class CallConsumer(AsyncWebsocketConsumer):
         if self.role == Participation.Role.THERAPIST:
             message["client_location"] = event.get("client_location")
         offer, self.held_offer = self.held_offer, None
-        if offer is not None and event.get("channel"):
+        if offer is not None and event.get("channel") and self.participation_id is not None:
             # Check access again, as for any command, before the offer goes out.
             try:
                 current, _peer = await self._recheck()
