@@ -46,7 +46,9 @@ def send_with_retries(message: EmailMultiAlternatives, *, attempts: int | None =
             message.send(fail_silently=False)
             return True
         except Exception as exc:  # noqa: BLE001 - any transport failure is retried
-            log.warning("email send failed (attempt %s/%s): %s", attempt, attempts, type(exc).__name__)
+            log.warning(
+                "email send failed (attempt %s/%s): %s", attempt, attempts, type(exc).__name__
+            )
             if attempt < attempts:
                 time.sleep(settings.EMAIL_RETRY_SECONDS * attempt)
     return False

@@ -40,5 +40,3 @@ def ics_of(message: mail.EmailMessage) -> Calendar:
 
 def event_of(message: mail.EmailMessage):  # type: ignore[no-untyped-def]
     return next(iter(ics_of(message).walk("VEVENT")))
-
-
