@@ -3,13 +3,17 @@ appointment's two participants, and tells each whether the other is there.
 
 Shaped in three parts: socket events, command handlers, channel-layer handlers. A message is
 only ever sent to the other participant's current channel (looked up in the database), so
-this works across app processes on Redis; never to a group, never back to the sender.
+this works across app processes on Redis; never to a group, never back to the sender. The one
+exception is the held offer, also given to the other participant's connection waiting ahead
+(?wait=1, admitted like any other), which asked for it; that page applies it but answers only
+when the person presses Start.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +76,9 @@ class CallConsumer(AsyncWebsocketConsumer):
     admission: Admission
     waiting: bool = False
     held_offer: SessionDescription | None = None
+    held_offer_token: str = ""
+    # Waiting ahead: the token of the other participant's held offer this browser was given.
+    offer_ahead: str | None = None
     role: str = ""
     participation_id: int | None = None
     session_id: int | None = None
@@ -81,6 +88,8 @@ class CallConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         self.appointment_id = int(self.scope["url_route"]["kwargs"]["appointment_id"])
+        # The other participant's connections waiting ahead that asked for our held offer.
+        self.offer_readers: set[str] = set()
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
@@ -92,6 +101,13 @@ class CallConsumer(AsyncWebsocketConsumer):
         await self.accept()
         if not self.waiting:
             await self._announce()
+        elif self.admission.peer_channel is not None:
+            # Ask for the other participant's held offer, so the page can apply it during the
+            # device check and answer it at once on Start (nothing is sent back before that).
+            await self.channel_layer.send(
+                self.admission.peer_channel,
+                {"type": "call.offer_wanted", "channel": self.channel_name, "role": self.role},
+            )
 
     async def _admit_or_refuse(self, user: Any, *, join: bool) -> bool:
         try:
@@ -135,6 +151,7 @@ class CallConsumer(AsyncWebsocketConsumer):
                     "type": "call.peer_joined",
                     "client_location": admission.client_location,
                     "channel": self.channel_name,
+                    "offer_ahead": self.offer_ahead,
                 },
             )
         await self._send(welcome)
@@ -169,6 +186,7 @@ class CallConsumer(AsyncWebsocketConsumer):
         await self._handle(message, peer)
 
     async def disconnect(self, code: int) -> None:
+        await self._drop_held_offer()
         await self._leave(ended=False)
 
     # --- Command handlers -------------------------------------------------------------------
@@ -194,6 +212,8 @@ class CallConsumer(AsyncWebsocketConsumer):
             # Alone: keep the offer (in memory, for this connection only) and hand it over
             # the moment the other person arrives, without a round trip to this browser.
             self.held_offer = offer
+            self.held_offer_token = secrets.token_urlsafe(12)
+            await self._give_offer_ahead(self.offer_readers)
         elif peer is None:
             await self._send({"type": "error", "code": "peer_absent"})
         elif kind == "signal":
@@ -218,7 +238,14 @@ class CallConsumer(AsyncWebsocketConsumer):
         if self.role == Participation.Role.THERAPIST:
             message["client_location"] = event.get("client_location")
         offer, self.held_offer = self.held_offer, None
-        if offer is not None and event.get("channel") and self.participation_id is not None:
+        readers, self.offer_readers = self.offer_readers, set()
+        readers.discard(event.get("channel", ""))
+        if offer is not None:
+            await self._give_offer_ahead(readers, withdraw=True)  # another device of theirs
+        if offer is not None and event.get("offer_ahead") == self.held_offer_token:
+            # Handed over while they waited ahead: their answer is already on its way.
+            message["offer_sent"] = True
+        elif offer is not None and event.get("channel") and self.participation_id is not None:
             # Check access again, as for any command, before the offer goes out.
             try:
                 current, _peer = await self._recheck()
@@ -232,8 +259,40 @@ class CallConsumer(AsyncWebsocketConsumer):
         await self._send(message)
 
     async def call_peer_left(self, event: dict[str, Any]) -> None:
-        self.held_offer = None
+        await self._drop_held_offer()
         await self._send({"type": "peer-left", "ended": bool(event.get("ended"))})
+
+    async def call_offer_wanted(self, event: dict[str, Any]) -> None:
+        """The other participant connected ahead (?wait=1): give them our held offer now and
+        whenever it changes, until they arrive."""
+        if self.participation_id is None or event.get("role") in (None, self.role):
+            return
+        if len(self.offer_readers) < 8:  # a few devices of one person, not a flood
+            self.offer_readers.add(event["channel"])
+        if self.held_offer is None or event["channel"] not in self.offer_readers:
+            return
+        # Check access again, as for any command, before the offer goes out.
+        try:
+            current, _peer = await self._recheck()
+        except (Http404, PermissionDenied):
+            current = False
+        if current:
+            await self._give_offer_ahead({event["channel"]})
+
+    async def call_offer_ahead(self, event: dict[str, Any]) -> None:
+        """While waiting ahead: the other participant's held offer (or None: withdrawn). The
+        page may apply it, but answers only once the person presses Start."""
+        if not self.waiting or event.get("role") in (None, self.role):
+            return
+        description = event.get("description")
+        if description is not None:
+            # Access again, as on connect, before the offer reaches this browser.
+            try:
+                await self._admit(self.scope["user"], join=False)
+            except (Http404, PermissionDenied):
+                return
+        self.offer_ahead = event["token"] if description is not None else None
+        await self._send({"type": "held-offer", "description": description})
 
     async def call_replaced(self, event: dict[str, Any]) -> None:
         self.participation_id = None  # The new connection owns the presence now.
@@ -250,6 +309,23 @@ class CallConsumer(AsyncWebsocketConsumer):
             user=user, appointment_id=self.appointment_id, reason=reason
         )
         await self.close(code=code)
+
+    async def _give_offer_ahead(self, channels: set[str], *, withdraw: bool = False) -> None:
+        for channel in channels:
+            await self.channel_layer.send(
+                channel,
+                {
+                    "type": "call.offer_ahead",
+                    "role": self.role,
+                    "description": None if withdraw else self.held_offer,
+                    "token": self.held_offer_token,
+                },
+            )
+
+    async def _drop_held_offer(self) -> None:
+        if self.held_offer is not None:
+            self.held_offer = None
+            await self._give_offer_ahead(self.offer_readers, withdraw=True)
 
     async def _leave(self, *, ended: bool) -> None:
         participation_id, self.participation_id = self.participation_id, None
@@ -283,6 +359,8 @@ class CallConsumer(AsyncWebsocketConsumer):
             peer_channel=None,
             client_location=_location_payload(appointment, location),
         )
+        if not join and session is not None:
+            admission.peer_channel = services.peer_channel(session_id=session.pk, role=role)
         if join:
             result = services.join_call(
                 appointment=appointment, user=user, role=role, channel_name=self.channel_name

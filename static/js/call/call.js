@@ -83,6 +83,9 @@ const HELD_OFFER_MAX_AGE_MS = 10 * 60 * 1000;
 
 function closePeer() {
   state.outbox = [];
+  state.aheadPc = null;
+  state.aheadStream = null;
+  state.answeredAhead = false;
   if (state.pc) {
     state.pc.close();
     state.pc = null;
@@ -93,6 +96,18 @@ function closePeer() {
 
 // Synchronous on purpose: the other side's offer may arrive right after presence news.
 function startPeer() {
+  const pc = newPeer();
+  state.pcUsed = state.peerPresent;
+  if (!state.peerPresent) {
+    // A long wait: make a fresh offer now and then (its TURN credentials are short-lived).
+    state.renewTimer = setTimeout(() => {
+      if (state.pc === pc && !state.peerPresent && !state.pcUsed) startPeer();
+    }, HELD_OFFER_MAX_AGE_MS);
+  }
+  addTracks(pc);
+}
+
+function newPeer() {
   closePeer();
   const pc = new RTCPeerConnection({
     iceServers: state.ice ? state.ice.iceServers : [],
@@ -100,14 +115,7 @@ function startPeer() {
     ...(state.certificate ? { certificates: [state.certificate] } : {}),
   });
   state.pc = pc;
-  state.pcUsed = state.peerPresent;
   clearTimeout(state.renewTimer);
-  if (!state.peerPresent) {
-    // A long wait: make a fresh offer now and then (its TURN credentials are short-lived).
-    state.renewTimer = setTimeout(() => {
-      if (state.pc === pc && !state.peerPresent && !state.pcUsed) startPeer();
-    }, HELD_OFFER_MAX_AGE_MS);
-  }
   mark("pcNew");
   pc.addEventListener("signalingstatechange", () => mark(`sig-${pc.signalingState}`));
   pc.addEventListener("icegatheringstatechange", () => {
@@ -126,15 +134,9 @@ function startPeer() {
   });
   pc.addEventListener("track", ({ track, streams }) => {
     const stream = streams[0] || new MediaStream([track]);
-    if (remoteVideo.srcObject !== stream) {
-      remoteVideo.srcObject = stream;
-      markFirstFrame();
-      // Show the video element now, so its first frame is drawn as soon as it arrives.
-      view.inCall();
-      if (pc.connectionState !== "connected") view.peerStatus("Connecting…");
-      const speaker = savedChoices().speaker;
-      if (speaker && remoteVideo.setSinkId) remoteVideo.setSinkId(speaker).catch(() => {});
-    }
+    // From an offer applied ahead: show the other person once this person presses Start.
+    if (!state.joinWanted) state.aheadStream = stream;
+    else showRemote(pc, stream);
   });
   pc.addEventListener("connectionstatechange", () => {
     if (pc !== state.pc) return;
@@ -146,10 +148,66 @@ function startPeer() {
       view.peerStatus(`${view.peerName} is reconnecting…`);
     }
   });
+  return pc;
+}
+
+function addTracks(pc) {
   for (const track of state.stream.getTracks()) pc.addTrack(track, state.stream);
-  // Receive both kinds even when sending audio only (no camera).
-  if (state.stream.getVideoTracks().length === 0) pc.addTransceiver("video", { direction: "recvonly" });
-  if (state.stream.getAudioTracks().length === 0) pc.addTransceiver("audio", { direction: "recvonly" });
+  // Receive both kinds even when sending audio only (no camera), unless an offer applied
+  // ahead brought a transceiver of that kind already.
+  const has = (kind) => pc.getTransceivers().some((t) => t.receiver.track.kind === kind);
+  if (state.stream.getVideoTracks().length === 0 && !has("video")) pc.addTransceiver("video", { direction: "recvonly" });
+  if (state.stream.getAudioTracks().length === 0 && !has("audio")) pc.addTransceiver("audio", { direction: "recvonly" });
+}
+
+function showRemote(pc, stream) {
+  if (remoteVideo.srcObject === stream) return;
+  remoteVideo.srcObject = stream;
+  markFirstFrame();
+  // Show the video element now, so its first frame is drawn as soon as it arrives.
+  view.inCall();
+  if (pc.connectionState !== "connected") view.peerStatus("Connecting…");
+  const speaker = savedChoices().speaker;
+  if (speaker && remoteVideo.setSinkId) remoteVideo.setSinkId(speaker).catch(() => {});
+}
+
+// Waiting ahead (the device check), the other person's held offer comes from the server:
+// apply it now, so Start only has to answer it. Nothing is sent and no media or ICE flows
+// before Start (no local description until then). None: they withdrew it.
+async function applyOfferAhead(description) {
+  await iceReady;
+  closePeer();
+  if (!description) return;
+  const pc = newPeer();
+  state.aheadPc = pc;
+  try {
+    await pc.setRemoteDescription(description);
+  } catch (err) {
+    log("could not apply the held offer", err);
+    if (state.pc === pc) closePeer();
+    return;
+  }
+  if (state.joinWanted) await answerAhead(pc);
+}
+
+// Start with the held offer applied: answer right after "join", without waiting for the
+// welcome (the server handles the two in that order). The welcome then says for sure.
+async function answerAhead(pc) {
+  if (state.pc !== pc || state.aheadPc !== pc || state.answeredAhead) return;
+  if (pc.signalingState !== "have-remote-offer") return;
+  state.peerPresent = true;
+  state.pcUsed = true;
+  state.answeredAhead = true;
+  mark("answerAhead");
+  addTracks(pc);
+  const answered = pc.setLocalDescription();
+  if (state.aheadStream) showRemote(pc, state.aheadStream);
+  try {
+    await answered;
+    if (state.pc === pc) sendSignal({ description: pc.localDescription.toJSON() });
+  } catch (err) {
+    log("could not answer the held offer", err);
+  }
 }
 
 // For the benchmark: when the first remote video frame was shown (ms since the epoch).
@@ -184,6 +242,8 @@ const connectAhead = Boolean(root.dataset.prejoin);
 const signaling = new Signaling(root.dataset.wsPath + (connectAhead ? "?wait=1" : ""));
 signaling.addEventListener("open", () => {
   if (connectAhead && state.joinWanted) signaling.send({ type: "join" });
+  // A new connection is given the held offer again, if there still is one.
+  else if (state.aheadPc) inbox = inbox.then(() => applyOfferAhead(null));
 });
 
 // Connect while the camera starts; act on messages, in order, once it has.
@@ -201,7 +261,12 @@ function handle(msg) {
       state.peerPresent = msg.peer_present;
       view.location(msg.client_location);
       clearTimeout(state.offerTimer);
-      if (msg.peer_present) {
+      if (msg.peer_present && state.answeredAhead && state.pc) {
+        // Their offer was answered on Start already.
+        state.answeredAhead = false;
+        view.connecting();
+        setTimeout(sendMediaState, 500);
+      } else if (msg.peer_present) {
         // The one who was waiting has an offer ready and sends it now; answering it
         // (instead of offering too) saves a round. Offer ourselves only if it does not come.
         closePeer();
@@ -231,6 +296,8 @@ function handle(msg) {
       setTimeout(sendMediaState, 500); // after the offer: it is what the other side waits for
       break;
     }
+    case "held-offer":
+      return applyOfferAhead(msg.description);
     case "peer-left":
       state.peerPresent = false;
       if (msg.ended && root.dataset.role === "client") {
@@ -439,6 +506,11 @@ function join() {
   // Say so first; the page can redraw while the server lets the other person know.
   if (connectAhead) signaling.send({ type: "join" }); // if not open yet, "open" sends it
   mediaReady = Promise.all([startMedia(), iceReady]);
+  const ahead = signaling.socket && signaling.socket.readyState === WebSocket.OPEN && state.aheadPc;
+  // With the camera running from the device check, answer now; else once media is ready.
+  // (An offer still being applied is answered by applyOfferAhead when done.)
+  if (ahead && state.stream.getTracks().length) answerAhead(ahead);
+  else if (ahead) inbox = inbox.then(() => mediaReady).then(() => answerAhead(ahead));
   view.waiting();
   if (!connectAhead) signaling.open();
 }

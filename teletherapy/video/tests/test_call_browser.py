@@ -151,6 +151,17 @@ def test_therapist_and_client_see_and_hear_each_other(  # type: ignore[no-untype
         therapist.wait_for_url(f"{base}/sessions/{call.pk}/")
         therapist.get_by_role("button", name="Allow camera and microphone").click()
         expect(therapist.locator("#device-status")).to_contain_text("work", timeout=10000)
+        # The client's held offer is applied during the device check, but nothing is sent
+        # and nothing flows before Start: no local description, no ICE.
+        therapist.wait_for_function(
+            "() => window.__call.pc && window.__call.pc.signalingState === 'have-remote-offer'"
+        )
+        ahead = therapist.evaluate(
+            "() => [__call.pc.localDescription, __call.pc.iceGatheringState, __call.pc.iceConnectionState]"
+        )
+        assert ahead == [None, "new", "new"]
+        assert client.evaluate("() => __call.pc.iceConnectionState") == "new"
+        expect(client.locator("#waiting-status")).to_have_text("Waiting for Tess Therapist to join")
         therapist.get_by_role("button", name="Start", exact=True).click()
         assert "New Jersey" in therapist.locator("#client-location").inner_text()
 

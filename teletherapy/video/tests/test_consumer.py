@@ -34,6 +34,7 @@ def own_loop(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., No
 
 
 OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
+ANSWER = {"type": "answer", "sdp": "v=0\r\no=- 3 2 IN IP4 127.0.0.1\r\n"}
 CANDIDATE = {
     "candidate": "candidate:1 1 udp 2122260223 10.77.0.1 50000 typ host",
     "sdpMid": "0",
@@ -329,6 +330,94 @@ async def test_connecting_ahead_is_not_being_there(cast, located) -> None:  # ty
     assert await client.receive_json_from() == {"type": "signal", "description": OFFER}
     await client.disconnect()
     await ahead.disconnect()
+
+
+async def _ahead(user: Any, appointment_id: int) -> WebsocketCommunicator:
+    cookie = await database_sync_to_async(_cookie_for)(user)
+    ws = WebsocketCommunicator(
+        application,
+        f"/ws/sessions/{appointment_id}/?wait=1",
+        headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())],
+    )
+    connected, _code = await ws.connect()
+    assert connected
+    return ws
+
+
+@own_loop
+async def test_a_held_offer_is_given_ahead_to_the_other_participant_only(cast, located) -> None:  # type: ignore[no-untyped-def]
+    client, _welcome = await joined(cast.client_with_portal.user, located.pk)
+    await client.send_json_to({"type": "signal", "description": OFFER})
+    # The client's other device, connecting ahead, is not given the client's own offer.
+    own = await _ahead(cast.client_with_portal.user, located.pk)
+    assert await own.receive_nothing()
+    # Others are refused before anything is sent to them.
+    for user in (cast.therapist_plain.user, cast.other_therapist.user, cast.other_client.user):
+        cookie = await database_sync_to_async(_cookie_for)(user)
+        intruder = WebsocketCommunicator(
+            application,
+            f"/ws/sessions/{located.pk}/?wait=1",
+            headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())],
+        )
+        assert (await intruder.connect())[0] is False
+        assert await intruder.receive_nothing()
+    # The therapist, checking their devices, is given it; the client hears nothing of it.
+    ahead = await _ahead(cast.therapist.user, located.pk)
+    assert await ahead.receive_json_from() == {"type": "held-offer", "description": OFFER}
+    assert await client.receive_nothing()
+    # A fresh offer replaces it.
+    fresh = {"type": "offer", "sdp": "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\n"}
+    await client.send_json_to({"type": "signal", "description": fresh})
+    assert await ahead.receive_json_from() == {"type": "held-offer", "description": fresh}
+    # On Start: join, and the answer right away; the offer is not sent a second time.
+    await ahead.send_json_to({"type": "join"})
+    await ahead.send_json_to({"type": "signal", "description": ANSWER})
+    welcome = await ahead.receive_json_from()
+    assert welcome["type"] == "welcome" and welcome["peer_present"] is True
+    assert await client.receive_json_from() == {"type": "peer-joined", "offer_sent": True}
+    assert await client.receive_json_from() == {"type": "signal", "description": ANSWER}
+    assert await ahead.receive_nothing()
+    assert await own.receive_nothing()
+    await own.disconnect()
+    await ahead.disconnect()
+    await client.disconnect()
+
+
+@own_loop
+async def test_a_held_offer_given_ahead_is_withdrawn_when_the_holder_goes(cast, located) -> None:  # type: ignore[no-untyped-def]
+    client, _welcome = await joined(cast.client_with_portal.user, located.pk)
+    ahead = await _ahead(cast.therapist.user, located.pk)
+    assert await ahead.receive_nothing()  # no offer held yet
+    await client.send_json_to({"type": "signal", "description": OFFER})
+    assert await ahead.receive_json_from() == {"type": "held-offer", "description": OFFER}
+    await client.disconnect()
+    assert await ahead.receive_json_from() == {"type": "held-offer", "description": None}
+    # The client back on a new connection with a new offer: it goes out on arrival as usual.
+    again, _welcome = await joined(cast.client_with_portal.user, located.pk)
+    await again.send_json_to({"type": "signal", "description": OFFER})
+    assert await ahead.receive_nothing()
+    await ahead.send_json_to({"type": "join"})
+    assert (await ahead.receive_json_from())["peer_present"] is True
+    assert await ahead.receive_json_from() == {"type": "signal", "description": OFFER}
+    assert await again.receive_json_from() == {"type": "peer-joined", "offer_sent": True}
+    await again.disconnect()
+    await ahead.disconnect()
+
+
+@own_loop
+async def test_a_held_offer_is_not_given_ahead_once_access_is_gone(cast, located) -> None:  # type: ignore[no-untyped-def]
+    client, _welcome = await joined(cast.client_with_portal.user, located.pk)
+    ahead = await _ahead(cast.therapist.user, located.pk)
+
+    def _switch_off() -> None:
+        cast.therapist.teletherapy_enabled = False
+        cast.therapist.save()
+
+    await database_sync_to_async(_switch_off)()
+    await client.send_json_to({"type": "signal", "description": OFFER})
+    assert await ahead.receive_nothing()
+    await ahead.disconnect()
+    await client.disconnect()
 
 
 @own_loop
