@@ -21,18 +21,7 @@ from functools import partial
 
 from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
+from teletherapy.test.browser import CHROMIUM_ARGS
 
 # Page helpers: non-trickle ICE (wait for gathering to finish, then hand over
 # the full SDP), so "signalling" is just passing strings between pages here.

@@ -49,6 +49,16 @@ def create_client(
     return client
 
 
+def save_changed_fields(client: Client, fields: dict[str, Any]) -> list[str]:
+    """Set and save only the fields whose values differ; return their names."""
+    changed = [name for name, value in fields.items() if getattr(client, name) != value]
+    for name in changed:
+        setattr(client, name, fields[name])
+    if changed:
+        client.save(update_fields=changed)
+    return changed
+
+
 def update_client(
     *,
     client: Client,
@@ -59,11 +69,7 @@ def update_client(
 ) -> list[str]:
     """Save changed fields (and the therapists, when given); return the changed names."""
     with transaction.atomic():
-        changed = [name for name, value in fields.items() if getattr(client, name) != value]
-        for name in changed:
-            setattr(client, name, fields[name])
-        if changed:
-            client.save(update_fields=changed)
+        changed = save_changed_fields(client, fields)
         if therapists is not None:
             new = {member.pk for member in therapists}
             if new != set(client.therapists.values_list("pk", flat=True)):

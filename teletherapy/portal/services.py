@@ -14,6 +14,7 @@ from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action, AuditEvent
 from teletherapy.audit.services import record
 from teletherapy.clients.models import Client, PortalInvitation
+from teletherapy.clients.services import save_changed_fields
 
 MAX_DOB_TRIES = 5
 DOB_VOID_REASON = f"The date of birth was entered wrong {MAX_DOB_TRIES} times"
@@ -146,11 +147,8 @@ def update_contact_details(
 ) -> list[str]:
     """The client changes their own contact details; return the changed field names."""
     with transaction.atomic():
-        changed = [name for name, value in fields.items() if getattr(client, name) != value]
-        for name in changed:
-            setattr(client, name, fields[name])
+        changed = save_changed_fields(client, fields)
         if changed:
-            client.save(update_fields=changed)
             if "email" in changed and client.user_id is not None:
                 User.objects.filter(pk=client.user_id).update(email=client.email)
             record(
