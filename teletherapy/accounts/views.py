@@ -9,7 +9,6 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,6 +17,7 @@ from teletherapy.accounts.forms import CodeForm, ForgotPasswordForm, NewPassword
 from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
+from teletherapy.lib.redirects import safe_next
 
 RESET_SESSION_KEY = "password_reset_hash"
 FORGOT_ANSWER = (
@@ -50,11 +50,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             return locked_out(request)
         if user is not None and user.is_staff_member and hasattr(user, "staff"):  # type: ignore[union-attr]
             if mfa.confirmed_device(user) is not None:  # type: ignore[arg-type]
-                mfa.start_pending(request, user, _safe_next(request) or "")  # type: ignore[arg-type]
+                mfa.start_pending(request, user, safe_next(request, portal=False) or "")  # type: ignore[arg-type]
                 return redirect("accounts:sign_in_code")
             login(request, user)
             record(Action.SIGN_IN, actor=user, request=request)
-            return redirect(_safe_next(request) or "practice:dashboard")
+            return redirect(safe_next(request, portal=False) or "practice:dashboard")
         _record_failure(request, email)
         form.add_error(None, "That email and password don't match a staff account.")
     return render(request, "accounts/sign_in.html", {"form": form})
@@ -74,19 +74,6 @@ def _record_failure(request: HttpRequest, email: str) -> None:
         practice=staff.practice if staff else None,
         obj=user,
     )
-
-
-def _safe_next(request: HttpRequest) -> str | None:
-    nxt = request.GET.get("next") or ""
-    if (
-        nxt
-        and url_has_allowed_host_and_scheme(
-            nxt, {request.get_host()}, require_https=request.is_secure()
-        )
-        and not nxt.startswith("/portal/")
-    ):
-        return nxt
-    return None
 
 
 @require_POST

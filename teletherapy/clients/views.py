@@ -7,13 +7,13 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from teletherapy.clients import services
 from teletherapy.clients.access import can_manage_clients, get_client_for
 from teletherapy.clients.forms import ClientForm
 from teletherapy.clients.models import Client, PortalInvitation
+from teletherapy.lib.redirects import safe_next
 from teletherapy.practice.access import staff_view
 
 LIST_LIMIT = 200
@@ -147,10 +147,8 @@ def client_reactivate(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 def _back(request: HttpRequest, client: Client) -> HttpResponse:
-    nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt.startswith("/") and url_has_allowed_host_and_scheme(
-        nxt, {request.get_host()}, require_https=request.is_secure()
-    ):
+    nxt = safe_next(request, portal=False)
+    if nxt:
         return redirect(nxt)
     return redirect(reverse("clients:detail", kwargs={"client_id": client.pk}) + "#portal-login")
 

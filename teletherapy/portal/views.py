@@ -9,13 +9,13 @@ from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import PortalInvitation
 from teletherapy.clients.services import request_password_reset
+from teletherapy.lib.redirects import safe_next
 from teletherapy.lib.tokens import hash_token
 from teletherapy.portal import services
 from teletherapy.portal.access import current_client
@@ -59,7 +59,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 obj=client,
                 request=request,
             )
-            return redirect(_safe_next(request) or "portal:dashboard")
+            return redirect(safe_next(request, portal=True) or "portal:dashboard")
         record(Action.PORTAL_SIGN_IN_FAILED, request=request, actor_label=username[:150])
         if found is not None and found.is_staff_member:  # type: ignore[union-attr]
             form.add_error(
@@ -69,13 +69,6 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         else:
             form.add_error(None, "That username and password don't match a portal account.")
     return render(request, "portal/sign_in.html", {"form": form})
-
-
-def _safe_next(request: HttpRequest) -> str | None:
-    nxt = request.GET.get("next") or ""
-    if nxt.startswith("/portal/") and url_has_allowed_host_and_scheme(nxt, {request.get_host()}):
-        return nxt
-    return None
 
 
 @require_POST
