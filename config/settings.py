@@ -12,6 +12,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from teletherapy.lib.env import env_bool, env_int, env_list, env_secret, env_str
+from teletherapy.lib.net import parse_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -199,14 +200,27 @@ AUTHENTICATION_BACKENDS = [
 ]
 LINK_VALID_HOURS = 24
 
-# Lockout: per account *and* address, with a cool-off, so a stranger cannot lock anyone out.
+# The client's address (lockout, audit log): X-Forwarded-For is believed only from these
+# proxies (addresses or networks), so a direct client cannot choose its address.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+parse_networks(TRUSTED_PROXIES)  # fail at start-up on a typo
+if env_int("PROXY_COUNT", 0, minimum=0):
+    raise ImproperlyConfigured(
+        "PROXY_COUNT is no longer read: list the proxies' addresses in TRUSTED_PROXIES instead"
+    )
+
+# Lockout with a cool-off: AXES_FAILURE_LIMIT per account and address (a stranger elsewhere
+# cannot lock anyone out that way), and ACCOUNT_FAILURE_LIMIT per account from any address
+# (guesses spread over many addresses).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+ACCOUNT_FAILURE_LIMIT = env_int("ACCOUNT_FAILURE_LIMIT", 20, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "teletherapy.accounts.lockout.AccountLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "teletherapy.lib.net.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "teletherapy.accounts.views.locked_out"
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
 
 # Sessions and automatic logoff.
 IDLE_TIMEOUT_MINUTES = env_int("IDLE_TIMEOUT_MINUTES", 30, minimum=1)

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.accounts import mfa, services
+from teletherapy.accounts import lockout, mfa, services
 from teletherapy.accounts.forms import CodeForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action
@@ -24,15 +24,6 @@ FORGOT_ANSWER = (
     "If that email address belongs to a staff account here, we have sent it a link to choose "
     "a new password. The link works once and for {hours} hours. Check your inbox (and spam)."
 )
-
-
-def locked_message() -> str:
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return (
-        "Too many failed sign-in attempts. For your security, sign-in is paused for this "
-        f"account from this device for {minutes} minutes. Please try again later, or use "
-        "\u201cForgot password\u201d to choose a new one."
-    )
 
 
 @login_not_required
@@ -92,11 +83,14 @@ def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         from teletherapy.portal.forms import PortalSignInForm
 
         template = "portal/sign_in.html"
-        form = PortalSignInForm(initial={"username": request.POST.get("username", "")})
+        typed = request.POST.get("username", "")
+        form = PortalSignInForm(initial={"username": typed})
     else:
         template = "accounts/sign_in.html"
-        form = SignInForm(initial={"email": request.POST.get("email", "")})
-    return render(request, template, {"form": form, "locked": locked_message()}, status=429)
+        typed = request.POST.get("email", "")
+        form = SignInForm(initial={"email": typed})
+    locked = lockout.locked_message(request, typed.strip().lower())
+    return render(request, template, {"form": form, "locked": locked}, status=429)
 
 
 @login_not_required

@@ -8,14 +8,12 @@ from django.db import models
 from django.http import HttpRequest
 
 from teletherapy.audit.models import Action, AuditEvent
+from teletherapy.lib.net import client_address
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    from axes.helpers import get_client_ip_address
-
-    return get_client_ip_address(request) or None
+    """The requester's address, the same one the sign-in lockout counts (see lib/net.py)."""
+    return client_address(request) if request is not None else None
 
 
 def record(

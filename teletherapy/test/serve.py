@@ -2,12 +2,15 @@
 
     python -m teletherapy.test.serve PORT [ISO_DATETIME]
 
+TT_SERVER_FLAGS adds daphne options (a test passes the ones scripts/serve uses).
 With a datetime, the server's clock starts there and ticks on (time-machine), which is how
 browser tests see what a person sees a day later without touching the data.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
 import sys
 from datetime import datetime
 
@@ -21,7 +24,8 @@ def main() -> None:
     from daphne.cli import CommandLineInterface
 
     host = "127.0.0.1"
-    CommandLineInterface().run(["-b", host, "-p", port, "config.asgi:application"])
+    flags = shlex.split(os.environ.get("TT_SERVER_FLAGS", ""))
+    CommandLineInterface().run(["-b", host, "-p", port, *flags, "config.asgi:application"])
 
 
 if __name__ == "__main__":
