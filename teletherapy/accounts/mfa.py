@@ -60,6 +60,12 @@ def turn_off(*, user: User, code: str, request: HttpRequest | None = None) -> bo
     return True
 
 
+def remove_all_devices(*, user: User) -> bool:
+    """Delete every two-step device the person has; return whether there was one."""
+    deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+    return bool(deleted)
+
+
 def start_pending(request: HttpRequest, user: User, next_url: str) -> None:
     """Remember that the password was right; the session is not signed in yet."""
     request.session[PENDING_KEY] = {"user": user.pk, "at": int(time.time()), "next": next_url}

@@ -170,6 +170,8 @@ def _profile(
         "staff",
         member=member,
         can_manage=viewer.can_manage_staff,
+        # Only an Owner changes an Owner's roles, two-step sign-in or account (services enforce).
+        owner_protected=member.is_owner and not viewer.is_owner,
         roles_form=forms.get("roles_form")
         or RolesForm(initial={"roles": member.roles}, auto_id="roles_%s"),
         details_form=forms.get("details_form")
@@ -303,7 +305,11 @@ def staff_two_step_off(request: HttpRequest, staff_id: int) -> HttpResponse:
     """Switch off a colleague's two-step sign-in, e.g. after they lost their phone."""
     viewer: StaffMember = request.staff  # type: ignore[attr-defined]
     member = get_staff_member_for(viewer, staff_id)
-    if services.switch_off_two_step(staff=member, by=viewer, request=request):
+    try:
+        changed = services.switch_off_two_step(staff=member, by=viewer, request=request)
+    except services.StaffError as exc:
+        return _profile(request, member, status=400, error=str(exc))
+    if changed:
         messages.success(request, f"Two-step sign-in is off for {member.name}.")
     return redirect("practice:staff_profile", staff_id=member.pk)
 
