@@ -12,6 +12,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
+from django.utils.cache import patch_cache_control
 
 PORTAL_PREFIX = "/portal/"
 # Requests that poll in the background must not count as a person being active.
@@ -84,6 +85,22 @@ class AreaMiddleware:
         if not in_portal and not user.is_staff_member:  # type: ignore[union-attr]
             raise PermissionDenied("Client accounts can only use the client portal.")
         return None
+
+
+class NoStoreMiddleware:
+    """Every answer to a signed-in person says Cache-Control: no-store, so no browser or proxy
+    cache keeps a copy of a page with health information on it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Signed in when the request came or when it left (sign-in and sign-out answers too).
+        before = request.user.is_authenticated
+        response = self.get_response(request)
+        if before or request.user.is_authenticated:
+            patch_cache_control(response, no_store=True, no_cache=True, private=True)
+        return response
 
 
 class PermissionsPolicyMiddleware:
