@@ -16,6 +16,15 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return client_address(request) if request is not None else None
 
 
+def practice_of(user: Any) -> Any:
+    """The practice a staff member works in or a client is a client of (None if neither), so
+    every event about an account shows in that practice's log."""
+    membership = getattr(user, "staff", None) if user.is_staff_member else None
+    if membership is None and user.is_client:
+        membership = getattr(user, "client", None)
+    return membership.practice if membership is not None else None
+
+
 def record(
     action: Action,
     *,
@@ -31,8 +40,7 @@ def record(
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if practice is None and actor is not None:
-        staff = getattr(actor, "staff", None) if actor.is_staff_member else None
-        practice = staff.practice if staff else None
+        practice = practice_of(actor)
     return AuditEvent.objects.create(
         action=action,
         actor=actor,

@@ -60,7 +60,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
             return redirect(safe_next(request, portal=True) or "portal:dashboard")
-        record(Action.PORTAL_SIGN_IN_FAILED, request=request, actor_label=username[:150])
+        services.record_sign_in_failure(username=username, request=request)
         if found is not None and found.is_staff_member:  # type: ignore[union-attr]
             form.add_error(
                 None,
