@@ -234,6 +234,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 HTTPS = env_bool("HTTPS", False)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+# __Host- cookies are refused by browsers unless secure, for "/" and without a Domain: no
+# sibling subdomain can set or shadow them.
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
@@ -253,7 +257,7 @@ CONTENT_SECURITY_POLICY = {
         "media-src": [SELF, "blob:"],
         "connect-src": [SELF, "ws:", "wss:"] if not HTTPS else [SELF, "wss:"],
         "object-src": [NONE],
-        "base-uri": [SELF],
+        "base-uri": [NONE],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     }

@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils.cache import patch_cache_control
 
+from teletherapy.lib.headers import permissions_policy
+
 PORTAL_PREFIX = "/portal/"
 # Requests that poll in the background must not count as a person being active.
 BACKGROUND_HEADER = "HTTP_X_BACKGROUND"
@@ -104,14 +106,19 @@ class NoStoreMiddleware:
 
 
 class PermissionsPolicyMiddleware:
+    """Camera, microphone and screen sharing only on the session pages (lib/headers.py)."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault(
-            "Permissions-Policy",
-            "camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=()",
-        )
+        view = getattr(request, "_policy_view", None)
+        response.headers.setdefault("Permissions-Policy", permissions_policy(view))
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
+    ) -> None:
+        request._policy_view = view_func  # type: ignore[attr-defined]

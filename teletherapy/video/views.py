@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from teletherapy.lib.headers import allow_media
 from teletherapy.practice.access import staff_view
 from teletherapy.scheduling.models import Appointment
 from teletherapy.video import services, turn
@@ -107,6 +108,7 @@ def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> 
 # --- Device check (and where the client is) ---------------------------------------------------
 
 
+@allow_media
 @never_cache
 @require_GET
 @staff_view()
@@ -117,6 +119,7 @@ def check(request: HttpRequest, appointment: Appointment, role: str) -> HttpResp
     return _room(request, appointment, role, prejoin=True)
 
 
+@allow_media
 @never_cache
 @require_http_methods(["GET", "POST"])
 @call_view
@@ -152,6 +155,7 @@ def _room(
     return render(request, "video/room.html", context)
 
 
+@allow_media
 @never_cache
 @require_GET
 @staff_view()
@@ -160,6 +164,7 @@ def room(request: HttpRequest, appointment: Appointment, role: str) -> HttpRespo
     return _room(request, appointment, role)
 
 
+@allow_media
 @never_cache
 @require_GET
 @call_view
