@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
-from teletherapy.audit.models import Action, AuditEvent
+from teletherapy.audit.chain import GENESIS, chain_key, row_hash
+from teletherapy.audit.models import Action, AuditChain, AuditEvent
 from teletherapy.lib.net import client_address
 
 
@@ -36,19 +38,50 @@ def record(
     actor_label: str = "",
     **details: Any,
 ) -> AuditEvent:
-    """Append one audit row: who, which practice, what, on which object, when, from where."""
+    """Append one audit row: who, which practice, what, on which object, when, from where,
+    chained by hash to the practice's previous row. This is the only place rows are written."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if practice is None and actor is not None:
         practice = practice_of(actor)
-    return AuditEvent.objects.create(
-        action=action,
-        actor=actor,
-        actor_label=actor_label or (str(actor) if actor else ""),
+    values: dict[str, Any] = {
+        "at": timezone.now(),
+        "action": action,
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_label": actor_label or (str(actor) if actor else ""),
+        "practice_id": practice.pk if practice is not None else None,
+        "object_type": (obj._meta.model_name or "") if obj is not None else "",
+        "object_id": str(obj.pk) if obj is not None else "",
+        "object_label": str(obj)[:200] if obj is not None else "",
+        "ip": ip or client_ip(request),
+        "details": details,
+    }
+    with transaction.atomic():
+        # Lock the chain head: the previous hash is read and replaced by one writer at a time.
+        head, _ = AuditChain.objects.select_for_update().get_or_create(
+            key=chain_key(values["practice_id"]), defaults={"last_hash": GENESIS}
+        )
+        event = AuditEvent(**values, prev_hash=head.last_hash)
+        event.hash = row_hash(head.last_hash, values)
+        event.save()
+        AuditChain.objects.filter(pk=head.pk).update(last_hash=event.hash, last_event_id=event.pk)
+    return event
+
+
+def record_export(
+    *,
+    by: Any,
+    practice: Any,
+    rows: int,
+    filters: dict[str, str],
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Audit that someone took a copy of the log out of the product."""
+    return record(
+        Action.AUDIT_EXPORTED,
+        actor=by,
         practice=practice,
-        object_type=(obj._meta.model_name or "") if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        object_label=str(obj)[:200] if obj is not None else "",
-        ip=ip or client_ip(request),
-        details=details,
+        request=request,
+        rows=rows,
+        filters=filters,
     )

@@ -4,10 +4,13 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from teletherapy.audit import services
+from teletherapy.audit.export import write_csv
 from teletherapy.audit.forms import AuditFilterForm
 from teletherapy.audit.models import AuditEvent
 from teletherapy.practice.access import staff_view
@@ -16,11 +19,10 @@ from teletherapy.practice.models import StaffMember
 PAGE_SIZE = 50
 
 
-@require_GET
-@staff_view(lambda staff: staff.can_read_audit)
-def audit_log(request: HttpRequest) -> HttpResponse:
-    """The practice's audit log, newest first: read-only, filtered, paginated."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+def _filtered(
+    request: HttpRequest, viewer: StaffMember
+) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
+    """The filter form and the practice's events it selects (none while it has errors)."""
     zone = ZoneInfo(viewer.time_zone or viewer.practice.time_zone or "UTC")
     form = AuditFilterForm(request.GET or None, viewer=viewer)
     events = AuditEvent.objects.filter(practice_id=viewer.practice_id).select_related("actor")
@@ -37,6 +39,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             events = events.filter(at__lt=end)
     elif form.is_bound:
         events = events.none()
+    return form, events
+
+
+@require_GET
+@staff_view(lambda staff: staff.can_read_audit)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The practice's audit log, newest first: read-only, filtered, paginated."""
+    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    form, events = _filtered(request, viewer)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -51,5 +62,41 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "zone": viewer.time_zone or viewer.practice.time_zone,
+            "can_export": viewer.can_export_audit,
         },
     )
+
+
+@require_GET
+@staff_view(lambda staff: staff.can_export_audit)
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """The filtered log (usually a date range) as a CSV file, oldest first. Owners only."""
+    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    form, events = _filtered(request, viewer)
+    if form.is_bound and not form.is_valid():
+        return render(
+            request,
+            "audit/log.html",
+            {
+                "nav_active": "settings",
+                "tab": "audit",
+                "staff": viewer,
+                "form": form,
+                "page": Paginator(events, PAGE_SIZE).get_page(1),
+                "query": "",
+                "zone": viewer.time_zone or viewer.practice.time_zone,
+                "can_export": True,
+            },
+            status=400,
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    count = write_csv(response, events.order_by("at", "id"))
+    services.record_export(
+        by=viewer.user,
+        practice=viewer.practice,
+        rows=count,
+        request=request,
+        filters=request.GET.dict(),
+    )
+    return response

@@ -96,6 +96,10 @@ class StaffMember(models.Model):
         return self.is_owner or self.is_manager
 
     @property
+    def can_export_audit(self) -> bool:
+        return self.is_owner
+
+    @property
     def can_see_all_clients(self) -> bool:
         return self.is_owner or self.is_manager or self.is_scheduler
 
