@@ -14,6 +14,7 @@ test:
 check:
 	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
+	.venv/bin/bandit -q -c pyproject.toml -r teletherapy config
 	.venv/bin/mypy teletherapy config
 	.venv/bin/python manage.py makemigrations --check --dry-run
 	scripts/test

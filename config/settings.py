@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Before the idle sign-out, which leaves a message saying why the person was signed out.
     "django.contrib.messages.middleware.MessageMiddleware",
+    "teletherapy.practice.policy.PracticePolicyMiddleware",
     "teletherapy.accounts.middleware.IdleSignOutMiddleware",
     "teletherapy.accounts.middleware.AreaMiddleware",
     "teletherapy.accounts.middleware.NoStoreMiddleware",
@@ -200,6 +202,10 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LINK_VALID_HOURS = 24
+OTP_TOTP_ISSUER = "Teletherapy"
+# Minutes a sign-in (or a password confirmation) counts as recent enough to change the email
+# address, the password or two-step sign-in.
+REAUTH_MINUTES = 10
 
 # The client's address (lockout, audit log): X-Forwarded-For is believed only from these
 # proxies (addresses or networks), so a direct client cannot choose its address.
@@ -225,7 +231,9 @@ AXES_LOCKOUT_CALLABLE = "teletherapy.accounts.views.locked_out"
 
 # Sessions and automatic logoff.
 IDLE_TIMEOUT_MINUTES = env_int("IDLE_TIMEOUT_MINUTES", 30, minimum=1)
-SESSION_COOKIE_AGE = 12 * 60 * 60
+# However active, a sign-in ends this many hours after it began.
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils.cache import patch_cache_control
 
+from teletherapy.accounts.reauth import SIGNED_IN_AT_KEY
 from teletherapy.lib.headers import permissions_policy
 
 PORTAL_PREFIX = "/portal/"
@@ -27,7 +28,9 @@ def sign_in_url_for(path: str) -> str:
 
 
 class IdleSignOutMiddleware:
-    """Sign a person out after IDLE_TIMEOUT_MINUTES without a request they made themselves."""
+    """Sign a person out after their idle limit without a request they made themselves
+    (IDLE_TIMEOUT_MINUTES, or the practice's shorter one), and SESSION_ABSOLUTE_HOURS after
+    they signed in however active they are."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -35,28 +38,40 @@ class IdleSignOutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             now = int(time.time())
+            idle_minutes = getattr(request, "idle_limit_minutes", settings.IDLE_TIMEOUT_MINUTES)
             last_seen = request.session.get("last_seen", now)
-            if now - last_seen > settings.IDLE_TIMEOUT_MINUTES * 60:
-                from teletherapy.audit.models import Action
-                from teletherapy.audit.services import record
-
-                user = request.user
-                record(Action.IDLE_SIGN_OUT, actor=user, request=request)
-                logout(request)
-                messages.info(
+            signed_in_at = request.session.setdefault(SIGNED_IN_AT_KEY, now)
+            if now - signed_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
+                return self._sign_out(
                     request,
-                    f"You were signed out after {settings.IDLE_TIMEOUT_MINUTES} minutes "
-                    "without activity. Please sign in again.",
+                    f"You were signed out {settings.SESSION_ABSOLUTE_HOURS} hours after signing "
+                    "in. Please sign in again.",
+                    limit="absolute",
                 )
-                if request.META.get(BACKGROUND_HEADER):
-                    return HttpResponse(status=401)
-                return HttpResponseRedirect(sign_in_url_for(request.path))
+            if now - last_seen > idle_minutes * 60:
+                return self._sign_out(
+                    request,
+                    f"You were signed out after {idle_minutes} minutes without activity. "
+                    "Please sign in again.",
+                    limit="idle",
+                )
             # Write the session only now and then, not on every request.
             if not request.META.get(BACKGROUND_HEADER) and now - last_seen >= _TOUCH_EVERY_SECONDS:
                 request.session["last_seen"] = now
             elif "last_seen" not in request.session:
                 request.session["last_seen"] = now
         return self.get_response(request)
+
+    def _sign_out(self, request: HttpRequest, message: str, **details: str) -> HttpResponse:
+        from teletherapy.audit.models import Action
+        from teletherapy.audit.services import record
+
+        record(Action.IDLE_SIGN_OUT, actor=request.user, request=request, **details)
+        logout(request)
+        messages.info(request, message)
+        if request.META.get(BACKGROUND_HEADER):
+            return HttpResponse(status=401)
+        return HttpResponseRedirect(sign_in_url_for(request.path))
 
 
 class AreaMiddleware:

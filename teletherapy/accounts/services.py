@@ -119,3 +119,43 @@ def end_all_sessions(*, user: User) -> int:
     Session.objects.filter(session_key__in=keys).delete()
     UserSession.objects.filter(user=user).delete()
     return len(keys)
+
+
+def end_other_sessions(
+    *, user: User, keep: str | None, by: User | None = None, request: HttpRequest | None = None
+) -> int:
+    """Sign the person out everywhere except the session `keep` (None: everywhere); audit it.
+
+    `by` is who asked (the person themselves, or an Owner or Manager for a colleague).
+    """
+    with transaction.atomic():
+        others = UserSession.objects.filter(user=user).exclude(session_key=keep or "")
+        keys = list(others.values_list("session_key", flat=True))
+        Session.objects.filter(session_key__in=keys).delete()
+        others.delete()
+        record(
+            Action.SESSIONS_ENDED,
+            actor=by or user,
+            obj=user,
+            request=request,
+            sessions=len(keys),
+            kept_current=keep is not None,
+        )
+    return len(keys)
+
+
+def change_password(
+    *, user: User, password: str, keep: str | None, request: HttpRequest | None = None
+) -> None:
+    """Set a new password the person chose themselves (their old one already checked); every
+    other session of theirs ends."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        others = UserSession.objects.filter(user=user).exclude(session_key=keep or "")
+        keys = list(others.values_list("session_key", flat=True))
+        Session.objects.filter(session_key__in=keys).delete()
+        others.delete()
+        record(
+            Action.PASSWORD_CHANGED, actor=user, obj=user, request=request, other_sessions=len(keys)
+        )

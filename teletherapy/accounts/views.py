@@ -139,9 +139,7 @@ def reset_password(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/reset_password.html", {"form": form, "person": link.user})
 
 
-CODE_REFUSED = (
-    "That code didn't work. Type the newest code your app shows (they change every 30 seconds)."
-)
+CODE_REFUSED = mfa.CODE_REFUSED
 
 
 @login_not_required
@@ -158,10 +156,11 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:sign_in")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"].strip().replace(" ", "")):
+        used, problem = mfa.check_code(user, form.cleaned_data["code"])
+        if used is not None:
             request.session.pop(mfa.PENDING_KEY, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            otp_login(request, device)
+            otp_login(request, used)
             record(Action.SIGN_IN, actor=user, request=request, two_step=True)
             return redirect(next_url or "practice:dashboard")
         record(
@@ -172,38 +171,5 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             obj=user,
             reason="two-step code",
         )
-        form.add_error("code", CODE_REFUSED)
+        form.add_error("code", problem)
     return render(request, "accounts/sign_in_code.html", {"form": form})
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def two_step(request: HttpRequest) -> HttpResponse:
-    """Switch two-step sign-in on (with a code from the newly set-up app) or off."""
-    from teletherapy.practice.access import current_staff
-
-    staff = current_staff(request)
-    user: User = staff.user
-    device = mfa.confirmed_device(user)
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"]
-        if device is None and mfa.turn_on(user=user, code=code, request=request):
-            messages.success(
-                request, "Two-step sign-in is on. You'll be asked for a code at sign-in."
-            )
-            return redirect("accounts:two_step")
-        if device is not None and mfa.turn_off(user=user, code=code, request=request):
-            messages.success(request, "Two-step sign-in is off.")
-            return redirect("accounts:two_step")
-        form.add_error("code", CODE_REFUSED)
-    context: dict[str, Any] = {
-        "form": form,
-        "enabled": device is not None,
-        "nav_active": "settings",
-        "staff": staff,
-    }
-    if device is None:
-        setup = mfa.setup_device(user)
-        context.update(manual_key=mfa.manual_key(setup), config_url=setup.config_url)
-    return render(request, "accounts/two_step.html", context)

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from teletherapy.accounts import services as account_services
+from teletherapy.accounts.reauth import recent_sign_in_required
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import PortalInvitation
@@ -97,6 +99,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@recent_sign_in_required
 def details(request: HttpRequest) -> HttpResponse:
     client = current_client(request)
     form = ContactForm(request.POST or None, instance=client)
@@ -119,7 +122,13 @@ def change_password(request: HttpRequest) -> HttpResponse:
     assert client.user is not None  # current_client() found the client by its user
     form = PasswordChangeForm(client.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        user = client.user
+        account_services.change_password(
+            user=user,
+            password=form.cleaned_data["new_password1"],
+            keep=request.session.session_key,
+            request=request,
+        )
         update_session_auth_hash(request, user)
         messages.success(request, "Your password was changed.")
         return redirect("portal:dashboard")

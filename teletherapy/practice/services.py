@@ -487,4 +487,54 @@ def switch_off_two_step(
     return True
 
 
+def update_security_settings(
+    *,
+    practice: Practice,
+    by: StaffMember,
+    require_two_step: bool,
+    idle_minutes: int | None,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Require two-step sign-in for all staff, and shorten the idle limit. Owners only."""
+    _require_manager(by)
+    if not by.is_owner:
+        raise PermissionDenied("Only an Owner can change the practice's security settings.")
+    if practice.pk != by.practice_id:
+        raise PermissionDenied("Not your practice.")
+    with transaction.atomic():
+        practice = Practice.objects.select_for_update().get(pk=practice.pk)
+        before = {
+            "require_two_step": practice.require_two_step,
+            "idle_minutes": practice.idle_minutes,
+        }
+        after = {"require_two_step": require_two_step, "idle_minutes": idle_minutes}
+        if before == after:
+            return False
+        practice.require_two_step, practice.idle_minutes = require_two_step, idle_minutes
+        practice.save(update_fields=["require_two_step", "idle_minutes"])
+        record(
+            Action.SECURITY_SETTINGS_CHANGED,
+            actor=by.user,
+            practice=practice,
+            obj=practice,
+            request=request,
+            before=before,
+            after=after,
+        )
+    return True
+
+
+def end_staff_sessions(
+    *, staff: StaffMember, by: StaffMember, request: HttpRequest | None = None
+) -> int:
+    """Sign a colleague out everywhere (a lost laptop, a shared computer); return how many
+    sessions ended. An Owner's only by an Owner."""
+    from teletherapy.accounts.services import end_other_sessions
+
+    if staff.pk == by.pk:
+        raise StaffError("Use My account to sign out of your own other sessions.")
+    check_power_over(staff=staff, by=by)
+    return end_other_sessions(user=staff.user, keep=None, by=by.user, request=request)
+
+
 __all__ = ["EXPIRED", "INVALID", "USED", "LinkError", "StaffError"]

@@ -25,6 +25,7 @@ from teletherapy.practice.forms import (
     CreatePracticeForm,
     PracticeDetailsForm,
     RolesForm,
+    SecurityForm,
     TherapistDetailsForm,
 )
 from teletherapy.practice.models import Role, StaffMember
@@ -341,6 +342,46 @@ def practice_details(request: HttpRequest) -> HttpResponse:
         return redirect("practice:details")
     return render(
         request, "practice/details.html", _settings_context(request, "details", form=form)
+    )
+
+
+@require_POST
+@staff_view(_can_manage)
+def staff_end_sessions(request: HttpRequest, staff_id: int) -> HttpResponse:
+    """Sign a colleague out of every session they have open."""
+    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    member = get_staff_member_for(viewer, staff_id)
+    try:
+        ended = services.end_staff_sessions(staff=member, by=viewer, request=request)
+    except services.StaffError as exc:
+        return _profile(request, member, status=400, error=str(exc))
+    messages.success(
+        request, f"{member.name} was signed out of {ended} session{'' if ended == 1 else 's'}."
+    )
+    return redirect("practice:staff_profile", staff_id=member.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(lambda staff: staff.is_owner)
+def security(request: HttpRequest) -> HttpResponse:
+    """Security tab (Owners): two-step sign-in for all staff, the idle limit."""
+    from teletherapy.practice.policy import forget_policy
+
+    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    form = SecurityForm.for_practice(viewer.practice, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.update_security_settings(
+            practice=viewer.practice,
+            by=viewer,
+            require_two_step=form.cleaned_data["require_two_step"],
+            idle_minutes=form.cleaned_data["idle_minutes"],
+            request=request,
+        ):
+            forget_policy(request)
+            messages.success(request, "Security settings saved.")
+        return redirect("practice:security")
+    return render(
+        request, "practice/security.html", _settings_context(request, "security", form=form)
     )
 
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 from teletherapy.accounts.models import User
 from teletherapy.practice.models import Practice, StaffMember
 
-DEMO_PASSWORD = "demo teletherapy 2026"
+# The published demo password (README).
+DEMO_PASSWORD = "demo teletherapy 2026"  # nosec B105
 PRACTICE_NAME = "Demo Counseling"
 ZONE = "America/New_York"
 
