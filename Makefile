@@ -15,6 +15,7 @@ check:
 	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
 	.venv/bin/bandit -q -c pyproject.toml -r teletherapy config
+	.venv-semgrep/bin/semgrep --config .semgrep.yml --metrics=off --disable-version-check --quiet --error teletherapy config
 	.venv/bin/mypy teletherapy config
 	.venv/bin/python manage.py makemigrations --check --dry-run
 	scripts/test

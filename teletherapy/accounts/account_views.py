@@ -22,6 +22,13 @@ from teletherapy.accounts.reauth import note_authenticated, recent_sign_in_requi
 from teletherapy.lib.redirects import safe_next
 
 
+def _own_account(request: HttpRequest) -> User:
+    """The signed-in person, acting on their own account only (staff or client)."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied("Please sign in.")
+    return request.user  # type: ignore[return-value]
+
+
 def _staff_user(request: HttpRequest) -> User:
     user = request.user
     if not user.is_authenticated or not user.is_staff_member:  # type: ignore[union-attr]
@@ -85,7 +92,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_out_others(request: HttpRequest) -> HttpResponse:
     """Sign out of all other sessions (staff: My account; clients: the portal's password page)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = _own_account(request)
     ended = services.end_other_sessions(
         user=user, keep=request.session.session_key, request=request
     )
@@ -110,7 +117,7 @@ class ConfirmForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest) -> HttpResponse:
     """Type the password again (and a code, with two-step sign-in) before a sensitive change."""
-    user: User = request.user  # type: ignore[assignment]
+    user = _own_account(request)
     portal = user.is_client
     needs_code = mfa.confirmed_device(user) is not None
     form = ConfirmForm(request.POST or None)

@@ -205,7 +205,7 @@ def ready(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_GET  # nosemgrep: view-without-access-function - only the signed-in client's own prompts
 def portal_ready(request: HttpRequest) -> HttpResponse:
     client = getattr(request.user, "client", None)
     if client is None:
