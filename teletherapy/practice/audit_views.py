@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from teletherapy.audit.forms import AuditFilterForm
 from teletherapy.audit.models import AuditEvent
 from teletherapy.practice.access import staff_view
+from teletherapy.practice.audit_forms import AuditFilterForm
 from teletherapy.practice.models import StaffMember
 
 PAGE_SIZE = 50
@@ -42,7 +42,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "audit/log.html",
+        "practice/audit_log.html",
         {
             "nav_active": "settings",
             "tab": "audit",

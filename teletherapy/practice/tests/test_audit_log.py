@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from teletherapy.audit.models import Action, AuditEvent
 from teletherapy.audit.services import record
-from teletherapy.audit.views import PAGE_SIZE
+from teletherapy.practice.audit_views import PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 LOG = "/settings/audit/"
