@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -9,7 +8,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -82,26 +80,9 @@ def create_practice(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_view()
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The staff Dashboard; the apps above practice fill its slots (lib/slots.py)."""
     staff: StaffMember = request.staff  # type: ignore[attr-defined]
-    appointments: list[Any] = []
-    if staff.is_therapist:
-        from teletherapy.scheduling.models import Appointment
-
-        now = timezone.now()
-        appointments = list(
-            Appointment.objects.filter(
-                therapist=staff,
-                practice_id=staff.practice_id,
-                status=Appointment.Status.SCHEDULED,
-                start__gte=now,
-                start__lt=now + timedelta(days=7),
-            ).select_related("client")
-        )
-    return render(
-        request,
-        "practice/dashboard.html",
-        {"nav_active": "dashboard", "appointments": appointments, "staff": staff},
-    )
+    return render(request, "practice/dashboard.html", {"nav_active": "dashboard", "staff": staff})
 
 
 # Practice Settings -------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from teletherapy.video import services, turn
 from teletherapy.video.access import CallClosed, get_call_for
 from teletherapy.video.forms import LocationForm
 from teletherapy.video.models import Participation, VideoSession
-from teletherapy.video.templatetags.video import client_prompts, staff_prompts
+from teletherapy.video.prompts import client_prompts, staff_prompts
 from teletherapy.video.timefmt import date_time_text
 
 CallView = Callable[..., HttpResponse]
