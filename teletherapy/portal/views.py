@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from teletherapy.accounts.views import locked_message
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import PortalInvitation
@@ -46,9 +47,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         username = form.cleaned_data["username"].strip().lower()
         found = authenticate(request, username=username, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
-            from teletherapy.accounts.views import locked_out
-
-            return locked_out(request)
+            return locked_out_page(request, locked_message())
         client = getattr(found, "client", None) if found is not None else None
         if found is not None and found.is_client and client is not None and client.is_active:  # type: ignore[union-attr]
             login(request, found, backend=_BACKEND)
@@ -69,6 +68,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         else:
             form.add_error(None, "That username and password don't match a portal account.")
     return render(request, "portal/sign_in.html", {"form": form})
+
+
+def locked_out_page(request: HttpRequest, message: str) -> HttpResponse:
+    """The portal sign-in while the account cools off (accounts.views.locked_out calls this
+    for /portal/ paths); keeps the username, never the password."""
+    form = PortalSignInForm(initial={"username": request.POST.get("username", "")})
+    return render(request, "portal/sign_in.html", {"form": form, "locked": message}, status=429)
 
 
 @require_POST
