@@ -16,6 +16,7 @@ from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import PortalInvitation
 from teletherapy.clients.services import request_password_reset
+from teletherapy.lib import clock
 from teletherapy.lib.redirects import safe_next
 from teletherapy.lib.tokens import hash_token
 from teletherapy.portal import services
@@ -89,16 +90,20 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     client = current_client(request)
     appointments = (
-        Appointment.objects.filter(
-            client=client, status=Appointment.Status.SCHEDULED, end__gte=timezone.now()
-        )
+        Appointment.objects.of_client(client)
+        .filter(status=Appointment.Status.SCHEDULED, end__gte=timezone.now())
         .select_related("therapist__user")
         .order_by("start", "id")[:50]
     )
     return render(
         request,
         "portal/dashboard.html",
-        {"client": client, "appointments": appointments, "portal_nav": "dashboard"},
+        {
+            "client": client,
+            "appointments": appointments,
+            "zone": clock.viewer_zone(client),
+            "portal_nav": "dashboard",
+        },
     )
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from teletherapy.audit.models import AuditEvent
+from teletherapy.lib import clock
 from teletherapy.practice.access import staff_view
 from teletherapy.practice.audit_forms import AuditFilterForm
 from teletherapy.practice.models import StaffMember
@@ -21,7 +21,7 @@ PAGE_SIZE = 50
 def audit_log(request: HttpRequest) -> HttpResponse:
     """The practice's audit log, newest first: read-only, filtered, paginated."""
     viewer: StaffMember = request.staff  # type: ignore[attr-defined]
-    zone = ZoneInfo(viewer.time_zone or viewer.practice.time_zone or "UTC")
+    zone = clock.zone(clock.viewer_zone(viewer))
     form = AuditFilterForm(request.GET or None, viewer=viewer)
     events = AuditEvent.objects.filter(practice_id=viewer.practice_id).select_related("actor")
     if form.is_bound and form.is_valid():
@@ -50,6 +50,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "zone": viewer.time_zone or viewer.practice.time_zone,
+            "zone": zone.key,
         },
     )

@@ -15,6 +15,7 @@ from teletherapy.accounts.forms import NewPasswordForm
 from teletherapy.accounts.services import LinkError, hash_of
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
+from teletherapy.lib import clock
 from teletherapy.practice import services
 from teletherapy.practice.access import get_staff_member_for, staff_view
 from teletherapy.practice.forms import (
@@ -164,6 +165,7 @@ def _profile(
         is_self=member.pk == viewer.pk,
         pending_invitation=member.accepted_at is None,
         two_step_on=_has_two_step(member),
+        viewer_zone=clock.viewer_zone(viewer),
         invitation=(
             member.invitations.order_by("-created_at", "-id").first()
             if member.accepted_at is None

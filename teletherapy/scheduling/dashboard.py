@@ -9,6 +9,7 @@ from typing import Any
 from django.template.context import Context
 from django.utils import timezone
 
+from teletherapy.lib import clock
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.models import Appointment
 
@@ -34,4 +35,6 @@ def upcoming_for(staff: StaffMember) -> list[Appointment]:
 
 def upcoming_context(context: Context) -> Mapping[str, Any]:
     staff = context.get("staff")
-    return {"appointments": upcoming_for(staff) if isinstance(staff, StaffMember) else []}
+    if not isinstance(staff, StaffMember):
+        return {"appointments": []}
+    return {"appointments": upcoming_for(staff), "zone": clock.viewer_zone(staff)}

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from teletherapy.clients.models import Client
+from teletherapy.lib.clock import date_time_text, time_text, viewer_zone
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.models import Appointment
 from teletherapy.video import services
 from teletherapy.video.models import VideoSession
-from teletherapy.video.timefmt import date_time_text, time_text
 
 
 def _prompt(
@@ -40,7 +40,7 @@ def staff_prompts(staff: StaffMember | None) -> list[dict[str, Any]]:
         _prompt(
             appointment,
             appointment.client.display_name,
-            staff.time_zone,
+            viewer_zone(staff),
             reverse("video:check", kwargs={"appointment_id": appointment.pk}),
             "Start",
         )
@@ -56,7 +56,7 @@ def client_prompts(client: Client | None) -> list[dict[str, Any]]:
         _prompt(
             appointment,
             appointment.therapist.name,
-            client.time_zone,
+            viewer_zone(client),
             reverse("portal_video:check", kwargs={"appointment_id": appointment.pk}),
             "Join session",
         )
@@ -68,8 +68,8 @@ def client_prompts(client: Client | None) -> list[dict[str, Any]]:
                 "appointment": appointment,
                 "text": (
                     f"Your Teletherapy session with {appointment.therapist.name} is at "
-                    f"{time_text(appointment.start, client.time_zone)}. "
-                    f"{services.join_from_text(appointment, client.time_zone)}."
+                    f"{time_text(appointment.start, viewer_zone(client))}. "
+                    f"{services.join_from_text(appointment, viewer_zone(client))}."
                 ),
                 "url": "",
                 "button": "",
@@ -80,9 +80,9 @@ def client_prompts(client: Client | None) -> list[dict[str, Any]]:
 
 def call_alert(appointment: Appointment, user: Any) -> dict[str, Any] | None:
     """The alert box on an appointment: ready (with Start for its therapist) or when it opens."""
-    if appointment is None or not services.is_call_appointment(appointment):
+    if appointment is None or not appointment.is_teletherapy_session:
         return None
-    tz_name = services.viewer_time_zone(user)
+    tz_name = viewer_zone(user)
     state = services.window_state(appointment)
     staff = getattr(user, "staff", None) if getattr(user, "is_staff_member", False) else None
     can_start = staff is not None and appointment.therapist_id == staff.pk and staff.has_teletherapy
@@ -114,7 +114,7 @@ def session_record(appointment: Appointment, user: Any) -> dict[str, Any] | None
     )
     if session is None:
         return None
-    tz_name = services.viewer_time_zone(user)
+    tz_name = viewer_zone(user)
     location = services.location_view(session.client_location, appointment.therapist)
     duration = session.duration_seconds
     return {
