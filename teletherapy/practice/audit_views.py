@@ -23,7 +23,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     viewer: StaffMember = request.staff  # type: ignore[attr-defined]
     zone = clock.zone(clock.viewer_zone(viewer))
     form = AuditFilterForm(request.GET or None, viewer=viewer)
-    events = AuditEvent.objects.filter(practice_id=viewer.practice_id).select_related("actor")
+    events = AuditEvent.objects.visible_to(viewer).select_related("actor")
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data.get("person"):

@@ -48,6 +48,10 @@ def has_teletherapy_q(path: str = "") -> models.Q:
 
 
 class StaffMemberQuerySet(models.QuerySet["StaffMember"]):
+    def visible_to(self, staff: StaffMember) -> StaffMemberQuerySet:
+        """The colleagues a staff member sees: everyone of their own practice."""
+        return self.filter(practice_id=staff.practice_id)
+
     def of_practice(self, practice: Practice) -> StaffMemberQuerySet:
         return self.filter(practice=practice)
 

@@ -99,7 +99,7 @@ def settings_home(request: HttpRequest) -> HttpResponse:
     """Practice Settings, Staff tab: everyone in the practice, active or not."""
     viewer: StaffMember = request.staff  # type: ignore[attr-defined]
     members = (
-        StaffMember.objects.filter(practice_id=viewer.practice_id)
+        StaffMember.objects.visible_to(viewer)
         .select_related("user")
         .order_by("-user__is_active", "user__full_name", "id")
     )

@@ -56,7 +56,7 @@ def get_schedule_therapist_for(
 
 def bookable_clients(staff: StaffMember) -> QuerySet[Client]:
     """Active clients of the practice; a Therapist books only their own clients."""
-    qs = Client.objects.filter(practice_id=staff.practice_id, is_active=True)
+    qs = Client.objects.visible_to(staff).filter(is_active=True)
     if not staff.can_schedule_for_others:
         qs = qs.filter(therapists=staff)
     return qs.order_by("last_name", "first_name", "pk")

@@ -110,13 +110,13 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
     range_start = datetime.combine(days[0], time(0), tzinfo=tz)
     range_end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=tz)
     appointments = list(
-        Appointment.objects.filter(
-            practice_id=staff.practice_id,
+        Appointment.objects.visible_to(staff)
+        .filter(
             therapist=therapist,
             start__lt=range_end,
             end__gt=range_start,
         )
-        .exclude(status=Appointment.Status.CANCELLED)
+        .not_cancelled()
         .select_related("client")
         .only(
             "start",
