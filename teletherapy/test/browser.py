@@ -172,7 +172,10 @@ def live_server_factory(
             "VAR_DIR": str(var_dir),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "EMAIL_URL": smtp.url if smtp else "",
-            "SITE_URL": f"http://127.0.0.1:{port}",
+            # No SITE_URL: the default built from HOST and PORT is what emailed links use.
+            "SITE_URL": "",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
             "PYTHONUNBUFFERED": "1",
             **_database_env(),
             **(env or {}),
