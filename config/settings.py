@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "teletherapy.ops",
     "teletherapy.accounts",
     "teletherapy.audit",
     "teletherapy.practice",
@@ -175,6 +176,8 @@ else:
     raise ImproperlyConfigured(
         f"TASKS_BACKEND must be 'database' or 'immediate'; got {TASKS_BACKEND!r}"
     )
+# /healthz fails when a task has waited longer than this for a worker.
+TASK_QUEUE_MAX_AGE_SECONDS = env_int("TASK_QUEUE_MAX_AGE_SECONDS", 300, minimum=1)
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 3, minimum=1)
 EMAIL_RETRY_SECONDS = 0 if TESTING else 2
 
@@ -242,6 +245,8 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
+# The load balancer asks app servers directly, over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
