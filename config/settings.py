@@ -178,6 +178,9 @@ else:
     )
 # /healthz fails when a task has waited longer than this for a worker.
 TASK_QUEUE_MAX_AGE_SECONDS = env_int("TASK_QUEUE_MAX_AGE_SECONDS", 300, minimum=1)
+# A RUNNING task older than this whose worker holds no lock on it is run again (see ops/worker.py);
+# longer than any task runs (an email with its retries takes under a minute).
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 300, minimum=1)
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 3, minimum=1)
 EMAIL_RETRY_SECONDS = 0 if TESTING else 2
 
