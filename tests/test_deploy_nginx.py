@@ -191,7 +191,7 @@ def test_nginx_serves_static_proxies_pages_and_websockets_and_survives_an_app_pr
 ) -> None:  # type: ignore[no-untyped-def]
     from teletherapy.video.tests.conftest import make_tele_appointment
 
-    env = {"ALLOWED_HOSTS": f"127.0.0.1,localhost,{NAME}", "PROXY_COUNT": "1"}
+    env = {"ALLOWED_HOSTS": f"127.0.0.1,localhost,{NAME}", "TRUSTED_PROXIES": "127.0.0.1"}
     apps = [live_server_factory(env=env), live_server_factory(env=env)]
     ports = [int(app.url.rsplit(":", 1)[1]) for app in apps]
     nginx = running_nginx(ports)
