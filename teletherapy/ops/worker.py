@@ -56,6 +56,7 @@ def requeue_abandoned_tasks(*, lease_seconds: int | None = None) -> int:
             DBTaskResult.objects.filter(pk__in=abandoned, status="RUNNING").update(status="READY")
     for pk in abandoned:
         log.warning("task %s was abandoned by its worker; queued again", pk)
+    log.debug("reaper pass: %d abandoned task(s) queued again", len(abandoned))
     return len(abandoned)
 
 
