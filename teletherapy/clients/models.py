@@ -8,6 +8,9 @@ from teletherapy.accounts.models import OneTimeLink
 from teletherapy.lib.states import STATE_CHOICES, TIME_ZONE_CHOICES, is_us_state
 from teletherapy.practice.models import Practice, StaffMember
 
+# The token_hash of a link whose email is not sent yet: the task mints the real token. No raw
+# token hashes to it (SHA-256 hex has no dash).
+PENDING_PREFIX = "pending-"
 US_ONLY_REASON = "Teletherapy is for U.S. residents only: this client's address is outside the U.S."
 
 

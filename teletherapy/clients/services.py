@@ -16,10 +16,10 @@ from django.utils import timezone
 from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
-from teletherapy.clients.models import Client, PortalInvitation
+from teletherapy.clients.models import PENDING_PREFIX, Client, PortalInvitation
+from teletherapy.clients.tasks import send_portal_invite_email, send_portal_reset_email
 from teletherapy.practice.models import StaffMember
 
-PENDING_PREFIX = "pending-"
 # A forgotten-password request sends at most this many links per client per hour.
 RESET_REQUESTS_PER_HOUR = 3
 # Staff buttons: a generous cap, so a stuck button or script cannot flood a client's inbox.
@@ -161,8 +161,6 @@ def send_portal_invite(
     *, client: Client, by: User, request: HttpRequest | None = None
 ) -> PortalInvitation:
     """Email the client a sign-up link valid LINK_VALID_HOURS; earlier links stop working."""
-    from teletherapy.clients.tasks import send_portal_invite_email
-
     if not client.email:
         raise PortalLinkError("This client has no email address. Add one to send an invite.")
     if client.has_portal_account:
@@ -196,8 +194,6 @@ def send_portal_reset(
 ) -> PortalInvitation:
     """Email the client a password reset link; earlier links stop working. `by` is None when
     the client asked for it themselves."""
-    from teletherapy.clients.tasks import send_portal_reset_email
-
     if not client.has_portal_account:
         raise PortalLinkError("This client has no portal account yet. Send an invite instead.")
     if not client.email:

@@ -11,9 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 from django_tasks import task
 
-from teletherapy.clients.models import PortalInvitation
-from teletherapy.clients.services import PENDING_PREFIX
-from teletherapy.clients.templatetags.client_time import format_in_zone
+from teletherapy.clients.models import PENDING_PREFIX, PortalInvitation
+from teletherapy.lib import clock
 from teletherapy.lib.mailer import build_email, send_with_retries
 from teletherapy.lib.tokens import new_token
 
@@ -33,12 +32,13 @@ def _send_link(link_id: int, kind: str) -> str:
     raw, hashed = new_token()
     link.token_hash = hashed
     link.save(update_fields=["token_hash"])
+    zone = clock.viewer_zone(client)
     route = "portal:invite_link" if kind == PortalInvitation.Kind.INVITE else "portal:reset_link"
     context = {
         "practice_name": client.practice.name,
         "first_name": client.preferred_name or client.first_name,
         "link": settings.SITE_URL + reverse(route, kwargs={"token": raw}),
-        "expires": format_in_zone(link.expires_at, client.time_zone),
+        "expires": clock.named(clock.short_date_time_text(link.expires_at, zone), zone),
         "hours": settings.LINK_VALID_HOURS,
         "username": client.user.username if client.user is not None else "",
     }
