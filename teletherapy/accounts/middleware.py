@@ -16,8 +16,8 @@ from django.utils.cache import patch_cache_control
 
 from teletherapy.accounts.reauth import SIGNED_IN_AT_KEY
 from teletherapy.lib.headers import permissions_policy
+from teletherapy.lib.redirects import PORTAL_PREFIX
 
-PORTAL_PREFIX = "/portal/"
 # Requests that poll in the background must not count as a person being active.
 BACKGROUND_HEADER = "HTTP_X_BACKGROUND"
 _TOUCH_EVERY_SECONDS = 30

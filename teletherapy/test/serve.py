@@ -1,4 +1,4 @@
-"""Run the real app (daphne) for browser tests, optionally at another time.
+"""Run the real app (daphne, as scripts/serve runs it) for browser tests, optionally at another time.
 
     python -m teletherapy.test.serve PORT [ISO_DATETIME]
 
@@ -21,11 +21,10 @@ def main() -> None:
         import time_machine
 
         time_machine.travel(datetime.fromisoformat(sys.argv[2]), tick=True).start()
-    from daphne.cli import CommandLineInterface
+    from teletherapy.lib.server import main as serve
 
-    host = "127.0.0.1"
     flags = shlex.split(os.environ.get("TT_SERVER_FLAGS", ""))
-    CommandLineInterface().run(["-b", host, "-p", port, *flags, "config.asgi:application"])
+    serve(["-b", "127.0.0.1", "-p", port, *flags, "config.asgi:application"])
 
 
 if __name__ == "__main__":

@@ -24,21 +24,23 @@ SIGN_IN = "/accounts/sign-in/"
 PORTAL_SIGN_IN = "/portal/sign-in/"
 
 
-def serve_flags() -> str:
-    """The daphne options scripts/serve starts production-like servers with."""
-    for line in (ROOT / "scripts" / "serve").read_text().splitlines():
-        words = shlex.split(line, comments=True)
-        if words and words[0].endswith("daphne"):
-            flags, skip = [], False
-            for word in words[1:]:
-                if skip:
-                    skip = False
-                elif word in {"-b", "-p"}:
-                    skip = True
-                elif word != "config.asgi:application":
-                    flags.append(word)
-            return shlex.join(flags)
-    return ""
+def serve_flags(script: str) -> str:
+    """The daphne options a start script (scripts/serve, scripts/serve-production) passes."""
+    text = (ROOT / "scripts" / script).read_text().replace("\\\n", " ")
+    for line in text.splitlines():
+        if "teletherapy.lib.server" not in line and "daphne" not in line.split("#")[0]:
+            continue
+        words = line.split("#")[0].split()
+        if not words or not ("teletherapy.lib.server" in words or words[0].endswith("daphne")):
+            continue
+        flags: list[str] = []
+        for word, following in zip(words, [*words[1:], ""], strict=True):
+            if word.startswith("--"):
+                flags.append(word)
+                if following.isdigit():
+                    flags.append(following)
+        return shlex.join(flags)
+    raise AssertionError(f"no daphne command in scripts/{script}")
 
 
 @pytest.mark.parametrize(
@@ -146,9 +148,10 @@ def _post(opener: urllib.request.OpenerDirector, url: str, data: dict[str, str],
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_real_server_ignores_a_forged_forwarded_for(live_server_factory, tess) -> None:  # type: ignore[no-untyped-def]
-    """Started the way scripts/serve starts it: 40 guesses, each 'from' a new address."""
-    server = live_server_factory(env={"TT_SERVER_FLAGS": serve_flags()})
+@pytest.mark.parametrize("script", ["serve", "serve-production"])
+def test_the_real_server_ignores_a_forged_forwarded_for(live_server_factory, tess, script) -> None:  # type: ignore[no-untyped-def]
+    """Started the way the start scripts start it: 40 guesses, each 'from' a new address."""
+    server = live_server_factory(env={"TT_SERVER_FLAGS": serve_flags(script)})
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     statuses = [
         _post(
