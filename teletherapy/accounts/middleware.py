@@ -62,11 +62,11 @@ class IdleSignOutMiddleware:
                 request.session["last_seen"] = now
         return self.get_response(request)
 
-    def _sign_out(self, request: HttpRequest, message: str, **details: str) -> HttpResponse:
+    def _sign_out(self, request: HttpRequest, message: str, *, limit: str) -> HttpResponse:
         from teletherapy.audit.models import Action
         from teletherapy.audit.services import record
 
-        record(Action.IDLE_SIGN_OUT, actor=request.user, request=request, **details)
+        record(Action.IDLE_SIGN_OUT, actor=request.user, request=request, limit=limit)
         logout(request)
         messages.info(request, message)
         if request.META.get(BACKGROUND_HEADER):

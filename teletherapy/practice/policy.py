@@ -40,10 +40,10 @@ def _load(user: Any) -> Policy:
         found = Practice.objects.filter(staff__user_id=user.pk)
     else:
         found = Practice.objects.filter(clients__user_id=user.pk)
-    row = found.values("idle_minutes", "require_two_step").first() or {}
+    row = found.values("idle_minutes", "require_two_step").first()
     return Policy(
-        idle_minutes=idle_limit(row.get("idle_minutes")),
-        require_two_step=bool(row.get("require_two_step")) and user.is_staff_member,
+        idle_minutes=idle_limit(row["idle_minutes"] if row else None),
+        require_two_step=bool(row and row["require_two_step"]) and user.is_staff_member,
     )
 
 

@@ -10,6 +10,7 @@ import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -67,7 +68,7 @@ def test_the_client_address_believes_only_trusted_proxies(
     assert address_from(peer, header) == expected
 
 
-def _sign_in(http: HttpClient, email: str, password: str, **extra: str):  # type: ignore[no-untyped-def]
+def _sign_in(http: HttpClient, email: str, password: str, **extra: Any):  # type: ignore[no-untyped-def]
     return http.post(SIGN_IN, {"email": email, "password": password}, **extra)
 
 

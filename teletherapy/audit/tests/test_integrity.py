@@ -48,7 +48,7 @@ def test_each_row_is_chained_to_its_practices_previous_row(cast) -> None:  # typ
     assert "Audit log intact: 5 rows in 3 chains." in _verify()
 
 
-def _tamper(sql: str, params: list[object]) -> None:
+def _tamper(sql: str, params: list[str | int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
