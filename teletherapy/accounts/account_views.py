@@ -174,7 +174,11 @@ def two_step(request: HttpRequest) -> HttpResponse:
                 form.add_error("code", str(exc))
             else:
                 return _codes_page(request, codes)
-        elif device is not None and mfa.turn_off(user=user, code=code, request=request):
+        elif (
+            device is not None
+            and action == "off"
+            and mfa.turn_off(user=user, code=code, request=request)
+        ):
             messages.success(request, "Two-step sign-in is off.")
             return redirect("accounts:two_step")
         if not form.errors:
