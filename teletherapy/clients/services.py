@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -30,6 +31,15 @@ class PortalLinkError(Exception):
     """A portal link cannot be sent; the message says why in plain words."""
 
 
+def _require_manager_of(by: StaffMember, client: Client | None = None) -> None:
+    """`by` may add clients (client None) or change `client`: their role uses My Clients and
+    the client is one they can see (Client.objects.visible_to)."""
+    if not by.user.is_active or not by.can_use_clients:
+        raise PermissionDenied("Your role does not allow changing clients.")
+    if client is not None and not Client.objects.visible_to(by).filter(pk=client.pk).exists():
+        raise PermissionDenied("Not a client you can see.")
+
+
 def create_client(
     *,
     by: StaffMember,
@@ -39,9 +49,12 @@ def create_client(
 ) -> Client:
     """Add a client to `by`'s practice. A therapist who cannot see every client is assigned
     to the clients they add, so they can see them afterwards."""
+    _require_manager_of(by)
+    assigned = list(therapists or [])
+    if any(member.practice_id != by.practice_id for member in assigned):
+        raise PermissionDenied("Assign therapists of your own practice.")
     with transaction.atomic():
         client = Client.objects.create(practice_id=by.practice_id, **fields)
-        assigned = list(therapists or [])
         if not by.can_see_all_clients and by.is_therapist and by not in assigned:
             assigned.append(by)
         client.therapists.set(assigned)
@@ -68,6 +81,11 @@ def update_client(
     request: HttpRequest | None = None,
 ) -> list[str]:
     """Save changed fields (and the therapists, when given); return the changed names."""
+    _require_manager_of(by, client)
+    if therapists is not None:
+        therapists = list(therapists)
+        if any(member.practice_id != by.practice_id for member in therapists):
+            raise PermissionDenied("Assign therapists of your own practice.")
     with transaction.atomic():
         changed = save_changed_fields(client, fields)
         if therapists is not None:
@@ -87,6 +105,7 @@ def set_client_active(
 ) -> None:
     """Deactivate (or reactivate) a client. A deactivated client's portal account is switched
     off and their outstanding links are voided."""
+    _require_manager_of(by, client)
     with transaction.atomic():
         if client.is_active == active:
             return
@@ -106,6 +125,7 @@ def set_client_active(
 
 
 def record_client_viewed(*, client: Client, by: StaffMember, request: HttpRequest | None) -> None:
+    """Audit that `by` opened the client's record (the view fetched it with get_client_for)."""
     record(Action.CLIENT_VIEWED, actor=by.user, obj=client, request=request)
 
 
