@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -132,18 +133,32 @@ def location_view(code: str, therapist: StaffMember) -> LocationView | None:
 
 
 def set_client_location(
-    *, appointment: Appointment, by: Any, location: str, request: HttpRequest | None = None
+    *, appointment: Appointment, by: Client, location: str, request: HttpRequest | None = None
 ) -> VideoSession:
-    """Store where the client says they are right now. Only U.S. locations are accepted."""
+    """Store where the client says they are right now, and audit it (the therapist checks it
+    against their licenses). Only the appointment's own client may say it; only U.S.
+    locations are accepted."""
     if not is_us_state(location):
         raise ValueError("Teletherapy is for U.S. locations only")
+    if appointment.client_id != by.pk or not by.is_active:
+        raise PermissionDenied("Only the appointment's client can say where they are.")
     with transaction.atomic():
         session, _created = VideoSession.objects.select_for_update().get_or_create(
             appointment=appointment
         )
         if session.client_location != location:
+            before = session.client_location
             session.client_location = location
             session.save(update_fields=["client_location"])
+            record(
+                Action.SESSION_LOCATION,
+                actor=by.user,
+                practice=appointment.practice,
+                obj=appointment,
+                request=request,
+                before=before,
+                after=location,
+            )
     return session
 
 
