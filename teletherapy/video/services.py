@@ -62,10 +62,6 @@ def window_state(appointment: Appointment, now: datetime | None = None) -> str:
     return "open"
 
 
-def is_joinable(appointment: Appointment, now: datetime | None = None) -> bool:
-    return window_state(appointment, now) == "open"
-
-
 def join_from_text(appointment: Appointment, tz_name: str, now: datetime | None = None) -> str:
     """'You can join from 9:45 AM EST', with the date when it is not today in that zone."""
     now = now or timezone.now()
@@ -209,12 +205,6 @@ def peer_channel(*, session_id: int, role: str) -> str | None:
         .first()
     )
     return row
-
-
-def is_current(*, participation_id: int, channel_name: str) -> bool:
-    return Participation.objects.filter(
-        pk=participation_id, channel_name=channel_name, left_at__isnull=True
-    ).exists()
 
 
 def join_call(*, appointment: Appointment, user: Any, role: str, channel_name: str) -> JoinResult:
