@@ -3,21 +3,19 @@ its audit event inside its transaction."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from teletherapy.accounts import links
 from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
-from teletherapy.clients.models import PENDING_PREFIX, Client, PortalInvitation
+from teletherapy.clients.models import Client, PortalInvitation
 from teletherapy.clients.tasks import send_portal_invite_email, send_portal_reset_email
 from teletherapy.practice.models import StaffMember
 
@@ -153,10 +151,8 @@ def _void_outstanding(
 
 
 def _check_send_rate(client: Client) -> None:
-    since = timezone.now() - timedelta(hours=1)
-    if (
-        PortalInvitation.objects.filter(client=client, created_at__gte=since).count()
-        >= LINKS_PER_CLIENT_PER_HOUR
+    if links.sent_recently(
+        PortalInvitation.objects.filter(client=client), limit=LINKS_PER_CLIENT_PER_HOUR
     ):
         raise PortalLinkError(
             "Too many links were sent to this client in the last hour. Please try again later."
@@ -164,23 +160,21 @@ def _check_send_rate(client: Client) -> None:
 
 
 def _new_link(client: Client, *, kind: str, by: User | None) -> PortalInvitation:
-    # The real token is minted in the email task; until then the row holds a placeholder no
-    # raw token can hash to (SHA-256 hex has no dash).
-    now = timezone.now()
-    return PortalInvitation.objects.create(
+    # _void_outstanding() has voided (and audited) the earlier links already.
+    return links.issue(
+        PortalInvitation,
+        earlier=PortalInvitation.objects.filter(client=client),
         client=client,
         kind=kind,
         sent_by=by,
-        token_hash=PENDING_PREFIX + secrets.token_hex(16),
-        created_at=now,
-        expires_at=now + timedelta(hours=settings.LINK_VALID_HOURS),
     )
 
 
 def send_portal_invite(
-    *, client: Client, by: User, request: HttpRequest | None = None
+    *, client: Client, by: StaffMember, request: HttpRequest | None = None
 ) -> PortalInvitation:
     """Email the client a sign-up link valid LINK_VALID_HOURS; earlier links stop working."""
+    _require_manager_of(by, client)
     if not client.email:
         raise PortalLinkError("This client has no email address. Add one to send an invite.")
     if client.has_portal_account:
@@ -193,12 +187,15 @@ def send_portal_invite(
         Client.objects.select_for_update().filter(pk=client.pk).first()
         _check_send_rate(client)
         _void_outstanding(
-            client, by=by, reason=f"Replaced by a newer link sent by {by}", request=request
+            client,
+            by=by.user,
+            reason=f"Replaced by a newer link sent by {by.user}",
+            request=request,
         )
-        link = _new_link(client, kind=PortalInvitation.Kind.INVITE, by=by)
+        link = _new_link(client, kind=PortalInvitation.Kind.INVITE, by=by.user)
         record(
             Action.PORTAL_INVITE_SENT,
-            actor=by,
+            actor=by.user,
             practice=client.practice,
             obj=client,
             request=request,
@@ -210,10 +207,13 @@ def send_portal_invite(
 
 
 def send_portal_reset(
-    *, client: Client, by: User | None, request: HttpRequest | None = None
+    *, client: Client, by: StaffMember | None, request: HttpRequest | None = None
 ) -> PortalInvitation:
     """Email the client a password reset link; earlier links stop working. `by` is None when
     the client asked for it themselves."""
+    if by is not None:
+        _require_manager_of(by, client)
+    sender = by.user if by is not None else None
     if not client.has_portal_account:
         raise PortalLinkError("This client has no portal account yet. Send an invite instead.")
     if not client.email:
@@ -223,13 +223,15 @@ def send_portal_reset(
     with transaction.atomic():
         Client.objects.select_for_update().filter(pk=client.pk).first()
         _check_send_rate(client)
-        who = f"sent by {by}" if by is not None else "requested by the client"
-        _void_outstanding(client, by=by, reason=f"Replaced by a newer link {who}", request=request)
-        link = _new_link(client, kind=PortalInvitation.Kind.RESET, by=by)
+        who = f"sent by {sender}" if sender is not None else "requested by the client"
+        _void_outstanding(
+            client, by=sender, reason=f"Replaced by a newer link {who}", request=request
+        )
+        link = _new_link(client, kind=PortalInvitation.Kind.RESET, by=sender)
         record(
             Action.PORTAL_RESET_SENT,
-            actor=by,
-            actor_label="" if by is not None else "client (forgot password)",
+            actor=sender,
+            actor_label="" if sender is not None else "client (forgot password)",
             practice=client.practice,
             obj=client,
             request=request,
@@ -253,11 +255,8 @@ def request_password_reset(*, identifier: str, request: HttpRequest | None = Non
         clients = clients.filter(email__iexact=identifier)
     else:
         clients = clients.filter(user__username=identifier.lower())
-    since = timezone.now() - timedelta(hours=1)
     for client in clients:
-        recent = PortalInvitation.objects.filter(
-            client=client, kind=PortalInvitation.Kind.RESET, created_at__gte=since
-        ).count()
-        if recent >= RESET_REQUESTS_PER_HOUR:
+        resets = PortalInvitation.objects.filter(client=client, kind=PortalInvitation.Kind.RESET)
+        if links.sent_recently(resets, limit=RESET_REQUESTS_PER_HOUR):
             continue
         send_portal_reset(client=client, by=None, request=request)

@@ -33,3 +33,17 @@ def test_only_clients_the_actor_can_see_can_be_changed(cast) -> None:  # type: i
     assert nora.city != "X" and nora.is_active
     assert AuditEvent.objects.count() == before
     assert services.update_client(client=nora, by=cast.therapist, fields={"city": "X"}) == ["city"]
+
+
+def test_portal_links_are_sent_only_by_staff_who_see_the_client(cast) -> None:  # type: ignore[no-untyped-def]
+    from teletherapy.clients.models import PortalInvitation
+
+    nora = cast.client_without_portal
+    for by in (cast.therapist_plain, cast.biller, cast.other_owner):
+        with pytest.raises(PermissionDenied):
+            services.send_portal_invite(client=nora, by=by)
+    with pytest.raises(PermissionDenied):
+        services.send_portal_reset(client=cast.client_with_portal, by=cast.other_owner)
+    assert not PortalInvitation.objects.exists()
+    link = services.send_portal_invite(client=nora, by=cast.therapist)
+    assert link.sent_by == cast.therapist.user
