@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -20,7 +21,6 @@ from teletherapy.audit.services import record
 from teletherapy.practice import services
 from teletherapy.practice.access import get_staff_member_for, staff_view
 from teletherapy.practice.forms import (
-    DUPLICATE_EMAIL,
     AddStaffForm,
     CreatePracticeForm,
     PracticeDetailsForm,
@@ -30,6 +30,16 @@ from teletherapy.practice.forms import (
 from teletherapy.practice.models import Role, StaffMember
 
 INVITATION_SESSION_KEY = "staff_invitation_hash"
+SIGNUP_SESSION_KEY = "practice_signup_hash"
+SIGNUP_WORDING = links.Wording(
+    invalid="This link is not valid. Please check you copied the whole link.",
+    used="This link has already been used. Sign in with your email and password.",
+    expired=(
+        "This link has expired. Links are valid for 24 hours; please fill in "
+        "\u201cCreate your practice\u201d again."
+    ),
+    next_steps=[("practice:create", "Create your practice"), ("accounts:sign_in", "Sign in")],
+)
 INVITATION_WORDING = links.Wording(
     invalid="This invitation link is not valid. Please check you copied the whole link.",
     used="This invitation has already been used. Sign in with your email and password.",
@@ -65,14 +75,17 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def create_practice(request: HttpRequest) -> HttpResponse:
-    """Create your practice: its name, state and time zone, and you as its Owner."""
+    """Create your practice: its name, state and time zone, and you as its Owner.
+
+    The same "check your inbox" page follows whether or not the address has an account:
+    the practice is created when its Owner opens the emailed link."""
     if request.user.is_authenticated:
         return redirect("practice:home")
     form = CreatePracticeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            owner = services.create_practice(
+            signup = services.request_practice(
                 name=data["practice_name"],
                 state=data["state"],
                 time_zone=data["time_zone"],
@@ -81,14 +94,46 @@ def create_practice(request: HttpRequest) -> HttpResponse:
                 password=data["password1"],
                 request=request,
             )
-        except IntegrityError:
-            # Someone took the address between the form's check and the save.
-            form.add_error("email", DUPLICATE_EMAIL)
+        except services.StaffError as exc:
+            form.add_error(None, str(exc))
         else:
+            return render(
+                request,
+                "practice/create_sent.html",
+                {"email": signup.email, "hours": settings.LINK_VALID_HOURS},
+            )
+    return render(request, "practice/create.html", {"form": form})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def create_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed confirmation link: keep only the token's hash, in the session."""
+    return links.open_link(
+        request, token, session_key=SIGNUP_SESSION_KEY, to="practice:create_confirm"
+    )
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def create_confirm(request: HttpRequest) -> HttpResponse:
+    """Confirm and create the practice, then land on the Dashboard signed in as its Owner."""
+    if request.user.is_authenticated:
+        return redirect("practice:home")
+    token_hash = links.session_hash(request, SIGNUP_SESSION_KEY)
+    try:
+        signup = services.find_signup(token_hash)
+        if request.method == "POST":
+            owner = services.confirm_practice(token_hash=token_hash, request=request)
+            request.session.pop(SIGNUP_SESSION_KEY, None)
             login(request, owner.user, backend=MODEL_BACKEND)
             messages.success(request, f"Welcome! {owner.practice.name} is ready.")
             return redirect("practice:dashboard")
-    return render(request, "practice/create.html", {"form": form})
+    except links.LinkError as exc:
+        return links.problem_page(request, exc, SIGNUP_WORDING)
+    return render(request, "practice/create_confirm.html", {"signup": signup})
 
 
 @require_GET
@@ -147,7 +192,7 @@ def staff_add(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            member = services.invite_staff(
+            services.invite_staff(
                 by=viewer,
                 full_name=data["full_name"],
                 email=data["email"],
@@ -159,12 +204,14 @@ def staff_add(request: HttpRequest) -> HttpResponse:
         except services.StaffError as exc:
             form.add_error(None, str(exc))
         except IntegrityError:
-            form.add_error("email", DUPLICATE_EMAIL)
-        else:
+            pass  # Another request took the address just now: answer as below all the same.
+        if not form.errors:
+            # The same answer whether or not the address has an account elsewhere.
             messages.success(
-                request, f"{member.name} was added. We emailed them a link to set their password."
+                request,
+                f"We emailed {data['full_name']} ({data['email']}) a link to set their password.",
             )
-            return redirect("practice:staff_profile", staff_id=member.pk)
+            return redirect("practice:settings")
     return render(
         request, "practice/staff_add.html", _settings_context(request, "staff", form=form)
     )
