@@ -96,6 +96,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "teletherapy.practice.context_processors.staff_menu",
             ],
+            # Libraries of teletherapy.lib, which is not an app: clock formats times in a
+            # zone; slots lets a higher app fill a place on a lower app's page.
+            "libraries": {"clock": "teletherapy.lib.clock", "slots": "teletherapy.lib.slots"},
         },
     },
 ]

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -93,19 +94,26 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:sign_in")
 
 
+LockoutPage = Callable[[HttpRequest, str], HttpResponse]
+# Sign-in pages of the areas above accounts (the portal's), by path prefix: each registers
+# how it shows a lockout from its AppConfig.ready, so accounts imports none of them.
+_LOCKOUT_PAGES: dict[str, LockoutPage] = {}
+
+
+def register_lockout_page(prefix: str, page: LockoutPage) -> None:
+    _LOCKOUT_PAGES[prefix] = page
+
+
 def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """django-axes calls this when an account is cooling off after repeated failures."""
-    # Keep what was typed (the email or username; never echo a password back).
-    form: forms.Form
-    if request.path.startswith("/portal/"):
-        from teletherapy.portal.forms import PortalSignInForm
-
-        template = "portal/sign_in.html"
-        form = PortalSignInForm(initial={"username": request.POST.get("username", "")})
-    else:
-        template = "accounts/sign_in.html"
-        form = SignInForm(initial={"email": request.POST.get("email", "")})
-    return render(request, template, {"form": form, "locked": locked_message()}, status=429)
+    for prefix, page in _LOCKOUT_PAGES.items():
+        if request.path.startswith(prefix):
+            return page(request, locked_message())
+    # Keep what was typed (the email; never echo a password back).
+    form = SignInForm(initial={"email": request.POST.get("email", "")})
+    return render(
+        request, "accounts/sign_in.html", {"form": form, "locked": locked_message()}, status=429
+    )
 
 
 @login_not_required
@@ -196,10 +204,12 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def two_step(request: HttpRequest) -> HttpResponse:
     """Switch two-step sign-in on (with a code from the newly set-up app) or off."""
-    from teletherapy.practice.access import current_staff
-
-    staff = current_staff(request)
-    user: User = staff.user
+    user = request.user
+    # The staff record only for the link back to the Profile: accounts does not import practice.
+    staff = getattr(user, "staff", None) if user.is_authenticated else None
+    if staff is None or not user.is_staff_member or not user.is_active:  # type: ignore[union-attr]
+        raise PermissionDenied("Only a practice's staff can use this page.")
+    assert isinstance(user, User)
     device = mfa.confirmed_device(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

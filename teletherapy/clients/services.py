@@ -15,6 +15,7 @@ from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import Client, PortalInvitation
+from teletherapy.clients.tasks import send_portal_invite_email, send_portal_reset_email
 from teletherapy.practice.models import StaffMember
 
 # A forgotten-password request sends at most this many links per client per hour.
@@ -153,8 +154,6 @@ def send_portal_invite(
     *, client: Client, by: User, request: HttpRequest | None = None
 ) -> PortalInvitation:
     """Email the client a sign-up link valid LINK_VALID_HOURS; earlier links stop working."""
-    from teletherapy.clients.tasks import send_portal_invite_email
-
     if not client.email:
         raise PortalLinkError("This client has no email address. Add one to send an invite.")
     if client.has_portal_account:
@@ -188,8 +187,6 @@ def send_portal_reset(
 ) -> PortalInvitation:
     """Email the client a password reset link; earlier links stop working. `by` is None when
     the client asked for it themselves."""
-    from teletherapy.clients.tasks import send_portal_reset_email
-
     if not client.has_portal_account:
         raise PortalLinkError("This client has no portal account yet. Send an invite instead.")
     if not client.email:

@@ -14,7 +14,7 @@ from django_tasks import task
 
 from teletherapy.accounts import links
 from teletherapy.clients.models import PortalInvitation
-from teletherapy.clients.templatetags.client_time import format_in_zone
+from teletherapy.lib import clock
 from teletherapy.lib.mailer import build_email
 
 
@@ -28,6 +28,7 @@ def _send_link(link_id: int, kind: str) -> str:
         return links.SKIPPED
     client = link.client
     invite = kind == PortalInvitation.Kind.INVITE
+    zone = clock.viewer_zone(client)
 
     def email(raw: str) -> EmailMultiAlternatives | None:
         if not client.email:
@@ -37,7 +38,7 @@ def _send_link(link_id: int, kind: str) -> str:
             "practice_name": client.practice.name,
             "first_name": client.preferred_name or client.first_name,
             "link": settings.SITE_URL + reverse(route, kwargs={"token": raw}),
-            "expires": format_in_zone(link.expires_at, client.time_zone),
+            "expires": clock.named(clock.short_date_time_text(link.expires_at, zone), zone),
             "hours": settings.LINK_VALID_HOURS,
             "username": client.user.username if client.user is not None else "",
         }

@@ -12,10 +12,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from teletherapy.accounts import links
+from teletherapy.accounts.views import locked_message
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import PortalInvitation
 from teletherapy.clients.services import request_password_reset
+from teletherapy.lib import clock
 from teletherapy.lib.redirects import safe_next
 from teletherapy.portal import services
 from teletherapy.portal.access import current_client
@@ -55,9 +57,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         username = form.cleaned_data["username"].strip().lower()
         found = authenticate(request, username=username, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
-            from teletherapy.accounts.views import locked_out
-
-            return locked_out(request)
+            return locked_out_page(request, locked_message())
         client = getattr(found, "client", None) if found is not None else None
         if found is not None and found.is_client and client is not None and client.is_active:  # type: ignore[union-attr]
             login(request, found, backend=_BACKEND)
@@ -80,6 +80,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/sign_in.html", {"form": form})
 
 
+def locked_out_page(request: HttpRequest, message: str) -> HttpResponse:
+    """The portal sign-in while the account cools off (accounts.views.locked_out calls this
+    for /portal/ paths); keeps the username, never the password."""
+    form = PortalSignInForm(initial={"username": request.POST.get("username", "")})
+    return render(request, "portal/sign_in.html", {"form": form, "locked": message}, status=429)
+
+
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     record(Action.SIGN_OUT, actor=request.user, request=request)
@@ -92,16 +99,20 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     client = current_client(request)
     appointments = (
-        Appointment.objects.filter(
-            client=client, status=Appointment.Status.SCHEDULED, end__gte=timezone.now()
-        )
+        Appointment.objects.of_client(client)
+        .filter(status=Appointment.Status.SCHEDULED, end__gte=timezone.now())
         .select_related("therapist__user")
         .order_by("start", "id")[:50]
     )
     return render(
         request,
         "portal/dashboard.html",
-        {"client": client, "appointments": appointments, "portal_nav": "dashboard"},
+        {
+            "client": client,
+            "appointments": appointments,
+            "zone": clock.viewer_zone(client),
+            "portal_nav": "dashboard",
+        },
     )
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -10,7 +9,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,6 +16,7 @@ from teletherapy.accounts import links
 from teletherapy.accounts.forms import NewPasswordForm
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
+from teletherapy.lib import clock
 from teletherapy.practice import services
 from teletherapy.practice.access import get_staff_member_for, staff_view
 from teletherapy.practice.forms import (
@@ -139,26 +138,9 @@ def create_confirm(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_view()
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The staff Dashboard; the apps above practice fill its slots (lib/slots.py)."""
     staff: StaffMember = request.staff  # type: ignore[attr-defined]
-    appointments: list[Any] = []
-    if staff.is_therapist:
-        from teletherapy.scheduling.models import Appointment
-
-        now = timezone.now()
-        appointments = list(
-            Appointment.objects.filter(
-                therapist=staff,
-                practice_id=staff.practice_id,
-                status=Appointment.Status.SCHEDULED,
-                start__gte=now,
-                start__lt=now + timedelta(days=7),
-            ).select_related("client")
-        )
-    return render(
-        request,
-        "practice/dashboard.html",
-        {"nav_active": "dashboard", "appointments": appointments, "staff": staff},
-    )
+    return render(request, "practice/dashboard.html", {"nav_active": "dashboard", "staff": staff})
 
 
 # Practice Settings -------------------------------------------------------------------------
@@ -174,7 +156,7 @@ def settings_home(request: HttpRequest) -> HttpResponse:
     """Practice Settings, Staff tab: everyone in the practice, active or not."""
     viewer: StaffMember = request.staff  # type: ignore[attr-defined]
     members = (
-        StaffMember.objects.filter(practice_id=viewer.practice_id)
+        StaffMember.objects.visible_to(viewer)
         .select_related("user")
         .order_by("-user__is_active", "user__full_name", "id")
     )
@@ -242,6 +224,7 @@ def _profile(
         is_self=member.pk == viewer.pk,
         pending_invitation=member.accepted_at is None,
         two_step_on=_has_two_step(member),
+        viewer_zone=clock.viewer_zone(viewer),
         invitation=(
             member.invitations.order_by("-created_at", "-id").first()
             if member.accepted_at is None

@@ -25,7 +25,7 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: Any, viewer: StaffMember, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         people = (
-            StaffMember.objects.filter(practice_id=viewer.practice_id)
+            StaffMember.objects.visible_to(viewer)
             .select_related("user")
             .order_by("user__full_name", "id")
         )

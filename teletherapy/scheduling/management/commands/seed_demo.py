@@ -11,7 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from teletherapy.accounts.models import User
+from teletherapy.clients.models import Client
 from teletherapy.practice.models import Practice, StaffMember
+from teletherapy.scheduling.models import Appointment
 
 DEMO_PASSWORD = "demo teletherapy 2026"
 PRACTICE_NAME = "Demo Counseling"
@@ -53,9 +55,6 @@ class Command(BaseCommand):
         self._print_sign_ins()
 
     def _seed(self) -> None:
-        from teletherapy.clients.models import Client
-        from teletherapy.scheduling.models import Appointment
-
         practice = Practice.objects.create(name=PRACTICE_NAME, state="NY", time_zone=ZONE)
         now = timezone.now()
         members: dict[str, StaffMember] = {}

@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from teletherapy.audit.forms import AuditFilterForm
 from teletherapy.audit.models import AuditEvent
+from teletherapy.lib import clock
 from teletherapy.practice.access import staff_view
+from teletherapy.practice.audit_forms import AuditFilterForm
 from teletherapy.practice.models import StaffMember
 
 PAGE_SIZE = 50
@@ -21,9 +21,9 @@ PAGE_SIZE = 50
 def audit_log(request: HttpRequest) -> HttpResponse:
     """The practice's audit log, newest first: read-only, filtered, paginated."""
     viewer: StaffMember = request.staff  # type: ignore[attr-defined]
-    zone = ZoneInfo(viewer.time_zone or viewer.practice.time_zone or "UTC")
+    zone = clock.zone(clock.viewer_zone(viewer))
     form = AuditFilterForm(request.GET or None, viewer=viewer)
-    events = AuditEvent.objects.filter(practice_id=viewer.practice_id).select_related("actor")
+    events = AuditEvent.objects.visible_to(viewer).select_related("actor")
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data.get("person"):
@@ -42,7 +42,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "audit/log.html",
+        "practice/audit_log.html",
         {
             "nav_active": "settings",
             "tab": "audit",
@@ -50,6 +50,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "zone": viewer.time_zone or viewer.practice.time_zone,
+            "zone": zone.key,
         },
     )

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from teletherapy.accounts.models import User
-from teletherapy.practice.management.commands.seed_demo import DEMO_PASSWORD
 from teletherapy.practice.models import Practice, StaffMember
+from teletherapy.scheduling.management.commands.seed_demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from teletherapy.audit.models import Action, AuditEvent
 from teletherapy.audit.services import record
-from teletherapy.audit.views import PAGE_SIZE
+from teletherapy.practice.audit_views import PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 LOG = "/settings/audit/"
@@ -127,3 +127,12 @@ def test_role_and_detail_changes_are_described(cast) -> None:  # type: ignore[no
     page = http.get(LOG).content.decode()
     assert "Biller \u2192 Scheduler, Biller" in page
     assert "licensed states: New York, New Jersey \u2192 New York" in page
+
+
+def test_the_scoped_queryset_reads_only_the_readers_practice(cast) -> None:  # type: ignore[no-untyped-def]
+    record(Action.SIGN_IN, actor=cast.therapist.user)
+    record(Action.SIGN_IN, actor=cast.other_owner.user)
+    mine = AuditEvent.objects.visible_to(cast.manager)
+    assert mine.exists() and not mine.exclude(practice_id=cast.practice.pk).exists()
+    # Roles that do not read the log see nothing, even of their own practice.
+    assert not AuditEvent.objects.visible_to(cast.therapist).exists()
