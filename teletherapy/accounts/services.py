@@ -10,27 +10,15 @@ from django.http import HttpRequest
 from teletherapy.accounts import links
 from teletherapy.accounts.models import PasswordResetLink, User, UserSession
 from teletherapy.audit.models import Action
-from teletherapy.audit.services import client_ip, record
+from teletherapy.audit.services import record
 
 # At most this many reset emails per account per hour, so the form cannot be used to flood.
 RESET_LINKS_PER_HOUR = 3
 
 
-def request_password_reset(*, email: str, request: HttpRequest | None = None) -> None:
-    """'Forgot password': queue the request; the task decides whether an account matches.
-
-    The request does the same work whoever the address belongs to (one queued task) and the
-    caller answers the same way, so neither the page nor its timing tells who has an account.
-    """
-    from teletherapy.accounts.tasks import password_reset_requested
-
-    email = email.strip().lower()[:254]
-    ip = client_ip(request) or ""
-    transaction.on_commit(lambda: password_reset_requested.enqueue(email=email, ip=ip))
-
-
 def issue_password_reset(*, email: str, ip: str = "") -> PasswordResetLink | None:
-    """From the task: a new reset link when `email` belongs to an active staff account and
+    """From the task (tasks.request_password_reset queues it, so the request does the same
+    work whoever `email` belongs to): a new reset link when `email` belongs to an active staff account and
     fewer than RESET_LINKS_PER_HOUR were sent to it in the last hour; otherwise None."""
     user = User.objects.filter(username=email, kind=User.Kind.STAFF, is_active=True).first()
     if user is None or not hasattr(user, "staff"):

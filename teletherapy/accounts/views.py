@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.accounts import links, mfa, services
+from teletherapy.accounts import links, mfa, services, tasks
 from teletherapy.accounts.forms import CodeForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action
@@ -123,7 +123,7 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
     """Ask for a reset link. Known and unknown addresses get exactly the same answer."""
     form = ForgotPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.request_password_reset(email=form.cleaned_data["email"], request=request)
+        tasks.request_password_reset(email=form.cleaned_data["email"], request=request)
         messages.info(request, FORGOT_ANSWER.format(hours=settings.LINK_VALID_HOURS))
         return redirect("accounts:forgot_password")
     return render(request, "accounts/forgot_password.html", {"form": form})
