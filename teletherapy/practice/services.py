@@ -126,7 +126,7 @@ def confirm_practice(*, token_hash: str, request: HttpRequest | None = None) -> 
         signup = links.use(find_signup(token_hash))
         if User.objects.filter(username=signup.email).exists():
             raise links.LinkError("used", signup)
-        return create_practice(
+        owner = create_practice(
             name=signup.practice_name,
             state=signup.state,
             time_zone=signup.time_zone,
@@ -135,6 +135,9 @@ def confirm_practice(*, token_hash: str, request: HttpRequest | None = None) -> 
             password_hash=signup.password_hash,
             request=request,
         )
+        # The account holds the password now; the used sign-up keeps no copy.
+        PracticeSignup.objects.filter(pk=signup.pk).update(password_hash="")
+    return owner
 
 
 def create_practice(
@@ -453,9 +456,7 @@ def deactivate_staff(
             raise StaffError(LAST_OWNER)
         user.is_active = False
         user.save(update_fields=["is_active"])
-        StaffInvitation.objects.filter(
-            staff=staff, used_at__isnull=True, voided_at__isnull=True
-        ).update(voided_at=timezone.now())
+        links.void(StaffInvitation.objects.filter(staff=staff))
         end_all_sessions(user=user)
         record(
             Action.STAFF_DEACTIVATED,

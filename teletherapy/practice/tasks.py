@@ -48,7 +48,9 @@ def send_practice_signup(*, signup_id: int) -> str:
     if User.objects.filter(username=signup.email).exists():
         if not signup.is_usable():
             return links.SKIPPED
-        PracticeSignup.objects.filter(pk=signup.pk).update(voided_at=timezone.now())
+        PracticeSignup.objects.filter(pk=signup.pk).update(
+            voided_at=timezone.now(), password_hash=""
+        )
         note = build_email(
             "account_exists",
             to=signup.email,

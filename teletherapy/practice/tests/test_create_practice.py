@@ -65,6 +65,7 @@ def test_create_practice_makes_an_owner_and_lands_on_the_dashboard(  # type: ign
     assert owner.user.username == "bea@birch.test"
     assert owner.user.check_password(GOOD["password1"])
     assert response.context["user"] == owner.user
+    assert PracticeSignup.objects.get().password_hash == ""
     assert AuditEvent.objects.filter(action=Action.PRACTICE_CREATED, practice=practice).count() == 1
 
 
@@ -110,6 +111,7 @@ def test_a_taken_email_gets_the_same_page_and_its_holder_a_note(  # type: ignore
     assert note.to == ["owner@maple.test"] and "already has an account" in note.body
     assert "/create-practice/confirm/" not in note.body
     assert Practice.objects.filter(name="Birch Therapy").count() == 0
+    assert PracticeSignup.objects.get(email="owner@maple.test").password_hash == ""
     assert StaffMember.objects.filter(user__username="owner@maple.test").count() == 1
 
 
