@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("teletherapy.ops.urls")),
     path("", include("teletherapy.practice.urls")),
     path("accounts/", include("teletherapy.accounts.urls")),
     path("settings/audit/", include("teletherapy.practice.audit_urls")),

@@ -28,11 +28,11 @@ def _send_link(link_id: int, kind: str) -> str:
         return links.SKIPPED
     client = link.client
     invite = kind == PortalInvitation.Kind.INVITE
-    zone = clock.viewer_zone(client)
 
     def email(raw: str) -> EmailMultiAlternatives | None:
         if not client.email:
             return None
+        zone = clock.viewer_zone(client)
         route = "portal:invite_link" if invite else "portal:reset_link"
         context = {
             "practice_name": client.practice.name,
