@@ -315,7 +315,9 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No log line may carry a one-time token: every record passes through RedactTokens.
+    "filters": {"redact_tokens": {"()": "teletherapy.lib.redact.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # Request lines carry URLs, and URLs must never carry tokens: see the link views.

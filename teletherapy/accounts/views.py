@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.accounts import mfa, services
+from teletherapy.accounts import links, mfa, services
 from teletherapy.accounts.forms import CodeForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action
@@ -21,6 +21,15 @@ from teletherapy.audit.services import record
 from teletherapy.lib.redirects import safe_next
 
 RESET_SESSION_KEY = "password_reset_hash"
+RESET_LINK_WORDING = links.Wording(
+    invalid="This link is not valid. Please check you copied the whole link, or ask for a new one.",
+    used="This link has already been used. Each link works only once; please ask for a new one.",
+    expired="This link has expired. Links are valid for 24 hours; please ask for a new one.",
+    next_steps=[
+        ("accounts:forgot_password", "Ask for a new password link"),
+        ("accounts:sign_in", "Sign in"),
+    ],
+)
 FORGOT_ANSWER = (
     "If that email address belongs to a staff account here, we have sent it a link to choose "
     "a new password. The link works once and for {hours} hours. Check your inbox (and spam)."
@@ -125,8 +134,9 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
 @require_GET
 def reset_link(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed link: keep only the token's hash, in the session, and drop it from the URL."""
-    request.session[RESET_SESSION_KEY] = services.hash_of(token)
-    return redirect("accounts:reset_password")
+    return links.open_link(
+        request, token, session_key=RESET_SESSION_KEY, to="accounts:reset_password"
+    )
 
 
 @login_not_required
@@ -134,19 +144,19 @@ def reset_link(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reset_password(request: HttpRequest) -> HttpResponse:
     """Choose a new password through the link whose hash the session holds."""
-    token_hash = request.session.get(RESET_SESSION_KEY, "")
+    token_hash = links.session_hash(request, RESET_SESSION_KEY)
     try:
         link = services.find_reset_link(token_hash)
-    except services.LinkError as exc:
-        return render(request, "accounts/link_problem.html", {"problem": str(exc)}, status=400)
+    except links.LinkError as exc:
+        return links.problem_page(request, exc, RESET_LINK_WORDING)
     form = NewPasswordForm(request.POST or None, user=link.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.reset_password(
                 token_hash=token_hash, password=form.cleaned_data["password1"], request=request
             )
-        except services.LinkError as exc:
-            return render(request, "accounts/link_problem.html", {"problem": str(exc)}, status=400)
+        except links.LinkError as exc:
+            return links.problem_page(request, exc, RESET_LINK_WORDING)
         request.session.pop(RESET_SESSION_KEY, None)
         messages.success(request, "Your password has been changed. Please sign in with it.")
         return redirect("accounts:sign_in")

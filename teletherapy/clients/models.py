@@ -8,9 +8,6 @@ from teletherapy.accounts.models import OneTimeLink
 from teletherapy.lib.states import STATE_CHOICES, TIME_ZONE_CHOICES, is_us_state
 from teletherapy.practice.models import Practice, StaffMember
 
-# The token_hash of a link whose email is not sent yet: the task mints the real token. No raw
-# token hashes to it (SHA-256 hex has no dash).
-PENDING_PREFIX = "pending-"
 US_ONLY_REASON = "Teletherapy is for U.S. residents only: this client's address is outside the U.S."
 
 
@@ -108,7 +105,6 @@ class PortalInvitation(OneTimeLink):
     )
     void_reason = models.CharField(max_length=200, blank=True)
     dob_failures = models.PositiveSmallIntegerField(default=0)
-    delivery_status = models.CharField(max_length=20, default="queued")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -126,7 +122,3 @@ class PortalInvitation(OneTimeLink):
         if self.is_expired:
             return "Invite expired" if self.kind == self.Kind.INVITE else "Link expired"
         return "Sent"
-
-    @property
-    def not_delivered(self) -> bool:
-        return self.delivery_status == "failed"

@@ -143,4 +143,3 @@ class StaffInvitation(OneTimeLink):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    delivery_status = models.CharField(max_length=20, default="queued")

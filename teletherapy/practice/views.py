@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from teletherapy.accounts import links
 from teletherapy.accounts.forms import NewPasswordForm
-from teletherapy.accounts.services import LinkError, hash_of
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.lib import clock
@@ -29,6 +29,18 @@ from teletherapy.practice.forms import (
 from teletherapy.practice.models import Role, StaffMember
 
 INVITATION_SESSION_KEY = "staff_invitation_hash"
+INVITATION_WORDING = links.Wording(
+    invalid="This invitation link is not valid. Please check you copied the whole link.",
+    used="This invitation has already been used. Sign in with your email and password.",
+    expired=(
+        "This invitation has expired. Invitations are valid for 24 hours; "
+        "ask your practice's Owner or Manager to send a new one."
+    ),
+    next_steps=[
+        ("accounts:sign_in", "Sign in"),
+        ("accounts:forgot_password", "Forgot password?"),
+    ],
+)
 CREDENTIALING_NOTE = (
     "Check first with your local credentialing office and ensure additional requirements "
     "for enabling Teletherapy are understood."
@@ -329,8 +341,9 @@ def practice_details(request: HttpRequest) -> HttpResponse:
 @require_GET
 def invitation_link(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed invitation link: keep only the token's hash, in the session."""
-    request.session[INVITATION_SESSION_KEY] = hash_of(token)
-    return redirect("practice:accept_invitation")
+    return links.open_link(
+        request, token, session_key=INVITATION_SESSION_KEY, to="practice:accept_invitation"
+    )
 
 
 @login_not_required
@@ -338,13 +351,11 @@ def invitation_link(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request: HttpRequest) -> HttpResponse:
     """Set your password through the invitation, then land on the Dashboard signed in."""
-    token_hash = request.session.get(INVITATION_SESSION_KEY, "")
+    token_hash = links.session_hash(request, INVITATION_SESSION_KEY)
     try:
         invitation = services.find_invitation(token_hash)
-    except LinkError as exc:
-        return render(
-            request, "practice/invitation_problem.html", {"problem": str(exc)}, status=400
-        )
+    except links.LinkError as exc:
+        return links.problem_page(request, exc, INVITATION_WORDING)
     member = invitation.staff
     form = NewPasswordForm(request.POST or None, user=member.user)
     if request.method == "POST" and form.is_valid():
@@ -352,10 +363,8 @@ def accept_invitation(request: HttpRequest) -> HttpResponse:
             user = services.accept_invitation(
                 token_hash=token_hash, password=form.cleaned_data["password1"], request=request
             )
-        except LinkError as exc:
-            return render(
-                request, "practice/invitation_problem.html", {"problem": str(exc)}, status=400
-            )
+        except links.LinkError as exc:
+            return links.problem_page(request, exc, INVITATION_WORDING)
         login(request, user, backend=MODEL_BACKEND)
         record(Action.SIGN_IN, actor=user, request=request)
         messages.success(request, f"Welcome to {member.practice.name}! Your password is set.")
