@@ -8,13 +8,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from teletherapy.accounts import links
 from teletherapy.accounts import services as account_services
 from teletherapy.accounts.forms import NewPasswordForm
-from teletherapy.lib import clock
+from teletherapy.lib import clock, confirm
 from teletherapy.practice import services
 from teletherapy.practice.access import get_staff_member_for, staff_view
 from teletherapy.practice.forms import (
@@ -57,6 +58,29 @@ CREDENTIALING_NOTE = (
 
 def _can_manage(staff: StaffMember) -> bool:
     return staff.can_manage_staff
+
+
+def deactivate_question(member: StaffMember) -> confirm.Question:
+    return confirm.Question(
+        title=f"Deactivate {member.name}?",
+        consequence=(
+            f"{member.name} is signed out everywhere at once and can no longer sign in. "
+            "Their appointments and records stay; you can reactivate them later."
+        ),
+        button="Deactivate",
+    )
+
+
+def teletherapy_off_question(member: StaffMember) -> confirm.Question:
+    return confirm.Question(
+        title=f"Switch off Teletherapy for {member.name}?",
+        consequence=(
+            f"{member.name} and their clients can no longer join Teletherapy Sessions, "
+            "including those already booked, and no new ones can be booked for them until "
+            "it is switched on again."
+        ),
+        button="Switch off Teletherapy",
+    )
 
 
 @login_not_required
@@ -217,6 +241,8 @@ def _profile(
         role_rows=[(role, label, role in selected) for role, label in Role.choices],
         owner_locked=not viewer.is_owner,
         credentialing_note=CREDENTIALING_NOTE,
+        deactivate_question=deactivate_question(member),
+        teletherapy_off_question=teletherapy_off_question(member),
         error=forms.get("error"),
         is_self=member.pk == viewer.pk,
         pending_invitation=member.accepted_at is None,
@@ -274,6 +300,13 @@ def staff_teletherapy(request: HttpRequest, staff_id: int) -> HttpResponse:
     enabled = request.POST.get("enabled")
     if enabled not in {"0", "1"}:
         return _profile(request, member, status=400, error="Choose whether to switch it on or off.")
+    if enabled == "0" and member.teletherapy_enabled and not confirm.is_confirmed(request):
+        return confirm.confirmation_page(
+            request,
+            teletherapy_off_question(member),
+            back_url=reverse("practice:staff_profile", kwargs={"staff_id": member.pk}),
+            nav_active="settings",
+        )
     try:
         changed = services.set_teletherapy(
             staff=member, by=viewer, enabled=enabled == "1", request=request
@@ -327,6 +360,15 @@ def _status_action(request: HttpRequest, staff_id: int, action: str) -> HttpResp
 @require_POST
 @staff_view(_can_manage)
 def staff_deactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
+    if not confirm.is_confirmed(request):
+        viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+        member = get_staff_member_for(viewer, staff_id)
+        return confirm.confirmation_page(
+            request,
+            deactivate_question(member),
+            back_url=reverse("practice:staff_profile", kwargs={"staff_id": member.pk}),
+            nav_active="settings",
+        )
     return _status_action(request, staff_id, "deactivate")
 
 
