@@ -82,7 +82,7 @@ def overlap_message(other: Appointment, tz: ZoneInfo) -> str:
     local = clock.local(other.start, tz)
     return (
         f"This overlaps {other.client.full_name}'s appointment on {clock.day_text(local)}, "
-        f"{clock.span_text(other.start, other.end, tz)} {local.tzname()}."
+        f"{clock.span_text(other.start, other.end, tz)} {clock.zone_abbr(local, tz)}."
     )
 
 

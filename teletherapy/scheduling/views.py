@@ -94,7 +94,7 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
         "therapist": therapist,
         "view": view,
         "zone_name": clock.zone_label(tz),
-        "zone_abbr": now.astimezone(tz).tzname(),
+        "zone_abbr": clock.zone_abbr(now, tz),
         "now_label": clock.date_time_text(now, tz),
     }
     if therapist is None:
@@ -188,7 +188,7 @@ def _month_context(
                 {
                     "appointment": appointment,
                     "span": clock.span_text(appointment.start, appointment.end, tz),
-                    "zone_abbr": local.tzname(),
+                    "zone_abbr": clock.zone_abbr(local, tz),
                 }
             )
     new_url = reverse("scheduling:new_appointment")
@@ -317,7 +317,8 @@ def _tab_context(request: HttpRequest, appointment: Appointment, tab: str) -> di
         "appointment": appointment,
         "tab": tab,
         "when": clock.date_time_text(appointment.start, tz),
-        "span": f"{clock.span_text(appointment.start, appointment.end, tz)} {local.tzname()}",
+        "span": f"{clock.span_text(appointment.start, appointment.end, tz)} "
+        f"{clock.zone_abbr(appointment.start, tz)}",
         "zone_name": clock.zone_label(tz),
         "schedule_url": schedule_url(appointment.therapist_id, local.date()),
         "can_join_warning": appointment.is_teletherapy
