@@ -15,10 +15,9 @@ from teletherapy.accounts import links
 from teletherapy.accounts import services as account_services
 from teletherapy.accounts.views import locked_message
 from teletherapy.clients.models import PortalInvitation
-from teletherapy.clients.services import request_password_reset
 from teletherapy.lib import clock
 from teletherapy.lib.redirects import safe_next
-from teletherapy.portal import services
+from teletherapy.portal import services, tasks
 from teletherapy.portal.access import current_client
 from teletherapy.portal.forms import (
     ConfirmBirthDateForm,
@@ -148,7 +147,7 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
     form = ForgotPasswordForm(request.POST or None)
     sent = False
     if request.method == "POST" and form.is_valid():
-        request_password_reset(identifier=form.cleaned_data["identifier"], request=request)
+        tasks.request_password_reset(identifier=form.cleaned_data["identifier"], request=request)
         sent = True
     return render(request, "portal/forgot.html", {"form": form, "sent": sent})
 

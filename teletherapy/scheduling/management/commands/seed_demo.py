@@ -91,7 +91,7 @@ class Command(BaseCommand):
                 last_name=last,
                 date_of_birth=extra.pop("date_of_birth", date(1988, 3, 14)),
                 email=email,
-                mobile_phone="(555) 010-0100",
+                mobile_phone="+15185550100",
                 street="12 Elm Street",
                 city="Albany",
                 state="NY",
