@@ -6,12 +6,12 @@ from teletherapy.test.browser import browser, live_server_factory, smtp_server  
 
 
 @pytest.fixture
-def cast(db):  # type: ignore[no-untyped-def]
+def cast(db):
     from teletherapy.test.personas import build_cast
 
     return build_cast()
 
 
 @pytest.fixture(autouse=True)
-def _locmem_email(settings):  # type: ignore[no-untyped-def]
+def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -39,7 +39,7 @@ _RESET_KEY = "portal_reset_hash"
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Client sign-in by username and password. Staff accounts are refused here."""
     user = request.user
-    if user.is_authenticated and user.is_client:  # type: ignore[union-attr]
+    if user.is_authenticated and user.is_client:
         return redirect("portal:dashboard")
     form = PortalSignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -50,7 +50,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
             return locked_out(request)
         client = getattr(found, "client", None) if found is not None else None
-        if found is not None and found.is_client and client is not None and client.is_active:  # type: ignore[union-attr]
+        if found is not None and found.is_client and client is not None and client.is_active:
             login(request, found, backend=_BACKEND)
             record(
                 Action.PORTAL_SIGN_IN,
@@ -61,7 +61,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             )
             return redirect(safe_next(request, portal=True) or "portal:dashboard")
         record(Action.PORTAL_SIGN_IN_FAILED, request=request, actor_label=username[:150])
-        if found is not None and found.is_staff_member:  # type: ignore[union-attr]
+        if found is not None and found.is_staff_member:
             form.add_error(
                 None,
                 "Staff accounts can't sign in to the Client Portal. Please use the staff sign-in page.",

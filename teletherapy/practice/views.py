@@ -45,7 +45,7 @@ def _can_manage(staff: StaffMember) -> bool:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("portal:dashboard" if request.user.is_client else "practice:dashboard")  # type: ignore[union-attr]
+        return redirect("portal:dashboard" if request.user.is_client else "practice:dashboard")
     return render(request, "practice/home.html")
 
 

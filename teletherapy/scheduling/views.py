@@ -50,7 +50,7 @@ def _int_param(value: str | None) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)
     except ValueError:
         raise Http404("Bad id") from None
 

@@ -75,7 +75,7 @@ class SmtpServer:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._arrived:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 

@@ -18,7 +18,7 @@ def _check(html: str, where: str) -> None:
     assert not STYLE.search(html), where
 
 
-def test_staff_client_pages(cast) -> None:  # type: ignore[no-untyped-def]
+def test_staff_client_pages(cast) -> None:
     http = cast.client_for("owner")
     pk = cast.client_without_portal.pk
     for url in (
@@ -32,7 +32,7 @@ def test_staff_client_pages(cast) -> None:  # type: ignore[no-untyped-def]
         _check(response.content.decode(), url)
 
 
-def test_portal_pages(cast) -> None:  # type: ignore[no-untyped-def]
+def test_portal_pages(cast) -> None:
     http = cast.client_for("client")
     for name in ("portal:dashboard", "portal:details", "portal:password"):
         _check(http.get(reverse(name)).content.decode(), name)

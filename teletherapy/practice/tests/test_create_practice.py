@@ -19,13 +19,13 @@ GOOD = {
 pytestmark = pytest.mark.django_db
 
 
-def test_home_offers_the_three_ways_in(client) -> None:  # type: ignore[no-untyped-def]
+def test_home_offers_the_three_ways_in(client) -> None:
     page = client.get("/").content.decode()
     assert "Create your practice" in page and "Sign in" in page and "Client Portal" in page
     assert reverse("practice:create") in page
 
 
-def test_create_practice_makes_an_owner_and_lands_on_the_dashboard(client) -> None:  # type: ignore[no-untyped-def]
+def test_create_practice_makes_an_owner_and_lands_on_the_dashboard(client) -> None:
     response = client.post(reverse("practice:create"), GOOD, follow=True)
     assert response.redirect_chain[-1][0] == reverse("practice:dashboard")
     assert "Welcome" in response.content.decode()
@@ -51,7 +51,7 @@ def test_create_practice_makes_an_owner_and_lands_on_the_dashboard(client) -> No
         ({"practice_name": ""}, "practice_name", "required"),
     ],
 )
-def test_bad_input_is_explained_beside_the_field_and_kept(  # type: ignore[no-untyped-def]
+def test_bad_input_is_explained_beside_the_field_and_kept(
     client, cast, change, field, message
 ) -> None:
     data = {**GOOD, **change}
@@ -65,7 +65,7 @@ def test_bad_input_is_explained_beside_the_field_and_kept(  # type: ignore[no-un
     assert not AuditEvent.objects.filter(action=Action.PRACTICE_CREATED).exists()
 
 
-def test_an_email_taken_at_the_last_moment_is_explained(client, cast, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_email_taken_at_the_last_moment_is_explained(client, cast, monkeypatch) -> None:
     from teletherapy.practice import forms
 
     # The form's own check passes, as if another request took the address just after it.

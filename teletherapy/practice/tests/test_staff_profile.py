@@ -15,18 +15,18 @@ pytestmark = pytest.mark.django_db
 SWITCH_ON = "Switch on Teletherapy"
 
 
-def _profile(cast, persona: str, member) -> str:  # type: ignore[no-untyped-def]
+def _profile(cast, persona: str, member) -> str:
     response = cast.client_for(persona).get(reverse("practice:staff_profile", args=[member.pk]))
     assert response.status_code == 200
     return response.content.decode()
 
 
-def _post(cast, persona: str, name: str, member, data=None):  # type: ignore[no-untyped-def]
+def _post(cast, persona: str, name: str, member, data=None):
     return cast.client_for(persona).post(reverse(name, args=[member.pk]), data or {})
 
 
 @pytest.mark.parametrize("persona", ["owner", "manager"])
-def test_owner_and_manager_see_the_switch_and_the_credentialing_note(cast, persona) -> None:  # type: ignore[no-untyped-def]
+def test_owner_and_manager_see_the_switch_and_the_credentialing_note(cast, persona) -> None:
     page = _profile(cast, persona, cast.therapist_plain)
     assert "Permissions and Roles" in page
     assert SWITCH_ON in page
@@ -35,7 +35,7 @@ def test_owner_and_manager_see_the_switch_and_the_credentialing_note(cast, perso
 
 
 @pytest.mark.parametrize("persona", ["therapist", "therapist_plain", "scheduler", "biller"])
-def test_everyone_else_sees_roles_but_no_buttons(cast, persona) -> None:  # type: ignore[no-untyped-def]
+def test_everyone_else_sees_roles_but_no_buttons(cast, persona) -> None:
     page = _profile(cast, persona, cast.therapist_plain)
     assert "Permissions and Roles" in page and "Teletherapy" in page
     assert SWITCH_ON not in page
@@ -44,7 +44,7 @@ def test_everyone_else_sees_roles_but_no_buttons(cast, persona) -> None:  # type
     assert "Deactivate" not in page
 
 
-def test_switching_teletherapy_on_and_off(cast) -> None:  # type: ignore[no-untyped-def]
+def test_switching_teletherapy_on_and_off(cast) -> None:
     member = cast.therapist_plain
     response = _post(cast, "owner", "practice:staff_teletherapy", member, {"enabled": "1"})
     assert response.status_code == 302
@@ -62,7 +62,7 @@ def test_switching_teletherapy_on_and_off(cast) -> None:  # type: ignore[no-unty
 
 
 @pytest.mark.parametrize("persona", ["therapist_plain", "therapist", "scheduler", "biller"])
-def test_a_tampered_teletherapy_post_changes_nothing(cast, persona) -> None:  # type: ignore[no-untyped-def]
+def test_a_tampered_teletherapy_post_changes_nothing(cast, persona) -> None:
     """A Therapist switching Teletherapy on for themselves, or anyone else who may not."""
     response = _post(
         cast, persona, "practice:staff_teletherapy", cast.therapist_plain, {"enabled": "1"}
@@ -73,7 +73,7 @@ def test_a_tampered_teletherapy_post_changes_nothing(cast, persona) -> None:  # 
     assert not AuditEvent.objects.filter(action=Action.TELETHERAPY_ENABLED).exists()
 
 
-def test_a_scheduler_posting_a_role_change_changes_nothing(cast) -> None:  # type: ignore[no-untyped-def]
+def test_a_scheduler_posting_a_role_change_changes_nothing(cast) -> None:
     response = _post(
         cast, "scheduler", "practice:staff_roles", cast.scheduler, {"roles": ["owner"]}
     )
@@ -82,7 +82,7 @@ def test_a_scheduler_posting_a_role_change_changes_nothing(cast) -> None:  # typ
     assert cast.scheduler.roles == ["scheduler"]
 
 
-def test_teletherapy_only_for_therapists(cast) -> None:  # type: ignore[no-untyped-def]
+def test_teletherapy_only_for_therapists(cast) -> None:
     response = _post(cast, "owner", "practice:staff_teletherapy", cast.scheduler, {"enabled": "1"})
     assert response.status_code == 400
     assert "only for a Therapist" in response.content.decode()
@@ -90,7 +90,7 @@ def test_teletherapy_only_for_therapists(cast) -> None:  # type: ignore[no-untyp
     assert not cast.scheduler.teletherapy_enabled
 
 
-def test_removing_therapist_switches_teletherapy_off(cast) -> None:  # type: ignore[no-untyped-def]
+def test_removing_therapist_switches_teletherapy_off(cast) -> None:
     response = _post(
         cast, "owner", "practice:staff_roles", cast.therapist, {"roles": ["scheduler"]}
     )
@@ -102,7 +102,7 @@ def test_removing_therapist_switches_teletherapy_off(cast) -> None:  # type: ign
     assert AuditEvent.objects.filter(action=Action.TELETHERAPY_DISABLED).count() == 1
 
 
-def test_a_manager_cannot_make_an_owner(cast) -> None:  # type: ignore[no-untyped-def]
+def test_a_manager_cannot_make_an_owner(cast) -> None:
     response = _post(
         cast, "manager", "practice:staff_roles", cast.scheduler, {"roles": ["scheduler", "owner"]}
     )
@@ -112,7 +112,7 @@ def test_a_manager_cannot_make_an_owner(cast) -> None:  # type: ignore[no-untype
     assert cast.scheduler.roles == ["scheduler"]
 
 
-def test_an_owner_can_make_an_owner_and_add_roles_to_themselves(cast) -> None:  # type: ignore[no-untyped-def]
+def test_an_owner_can_make_an_owner_and_add_roles_to_themselves(cast) -> None:
     _post(cast, "owner", "practice:staff_roles", cast.manager, {"roles": ["owner", "manager"]})
     _post(cast, "owner", "practice:staff_roles", cast.owner, {"roles": ["owner", "therapist"]})
     cast.manager.refresh_from_db()
@@ -121,7 +121,7 @@ def test_an_owner_can_make_an_owner_and_add_roles_to_themselves(cast) -> None:  
     assert cast.owner.roles == ["owner", "therapist"]
 
 
-def test_the_last_owner_keeps_the_role(cast) -> None:  # type: ignore[no-untyped-def]
+def test_the_last_owner_keeps_the_role(cast) -> None:
     response = _post(cast, "owner", "practice:staff_roles", cast.owner, {"roles": ["manager"]})
     assert response.status_code == 400
     assert "at least one active Owner" in response.content.decode()
@@ -132,7 +132,7 @@ def test_the_last_owner_keeps_the_role(cast) -> None:  # type: ignore[no-untyped
     assert not AuditEvent.objects.filter(action=Action.ROLES_CHANGED).exists()
 
 
-def test_a_manager_may_remove_an_owner_who_is_not_the_last(cast) -> None:  # type: ignore[no-untyped-def]
+def test_a_manager_may_remove_an_owner_who_is_not_the_last(cast) -> None:
     second = make_staff(cast.practice, "o2@maple.test", "Second Owner", is_owner=True)
     response = _post(cast, "manager", "practice:staff_roles", second, {"roles": ["therapist"]})
     assert response.status_code == 302
@@ -140,7 +140,7 @@ def test_a_manager_may_remove_an_owner_who_is_not_the_last(cast) -> None:  # typ
     assert second.roles == ["therapist"]
 
 
-def test_therapist_details(cast) -> None:  # type: ignore[no-untyped-def]
+def test_therapist_details(cast) -> None:
     response = _post(
         cast,
         "manager",
@@ -163,7 +163,7 @@ def test_therapist_details(cast) -> None:  # type: ignore[no-untyped-def]
         ({"licensed_states": ["NY"], "time_zone": "Europe/Paris"}, "U.S. time zones"),
     ],
 )
-def test_bad_therapist_details_are_explained(cast, data, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_therapist_details_are_explained(cast, data, message) -> None:
     response = _post(cast, "owner", "practice:staff_details", cast.therapist, data)
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -171,7 +171,7 @@ def test_bad_therapist_details_are_explained(cast, data, message) -> None:  # ty
     assert cast.therapist.licensed_states == ["NY", "NJ"]
 
 
-def test_another_practices_staff_answer_404_and_change_nothing(cast) -> None:  # type: ignore[no-untyped-def]
+def test_another_practices_staff_answer_404_and_change_nothing(cast) -> None:
     target = cast.other_therapist
     owner = cast.client_for("owner")
     assert owner.get(reverse("practice:staff_profile", args=[target.pk])).status_code == 404
@@ -187,7 +187,7 @@ def test_another_practices_staff_answer_404_and_change_nothing(cast) -> None:  #
     assert target.teletherapy_enabled and target.roles == ["therapist"] and target.user.is_active
 
 
-def test_deactivation_ends_every_session_and_stops_sign_in(cast) -> None:  # type: ignore[no-untyped-def]
+def test_deactivation_ends_every_session_and_stops_sign_in(cast) -> None:
     from teletherapy.test.personas import PASSWORD
 
     cast.therapist.user.set_password(PASSWORD)
@@ -221,14 +221,14 @@ def test_deactivation_ends_every_session_and_stops_sign_in(cast) -> None:  # typ
     assert AuditEvent.objects.filter(action=Action.STAFF_REACTIVATED).count() == 1
 
 
-def test_deactivation_rules(cast) -> None:  # type: ignore[no-untyped-def]
+def test_deactivation_rules(cast) -> None:
     assert _post(cast, "manager", "practice:staff_deactivate", cast.owner).status_code == 400
     assert _post(cast, "owner", "practice:staff_deactivate", cast.owner).status_code == 400
     cast.owner.user.refresh_from_db()
     assert cast.owner.user.is_active
 
 
-def test_staff_list_query_count_is_constant(cast, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_staff_list_query_count_is_constant(cast, django_assert_max_num_queries) -> None:
     owner = cast.client_for("owner")
     owner.get(reverse("practice:settings"))
     with django_assert_max_num_queries(8):

@@ -38,5 +38,5 @@ def ics_of(message: mail.EmailMessage) -> Calendar:
     raise AssertionError("no .ics attachment")
 
 
-def event_of(message: mail.EmailMessage):  # type: ignore[no-untyped-def]
+def event_of(message: mail.EmailMessage):
     return next(iter(ics_of(message).walk("VEVENT")))

@@ -4,7 +4,7 @@ client get the "not open yet" page (403) here; test_pages.py covers the open win
 from teletherapy.test.matrix import STAFF, Row, portal_page, staff_page, staff_wrong_method
 
 
-def _tele(cast):  # type: ignore[no-untyped-def]
+def _tele(cast):
     return {"appointment_id": cast.tele_appointment.pk}
 
 

@@ -101,7 +101,7 @@ PROBE = """async (path) => {
 @pytest.mark.netns
 @needs_netns
 @pytest.mark.parametrize("policy", ["all", "relay"])
-def test_therapist_and_client_see_and_hear_each_other(  # type: ignore[no-untyped-def]
+def test_therapist_and_client_see_and_hear_each_other(
     cast, browser, live_server_factory, policy
 ) -> None:
     call = make_tele_appointment(cast)
@@ -179,7 +179,7 @@ def test_therapist_and_client_see_and_hear_each_other(  # type: ignore[no-untype
             context.close()
 
 
-def test_the_prompt_appears_without_a_reload_when_the_window_opens(  # type: ignore[no-untyped-def]
+def test_the_prompt_appears_without_a_reload_when_the_window_opens(
     cast, browser, live_server_factory
 ) -> None:
     from datetime import timedelta
@@ -235,7 +235,7 @@ def wait_for(page: Any, check: str, timeout: float = 40.0) -> dict[str, Any]:
 
 @pytest.mark.netns
 @needs_netns
-def test_a_client_without_a_camera_joins_with_audio_only(  # type: ignore[no-untyped-def]
+def test_a_client_without_a_camera_joins_with_audio_only(
     cast, browser, live_server_factory
 ) -> None:
     from teletherapy.video.models import VideoSession
