@@ -122,8 +122,9 @@ else:
             # behind each signaling message.
             "CONN_MAX_AGE": 60,
             "NAME": env_str("SQLITE_PATH", str(VAR_DIR / "db.sqlite3")),
-            # A file, not memory, so a browser test's server process sees the test's data.
-            "TEST": {"NAME": str(VAR_DIR / "test-db.sqlite3")},
+            # A file, so a browser test's server process sees the test's data (the test run
+            # names one per pytest process, or memory when no test needs a file).
+            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", str(VAR_DIR / "test-db.sqlite3"))},
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, which serializes booking transactions.
                 "transaction_mode": "IMMEDIATE",

@@ -4,23 +4,22 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from teletherapy.audit.forms import AuditFilterForm
 from teletherapy.audit.models import AuditEvent
-from teletherapy.practice.access import staff_view
-from teletherapy.practice.models import StaffMember
+from teletherapy.practice.access import StaffRequest, staff_view
 
 PAGE_SIZE = 50
 
 
 @require_GET
 @staff_view(lambda staff: staff.can_read_audit)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: StaffRequest) -> HttpResponse:
     """The practice's audit log, newest first: read-only, filtered, paginated."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     zone = ZoneInfo(viewer.time_zone or viewer.practice.time_zone or "UTC")
     form = AuditFilterForm(request.GET or None, viewer=viewer)
     events = AuditEvent.objects.filter(practice_id=viewer.practice_id).select_related("actor")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.practice.access import staff_view
+from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling import services
 from teletherapy.scheduling.access import (
@@ -70,8 +70,8 @@ def schedule_url(therapist_id: int, day: date, view: str = "week") -> str:
 
 @require_GET
 @staff_view(_can_schedule)
-def my_schedule(request: HttpRequest) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def my_schedule(request: StaffRequest) -> HttpResponse:
+    staff = request.staff
     tz = _zone(staff)
     therapists = schedule_therapists(staff)
     therapist = get_schedule_therapist_for(
@@ -246,8 +246,8 @@ def _render_new(
 
 @require_http_methods(["GET", "POST"])
 @staff_view(_can_schedule)
-def new_appointment(request: HttpRequest) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def new_appointment(request: StaffRequest) -> HttpResponse:
+    staff = request.staff
     tz = _zone(staff)
     source = request.POST if request.method == "POST" else request.GET
     therapist = get_schedule_therapist_for(staff, _int_param(source.get("therapist")))
@@ -302,8 +302,8 @@ def new_appointment(request: HttpRequest) -> HttpResponse:
     return _render_new(request, form, therapist, partial)
 
 
-def _tab_context(request: HttpRequest, appointment: Appointment, tab: str) -> dict[str, Any]:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def _tab_context(request: StaffRequest, appointment: Appointment, tab: str) -> dict[str, Any]:
+    staff = request.staff
     tz = _zone(staff)
     local = appointment.start.astimezone(tz)
     return {
@@ -323,8 +323,8 @@ def _tab_context(request: HttpRequest, appointment: Appointment, tab: str) -> di
 
 @require_GET
 @staff_view(_can_schedule)
-def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_detail(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     context = _tab_context(request, appointment, "details")
     context["cancel_form"] = CancelForm()
@@ -333,8 +333,8 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @staff_view(_can_schedule)
-def appointment_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_edit(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     tz = _zone(staff)
     if request.method == "POST":
@@ -393,8 +393,8 @@ def _history_lines(appointment: Appointment, tz: ZoneInfo) -> list[dict[str, Any
 
 @require_GET
 @staff_view(_can_schedule)
-def appointment_history(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_history(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     context = _tab_context(request, appointment, "history")
     context["lines"] = _history_lines(appointment, _zone(staff))
@@ -404,8 +404,8 @@ def appointment_history(request: HttpRequest, appointment_id: int) -> HttpRespon
 
 @require_POST
 @staff_view(_can_schedule)
-def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_cancel(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     form = CancelForm(request.POST)
     if form.is_valid():
@@ -430,9 +430,9 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
 
 @require_POST
 @staff_view(_can_schedule)
-def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
+def appointment_move(request: StaffRequest, appointment_id: int) -> HttpResponse:
     """Drag-and-drop on My Schedule: move to another day and time, keeping the duration."""
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     tz = _zone(staff)
     back = schedule_url(appointment.therapist_id, appointment.start.astimezone(tz).date())
@@ -457,8 +457,8 @@ def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(_can_schedule)
-def appointment_no_show(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_no_show(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     try:
         services.mark_no_show(appointment=appointment, by=request.user, request=request)

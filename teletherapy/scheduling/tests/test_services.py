@@ -59,17 +59,44 @@ def test_overlap_is_refused_and_names_the_other_appointment(fcast) -> None:
     assert Appointment.objects.filter(client=fcast.client_without_portal).count() == 1  # persona's
 
 
+def _scheduled_on_slot_day(therapist) -> list[tuple[datetime, datetime, int]]:
+    return list(
+        Appointment.objects.filter(
+            therapist=therapist, start__date=SLOT.date(), status=Appointment.Status.SCHEDULED
+        )
+        .order_by("start")
+        .values_list("start", "end", "client_id")
+    )
+
+
 def test_back_to_back_and_cancelled_do_not_collide(fcast) -> None:
     first = book(fcast)
-    book(fcast, start=SLOT + timedelta(minutes=50))  # starts as the first ends
-    book(fcast, start=SLOT - timedelta(minutes=15), duration_minutes=15)  # ends at start
-    services.cancel_appointment(appointment=first, by=fcast.owner.user, reason="Client ill")
-    book(fcast, client=fcast.client_without_portal)  # the cancelled slot is free again
+    after = book(fcast, start=SLOT + timedelta(minutes=50))  # starts as the first ends
+    before = book(fcast, start=SLOT - timedelta(minutes=15), duration_minutes=15)  # ends at start
+    assert (before.end, after.start) == (first.start, first.end)
+    cancelled = services.cancel_appointment(
+        appointment=first, by=fcast.owner.user, reason="Client ill"
+    )
+    assert cancelled.status == Appointment.Status.CANCELLED
+    again = book(fcast, client=fcast.client_without_portal)  # the cancelled slot is free again
+    assert again.status == Appointment.Status.SCHEDULED and again.pk != first.pk
+    casey, nora = fcast.client_with_portal.pk, fcast.client_without_portal.pk
+    assert _scheduled_on_slot_day(fcast.therapist) == [
+        (SLOT - timedelta(minutes=15), SLOT, casey),
+        (SLOT, SLOT + timedelta(minutes=50), nora),
+        (SLOT + timedelta(minutes=50), SLOT + timedelta(minutes=100), casey),
+    ]
 
 
 def test_another_therapist_may_use_the_same_time(fcast) -> None:
-    book(fcast)
-    book(fcast, therapist=fcast.therapist_plain, by=fcast.therapist_plain.user)
+    mine = book(fcast)
+    theirs = book(fcast, therapist=fcast.therapist_plain, by=fcast.therapist_plain.user)
+    assert theirs.pk != mine.pk
+    assert (theirs.start, theirs.end) == (mine.start, mine.end)
+    assert theirs.status == mine.status == Appointment.Status.SCHEDULED
+    slot = (SLOT, SLOT + timedelta(minutes=50), fcast.client_with_portal.pk)
+    assert _scheduled_on_slot_day(fcast.therapist) == [slot]
+    assert _scheduled_on_slot_day(fcast.therapist_plain) == [slot]
 
 
 def test_start_in_the_future_boundary(fcast, traveller) -> None:

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.test import Client as HttpClient
 
 from config.asgi import application
 from teletherapy.audit.models import Action, AuditEvent
+from teletherapy.test.sockets import WebsocketCommunicator
 from teletherapy.video.models import Participation, VideoSession
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -475,16 +475,16 @@ def test_relay_through_redis_and_postgresql(cast, located, settings, monkeypatch
     async def body() -> None:
         client, therapist = await _pair(cast, located)
         await therapist.send_json_to({"type": "signal", "description": OFFER})
-        assert await client.receive_json_from(timeout=3) == {"type": "signal", "description": OFFER}
+        assert await client.receive_json_from() == {"type": "signal", "description": OFFER}
         await client.send_json_to({"type": "signal", "candidate": CANDIDATE})
-        assert await therapist.receive_json_from(timeout=3) == {
+        assert await therapist.receive_json_from() == {
             "type": "signal",
             "candidate": CANDIDATE,
         }
         assert await client.receive_nothing(timeout=0.3)
         second, _welcome = await joined(cast.client_with_portal.user, located.pk)
-        assert await client.receive_json_from(timeout=3) == {"type": "replaced"}
-        assert (await therapist.receive_json_from(timeout=3))["type"] == "peer-joined"
+        assert await client.receive_json_from() == {"type": "replaced"}
+        assert (await therapist.receive_json_from())["type"] == "peer-joined"
         await second.disconnect()
         await therapist.disconnect()
 

@@ -124,12 +124,17 @@ def test_other_people_are_refused_even_in_the_window(cast, call) -> None:
 
     with time_machine.travel(START, tick=False):
         for user in (cast.owner.user, cast.therapist_plain.user, cast.scheduler.user):
-            with pytest.raises(PermissionDenied):
+            with pytest.raises(PermissionDenied) as refused:
                 get_call_for(user, call.pk)
+            # Refused as not its therapist: not as a closed call, which is a PermissionDenied too.
+            assert refused.type is PermissionDenied, refused.type
+            assert str(refused.value) == "Only the appointment's therapist can join this session."
         for user in (cast.other_owner.user, cast.other_therapist.user, cast.other_client.user):
             with pytest.raises(Http404):
                 get_call_for(user, call.pk)
         cast.therapist.teletherapy_enabled = False
         cast.therapist.save()
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied) as refused:
             get_call_for(cast.therapist.user, call.pk)
+        assert refused.type is PermissionDenied, refused.type
+        assert str(refused.value) == "Teletherapy is not switched on for you."
