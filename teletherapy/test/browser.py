@@ -61,7 +61,7 @@ class SmtpServer:
     def url(self) -> str:
         return f"smtp://{self.host}:{self.port}"
 
-    def wait_for(self, *, to: str, timeout: float = 10.0, count: int = 1) -> EmailMessage:
+    def wait_for(self, *, to: str, timeout: float = 30.0, count: int = 1) -> EmailMessage:
         """The newest message to `to`, once at least `count` have arrived for them."""
         deadline = time.monotonic() + timeout
         with self._arrived:

@@ -74,7 +74,7 @@ def _reload_and_end(therapist: Any, client: Any, call: Any) -> None:
     therapist.get_by_role("button", name="End session").click()
     expect(therapist.locator("#call-ended")).to_contain_text("You ended the session")
     expect(client.locator("#call-ended")).to_contain_text("Tess Therapist ended the session")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     session = VideoSession.objects.get(appointment=call)
     while session.ended_at is None and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -129,7 +129,7 @@ def test_therapist_and_client_see_and_hear_each_other(
         # The client joins first: device check, location, Telehealth Waiting Room.
         client_prompt.get_by_role("link", name="Join session").click()
         client.get_by_role("button", name="Allow camera and microphone").click()
-        expect(client.locator("#device-status")).to_contain_text("work", timeout=10000)
+        expect(client.locator("#device-status")).to_contain_text("work")
         client.select_option("select[name=location]", "NJ")
         client.get_by_role("button", name="Join session").click()
         client.wait_for_url(f"{base}/portal/sessions/{call.pk}/room/")
@@ -150,7 +150,7 @@ def test_therapist_and_client_see_and_hear_each_other(
         therapist.locator(".session-prompt").get_by_role("link", name="Start").click()
         therapist.wait_for_url(f"{base}/sessions/{call.pk}/")
         therapist.get_by_role("button", name="Allow camera and microphone").click()
-        expect(therapist.locator("#device-status")).to_contain_text("work", timeout=10000)
+        expect(therapist.locator("#device-status")).to_contain_text("work")
         # The client's held offer is applied during the device check, but nothing is sent
         # and nothing flows before Start: no local description, no ICE.
         therapist.wait_for_function(
