@@ -17,6 +17,8 @@ import pytest
 
 os.environ.setdefault("TELETHERAPY_TESTING", "1")
 os.environ.setdefault("TASKS_BACKEND", "immediate")
+# A developer's .env is for running the app, not for the tests (tests name their own file).
+os.environ.setdefault("ENV_FILE", "")
 os.environ.setdefault("VAR_DIR", str(Path(__file__).resolve().parents[2] / "var" / "test"))
 
 _DB_DIR = tempfile.mkdtemp(prefix="teletherapy-test-db-")

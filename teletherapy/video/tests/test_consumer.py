@@ -160,7 +160,7 @@ async def test_an_offer_made_alone_is_handed_over_on_arrival(cast, located) -> N
     [
         ("anonymous", 4401),
         ("other_client", 4404),
-        ("therapist_plain", 4403),
+        ("therapist_plain", 4404),
         ("owner", 4403),
         ("other_owner", 4404),
         ("other_therapist", 4404),
