@@ -34,10 +34,10 @@ def test_staff_client_pages(cast) -> None:
         _check(response.content.decode(), url)
 
 
-def _page(http: HttpClient, url: str, *, shows: str) -> str:
-    """The page's HTML, once it is the page meant (200, with `shows` on it), not an error."""
+def _page(http: HttpClient, url: str, *, shows: str, status: int = 200) -> str:
+    """The page's HTML, once it is the page meant (its status, `shows` on it)."""
     response = http.get(url)
-    assert response.status_code == 200, (url, response.status_code)
+    assert response.status_code == status, (url, response.status_code)
     html = response.content.decode()
     assert shows in html, (url, shows)
     return html
@@ -80,4 +80,4 @@ def test_portal_link_pages(cast, django_capture_on_commit_callbacks) -> None:
     assert resetting.get(last_link(casey.email)).status_code == 302
     _check(_page(resetting, reverse("portal:reset"), shows='name="new_password1"'), "reset")
     # And the page an old or unknown link ends on.
-    _check(_page(HttpClient(), reverse("portal:reset"), shows="expired"), "link expired")
+    _check(_page(HttpClient(), reverse("portal:reset"), shows="expired", status=400), "no link")
