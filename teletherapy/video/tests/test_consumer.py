@@ -428,7 +428,7 @@ async def test_connecting_ahead_is_refused_to_others_too(cast, located) -> None:
         f"/ws/sessions/{located.pk}/?wait=1",
         headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())],
     )
-    assert await ws.connect() == (False, 4403)
+    assert await ws.connect() == (False, 4404)  # another therapist's appointment
 
 
 @own_loop
