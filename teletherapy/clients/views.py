@@ -13,11 +13,26 @@ from teletherapy.clients import services
 from teletherapy.clients.access import can_manage_clients, get_client_for
 from teletherapy.clients.forms import ClientForm
 from teletherapy.clients.models import Client, PortalInvitation
-from teletherapy.lib import clock
+from teletherapy.lib import clock, confirm
 from teletherapy.lib.redirects import safe_next
 from teletherapy.practice.access import StaffRequest, staff_view
 
 LIST_LIMIT = 200
+
+
+def deactivate_question(client: Client) -> confirm.Question:
+    return confirm.Question(
+        title=f"Deactivate {client.full_name}?",
+        consequence=(
+            f"{client.full_name} moves to the inactive clients"
+            + (" and can no longer sign in to the Client Portal" if client.user_id else "")
+            + "; links emailed to them stop working. Their record stays, and you can "
+            "reactivate them later."
+        ),
+        button="Deactivate",
+    )
+
+
 _STATUS_FILTERS = {"active": True, "inactive": False, "all": None}
 
 
@@ -95,6 +110,7 @@ def client_detail(request: StaffRequest, client_id: int) -> HttpResponse:
             "reset": reset,
             "viewer_zone": clock.viewer_zone(staff),
             "can_manage": can_manage_clients(staff),
+            "deactivate_question": deactivate_question(client),
         },
     )
 
@@ -132,6 +148,13 @@ def client_edit(request: StaffRequest, client_id: int) -> HttpResponse:
 def client_deactivate(request: StaffRequest, client_id: int) -> HttpResponse:
     staff = request.staff
     client = get_client_for(staff, client_id)
+    if not confirm.is_confirmed(request):
+        return confirm.confirmation_page(
+            request,
+            deactivate_question(client),
+            back_url=reverse("clients:detail", kwargs={"client_id": client.pk}),
+            nav_active="clients",
+        )
     services.set_client_active(client=client, by=staff, active=False, request=request)
     messages.success(request, f"{client.full_name} is now inactive.")
     return redirect("clients:detail", client_id=client.pk)
@@ -160,7 +183,7 @@ def send_portal_invite(request: StaffRequest, client_id: int) -> HttpResponse:
     staff = request.staff
     client = get_client_for(staff, client_id)
     try:
-        services.send_portal_invite(client=client, by=request.user, request=request)
+        services.send_portal_invite(client=client, by=staff, request=request)
     except services.PortalLinkError as exc:
         messages.error(request, str(exc))
     else:
@@ -174,7 +197,7 @@ def send_portal_reset(request: StaffRequest, client_id: int) -> HttpResponse:
     staff = request.staff
     client = get_client_for(staff, client_id)
     try:
-        services.send_portal_reset(client=client, by=request.user, request=request)
+        services.send_portal_reset(client=client, by=staff, request=request)
     except services.PortalLinkError as exc:
         messages.error(request, str(exc))
     else:

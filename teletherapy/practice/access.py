@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from teletherapy.accounts.models import User
@@ -57,7 +57,3 @@ def get_staff_member_for(viewer: StaffMember, staff_id: int) -> StaffMember:
     return get_object_or_404(
         StaffMember.objects.visible_to(viewer).select_related("user", "practice"), pk=staff_id
     )
-
-
-def not_found() -> Http404:
-    return Http404("Not found")

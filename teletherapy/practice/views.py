@@ -2,24 +2,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from teletherapy.accounts import links
+from teletherapy.accounts import services as account_services
 from teletherapy.accounts.forms import NewPasswordForm
-from teletherapy.audit.models import Action
-from teletherapy.audit.services import record
-from teletherapy.lib import clock
+from teletherapy.lib import clock, confirm
 from teletherapy.practice import services
 from teletherapy.practice.access import StaffRequest, get_staff_member_for, staff_view
 from teletherapy.practice.forms import (
-    DUPLICATE_EMAIL,
     AddStaffForm,
     CreatePracticeForm,
     PracticeDetailsForm,
@@ -29,6 +28,16 @@ from teletherapy.practice.forms import (
 from teletherapy.practice.models import Role, StaffMember
 
 INVITATION_SESSION_KEY = "staff_invitation_hash"
+SIGNUP_SESSION_KEY = "practice_signup_hash"
+SIGNUP_WORDING = links.Wording(
+    invalid="This link is not valid. Please check you copied the whole link.",
+    used="This link has already been used. Sign in with your email and password.",
+    expired=(
+        "This link has expired. Links are valid for 24 hours; please fill in "
+        "\u201cCreate your practice\u201d again."
+    ),
+    next_steps=[("practice:create", "Create your practice"), ("accounts:sign_in", "Sign in")],
+)
 INVITATION_WORDING = links.Wording(
     invalid="This invitation link is not valid. Please check you copied the whole link.",
     used="This invitation has already been used. Sign in with your email and password.",
@@ -45,11 +54,33 @@ CREDENTIALING_NOTE = (
     "Check first with your local credentialing office and ensure additional requirements "
     "for enabling Teletherapy are understood."
 )
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _can_manage(staff: StaffMember) -> bool:
     return staff.can_manage_staff
+
+
+def deactivate_question(member: StaffMember) -> confirm.Question:
+    return confirm.Question(
+        title=f"Deactivate {member.name}?",
+        consequence=(
+            f"{member.name} is signed out everywhere at once and can no longer sign in. "
+            "Their appointments and records stay; you can reactivate them later."
+        ),
+        button="Deactivate",
+    )
+
+
+def teletherapy_off_question(member: StaffMember) -> confirm.Question:
+    return confirm.Question(
+        title=f"Switch off Teletherapy for {member.name}?",
+        consequence=(
+            f"{member.name} and their clients can no longer join Teletherapy Sessions, "
+            "including those already booked, and no new ones can be booked for them until "
+            "it is switched on again."
+        ),
+        button="Switch off Teletherapy",
+    )
 
 
 @login_not_required
@@ -64,14 +95,17 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def create_practice(request: HttpRequest) -> HttpResponse:
-    """Create your practice: its name, state and time zone, and you as its Owner."""
+    """Create your practice: its name, state and time zone, and you as its Owner.
+
+    The same "check your inbox" page follows whether or not the address has an account:
+    the practice is created when its Owner opens the emailed link."""
     if request.user.is_authenticated:
         return redirect("practice:home")
     form = CreatePracticeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            owner = services.create_practice(
+            signup = services.request_practice(
                 name=data["practice_name"],
                 state=data["state"],
                 time_zone=data["time_zone"],
@@ -80,14 +114,46 @@ def create_practice(request: HttpRequest) -> HttpResponse:
                 password=data["password1"],
                 request=request,
             )
-        except IntegrityError:
-            # Someone took the address between the form's check and the save.
-            form.add_error("email", DUPLICATE_EMAIL)
+        except services.StaffError as exc:
+            form.add_error(None, str(exc))
         else:
-            login(request, owner.user, backend=MODEL_BACKEND)
+            return render(
+                request,
+                "practice/create_sent.html",
+                {"email": signup.email, "hours": settings.LINK_VALID_HOURS},
+            )
+    return render(request, "practice/create.html", {"form": form})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def create_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed confirmation link: keep only the token's hash, in the session."""
+    return links.open_link(
+        request, token, session_key=SIGNUP_SESSION_KEY, to="practice:create_confirm"
+    )
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def create_confirm(request: HttpRequest) -> HttpResponse:
+    """Confirm and create the practice, then land on the Dashboard signed in as its Owner."""
+    if request.user.is_authenticated:
+        return redirect("practice:home")
+    token_hash = links.session_hash(request, SIGNUP_SESSION_KEY)
+    try:
+        signup = services.find_signup(token_hash)
+        if request.method == "POST":
+            owner = services.confirm_practice(token_hash=token_hash, request=request)
+            request.session.pop(SIGNUP_SESSION_KEY, None)
+            account_services.sign_in(request=request, user=owner.user)
             messages.success(request, f"Welcome! {owner.practice.name} is ready.")
             return redirect("practice:dashboard")
-    return render(request, "practice/create.html", {"form": form})
+    except links.LinkError as exc:
+        return links.problem_page(request, exc, SIGNUP_WORDING)
+    return render(request, "practice/create_confirm.html", {"signup": signup})
 
 
 @require_GET
@@ -129,7 +195,7 @@ def staff_add(request: StaffRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            member = services.invite_staff(
+            services.invite_staff(
                 by=viewer,
                 full_name=data["full_name"],
                 email=data["email"],
@@ -141,12 +207,14 @@ def staff_add(request: StaffRequest) -> HttpResponse:
         except services.StaffError as exc:
             form.add_error(None, str(exc))
         except IntegrityError:
-            form.add_error("email", DUPLICATE_EMAIL)
-        else:
+            pass  # Another request took the address just now: answer as below all the same.
+        if not form.errors:
+            # The same answer whether or not the address has an account elsewhere.
             messages.success(
-                request, f"{member.name} was added. We emailed them a link to set their password."
+                request,
+                f"We emailed {data['full_name']} ({data['email']}) a link to set their password.",
             )
-            return redirect("practice:staff_profile", staff_id=member.pk)
+            return redirect("practice:settings")
     return render(
         request, "practice/staff_add.html", _settings_context(request, "staff", form=form)
     )
@@ -173,6 +241,8 @@ def _profile(
         role_rows=[(role, label, role in selected) for role, label in Role.choices],
         owner_locked=not viewer.is_owner,
         credentialing_note=CREDENTIALING_NOTE,
+        deactivate_question=deactivate_question(member),
+        teletherapy_off_question=teletherapy_off_question(member),
         error=forms.get("error"),
         is_self=member.pk == viewer.pk,
         pending_invitation=member.accepted_at is None,
@@ -230,6 +300,13 @@ def staff_teletherapy(request: StaffRequest, staff_id: int) -> HttpResponse:
     enabled = request.POST.get("enabled")
     if enabled not in {"0", "1"}:
         return _profile(request, member, status=400, error="Choose whether to switch it on or off.")
+    if enabled == "0" and member.teletherapy_enabled and not confirm.is_confirmed(request):
+        return confirm.confirmation_page(
+            request,
+            teletherapy_off_question(member),
+            back_url=reverse("practice:staff_profile", kwargs={"staff_id": member.pk}),
+            nav_active="settings",
+        )
     try:
         changed = services.set_teletherapy(
             staff=member, by=viewer, enabled=enabled == "1", request=request
@@ -283,6 +360,15 @@ def _status_action(request: StaffRequest, staff_id: int, action: str) -> HttpRes
 @require_POST
 @staff_view(_can_manage)
 def staff_deactivate(request: StaffRequest, staff_id: int) -> HttpResponse:
+    if not confirm.is_confirmed(request):
+        viewer = request.staff
+        member = get_staff_member_for(viewer, staff_id)
+        return confirm.confirmation_page(
+            request,
+            deactivate_question(member),
+            back_url=reverse("practice:staff_profile", kwargs={"staff_id": member.pk}),
+            nav_active="settings",
+        )
     return _status_action(request, staff_id, "deactivate")
 
 
@@ -365,8 +451,7 @@ def accept_invitation(request: HttpRequest) -> HttpResponse:
             )
         except links.LinkError as exc:
             return links.problem_page(request, exc, INVITATION_WORDING)
-        login(request, user, backend=MODEL_BACKEND)
-        record(Action.SIGN_IN, actor=user, request=request)
+        account_services.sign_in(request=request, user=user)
         messages.success(request, f"Welcome to {member.practice.name}! Your password is set.")
         return redirect("practice:dashboard")
     return render(request, "practice/accept_invitation.html", {"form": form, "member": member})

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.lib import clock
+from teletherapy.lib import clock, confirm
 from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling import services
@@ -68,6 +68,12 @@ def schedule_url(therapist_id: int, day: date, view: str = "week") -> str:
     return f"{reverse('scheduling:my_schedule')}?{query}"
 
 
+def _default_view(request: HttpRequest) -> str:
+    """Phones open on the Day view: a week's seven columns do not fit a 360 px screen."""
+    mobile_hint = request.headers.get("Sec-CH-UA-Mobile") == "?1"
+    return "day" if mobile_hint or "Mobi" in request.headers.get("User-Agent", "") else "week"
+
+
 @require_GET
 @staff_view(_can_schedule)
 def my_schedule(request: StaffRequest) -> HttpResponse:
@@ -81,14 +87,14 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
     today = now.astimezone(tz).date()
     day = _date_param(request.GET.get("date"), today)
     view = request.GET.get("view")
-    view = view if view in ("day", "week", "month") else "week"
+    view = view if view in ("day", "week", "month") else _default_view(request)
     context: dict[str, Any] = {
         "nav_active": "schedule",
         "therapists": therapists,
         "therapist": therapist,
         "view": view,
         "zone_name": clock.zone_label(tz),
-        "zone_abbr": now.astimezone(tz).tzname(),
+        "zone_abbr": clock.zone_abbr(now, tz),
         "now_label": clock.date_time_text(now, tz),
     }
     if therapist is None:
@@ -182,7 +188,7 @@ def _month_context(
                 {
                     "appointment": appointment,
                     "span": clock.span_text(appointment.start, appointment.end, tz),
-                    "zone_abbr": local.tzname(),
+                    "zone_abbr": clock.zone_abbr(local, tz),
                 }
             )
     new_url = reverse("scheduling:new_appointment")
@@ -278,7 +284,7 @@ def new_appointment(request: StaffRequest) -> HttpResponse:
                 location=data["location"],
                 is_teletherapy=data["teletherapy"],
                 staff_note=data["staff_note"],
-                by=request.user,
+                by=staff,
                 request=request,
             )
         except ValidationError as error:
@@ -311,14 +317,34 @@ def _tab_context(request: StaffRequest, appointment: Appointment, tab: str) -> d
         "appointment": appointment,
         "tab": tab,
         "when": clock.date_time_text(appointment.start, tz),
-        "span": f"{clock.span_text(appointment.start, appointment.end, tz)} {local.tzname()}",
+        "span": f"{clock.span_text(appointment.start, appointment.end, tz)} "
+        f"{clock.zone_abbr(appointment.start, tz)}",
         "zone_name": clock.zone_label(tz),
         "schedule_url": schedule_url(appointment.therapist_id, local.date()),
         "can_join_warning": appointment.is_teletherapy
         and not appointment.client.has_portal_account,
         "is_open": appointment.status == Appointment.Status.SCHEDULED,
         "has_started": appointment.start <= timezone.now(),
+        "cancel_question": cancel_question(
+            appointment, clock.date_time_text(appointment.start, tz)
+        ),
     }
+
+
+def cancel_question(appointment: Appointment, when: str) -> confirm.Question:
+    told = (
+        " The client is emailed that the Teletherapy Session is cancelled."
+        if appointment.is_teletherapy
+        else ""
+    )
+    return confirm.Question(
+        title="Cancel this appointment?",
+        consequence=(
+            f"{appointment.client.full_name}, {when}, is cancelled and its time is freed."
+            f"{told} A cancelled appointment can't be restored."
+        ),
+        button="Cancel appointment",
+    )
 
 
 @require_GET
@@ -344,7 +370,7 @@ def appointment_edit(request: StaffRequest, appointment_id: int) -> HttpResponse
             try:
                 services.change_appointment(
                     appointment=appointment,
-                    by=request.user,
+                    by=staff,
                     start=form.start(),
                     duration_minutes=data["duration"],
                     is_teletherapy=data["teletherapy"],
@@ -408,11 +434,19 @@ def appointment_cancel(request: StaffRequest, appointment_id: int) -> HttpRespon
     staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     form = CancelForm(request.POST)
+    if form.is_valid() and not confirm.is_confirmed(request):
+        tz = _zone(staff)
+        return confirm.confirmation_page(
+            request,
+            cancel_question(appointment, clock.date_time_text(appointment.start, tz)),
+            back_url=reverse("scheduling:appointment", kwargs={"appointment_id": appointment.pk}),
+            nav_active="schedule",
+        )
     if form.is_valid():
         try:
             services.cancel_appointment(
                 appointment=appointment,
-                by=request.user,
+                by=staff,
                 reason=form.cleaned_data["reason"],
                 request=request,
             )
@@ -444,7 +478,7 @@ def appointment_move(request: StaffRequest, appointment_id: int) -> HttpResponse
         return redirect(back)
     try:
         moved = services.change_appointment(
-            appointment=appointment, by=request.user, start=form.start(), request=request
+            appointment=appointment, by=staff, start=form.start(), request=request
         )
     except ValidationError as error:
         for problems in error.message_dict.values():
@@ -463,7 +497,7 @@ def appointment_no_show(request: StaffRequest, appointment_id: int) -> HttpRespo
     staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     try:
-        services.mark_no_show(appointment=appointment, by=request.user, request=request)
+        services.mark_no_show(appointment=appointment, by=staff, request=request)
     except ValidationError as error:
         for errors in error.message_dict.values():
             for message in errors:

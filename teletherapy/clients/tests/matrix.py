@@ -47,12 +47,21 @@ ROWS = [
     Row("clients:edit", _object_page(therapist_plain=404), kwargs=_without_portal),
     Row("clients:edit", _object_page(), method="POST", kwargs=_with_portal),
     Row("clients:edit", staff_wrong_method(), method="PUT", kwargs=_with_portal),
-    Row("clients:deactivate", _object_page(302), method="POST", kwargs=_with_portal),
+    # Unconfirmed, deactivation only asks (the page for browsers without JavaScript).
+    Row("clients:deactivate", _object_page(), method="POST", kwargs=_with_portal),
+    Row(
+        "clients:deactivate",
+        _object_page(302),
+        method="POST",
+        kwargs=_with_portal,
+        data=lambda cast: {"confirmed": "yes"},
+    ),
     Row(
         "clients:deactivate",
         _object_page(302, therapist_plain=404),
         method="POST",
         kwargs=_without_portal,
+        data=lambda cast: {"confirmed": "yes"},
     ),
     Row("clients:deactivate", staff_wrong_method(), kwargs=_with_portal),
     Row("clients:reactivate", _object_page(302), method="POST", kwargs=_with_portal),

@@ -21,7 +21,7 @@ def _form(**overrides: str | list[str]) -> dict[str, str | list[str]]:
         "preferred_name": "",
         "date_of_birth": "1985-12-10",
         "email": "ada@example.com",
-        "mobile_phone": "555-0100",
+        "mobile_phone": "(512) 555-0100",
         "street": "12 Elm St",
         "city": "Austin",
         "state": "TX",
@@ -29,7 +29,7 @@ def _form(**overrides: str | list[str]) -> dict[str, str | list[str]]:
         "country": "United States",
         "time_zone": "",
         "emergency_name": "Byron",
-        "emergency_phone": "555-0101",
+        "emergency_phone": "512 555 0101",
         "emergency_relationship": "Father",
     }
     data.update(overrides)
@@ -145,7 +145,10 @@ def test_deactivate_voids_links_and_switches_the_portal_account_off(cast) -> Non
     )
     http = cast.client_for("manager")
     assert (
-        http.post(reverse("clients:deactivate", kwargs={"client_id": client.pk})).status_code == 302
+        http.post(
+            reverse("clients:deactivate", kwargs={"client_id": client.pk}), {"confirmed": "yes"}
+        ).status_code
+        == 302
     )
     client.refresh_from_db()
     link.refresh_from_db()
@@ -156,3 +159,38 @@ def test_deactivate_voids_links_and_switches_the_portal_account_off(cast) -> Non
     http.post(reverse("clients:reactivate", kwargs={"client_id": client.pk}))
     client.refresh_from_db()
     assert client.is_active and client.user.is_active
+
+
+def test_phones_are_stored_in_e164_and_shown_as_people_write_them(cast) -> None:  # type: ignore[no-untyped-def]
+    http = cast.client_for("manager")
+    http.post(reverse("clients:add"), _form(emergency_phone="+44 20 7946 0958"))
+    client = Client.objects.get(last_name="Lovelace")
+    assert (client.mobile_phone, client.emergency_phone) == ("+15125550100", "+442079460958")
+    page = http.get(reverse("clients:detail", kwargs={"client_id": client.pk})).content.decode()
+    assert "(512) 555-0100" in page and "+44 20 7946 0958" in page
+    edit = http.get(reverse("clients:edit", kwargs={"client_id": client.pk})).content.decode()
+    assert 'value="(512) 555-0100"' in edit
+
+
+def test_bad_phone_and_zip_are_explained_and_nothing_is_saved(cast) -> None:  # type: ignore[no-untyped-def]
+    http = cast.client_for("manager")
+    page = http.post(
+        reverse("clients:add"), _form(mobile_phone="555-0100", zip_code="7330")
+    ).content.decode()
+    assert "Enter a phone number with its area code, such as (212) 555-0100." in page
+    assert "Enter a ZIP code of 5 digits, or 9 as 12345-6789." in page
+    assert 'value="555-0100"' in page
+    assert not Client.objects.filter(last_name="Lovelace").exists()
+
+
+def test_nine_digit_zip_is_kept_with_its_dash(cast) -> None:  # type: ignore[no-untyped-def]
+    http = cast.client_for("manager")
+    http.post(reverse("clients:add"), _form(zip_code="733011234"))
+    assert Client.objects.get(last_name="Lovelace").zip_code == "73301-1234"
+
+
+def test_a_new_clients_state_agrees_with_the_country_and_required_fields_are_marked(cast) -> None:  # type: ignore[no-untyped-def]
+    page = cast.client_for("manager").get(reverse("clients:add")).content.decode()
+    assert '<option value="NY" selected>' in page  # the practice's state, with United States
+    assert 'First name <span class="required">(required)</span>' in page
+    assert 'Preferred name <span class="required">' not in page

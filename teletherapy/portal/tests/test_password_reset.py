@@ -124,3 +124,37 @@ def test_forgot_password_is_rate_limited(cast, django_capture_on_commit_callback
         with django_capture_on_commit_callbacks(execute=True):
             http.post(reverse("portal:forgot_password"), {"identifier": "casey"})
     assert len(mail.outbox) == 3
+
+
+def test_known_and_unknown_accounts_cost_the_same_work(
+    cast, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """No timing oracle: the request does the same queries and queues one task whoever the
+    identifier names; the task then emails only a real account, with the requester's IP."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def work(identifier: str) -> tuple[list[str], int]:
+        http = HttpClient()
+        http.get(reverse("portal:forgot_password"))
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=False) as callbacks,
+        ):
+            response = http.post(reverse("portal:forgot_password"), {"identifier": identifier})
+        assert SENT in response.content.decode()
+        shapes = [re.sub(r"'[^']*'|\b\d+\b", "?", q["sql"]) for q in queries.captured_queries]
+        return shapes, len(callbacks)
+
+    for identifier in ("casey", "casey.client@example.com"):
+        assert work(identifier) == work("nobody-here") == work("no@body.test")
+    assert not mail.outbox and not PortalInvitation.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        HttpClient().post(
+            reverse("portal:forgot_password"), {"identifier": "casey"}, REMOTE_ADDR="203.0.113.9"
+        )
+    assert mail.outbox[-1].to == ["casey.client@example.com"]
+    sent = AuditEvent.objects.get(action=Action.PORTAL_RESET_SENT)
+    assert sent.ip == "203.0.113.9"

@@ -117,7 +117,7 @@ def test_update_contact_details_is_audited_and_bad_input_keeps_what_was_typed(ca
     url = reverse("portal:details")
     data = {
         "email": "casey.home@example.com",
-        "mobile_phone": "555-0199",
+        "mobile_phone": "201-555-0199",
         "street": "9 Oak Ave",
         "city": "Hoboken",
         "state": "NJ",

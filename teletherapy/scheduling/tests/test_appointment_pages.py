@@ -122,7 +122,15 @@ def test_cancel_with_reason(fcast) -> None:
     assert "Give a reason for cancelling." in response.content.decode()
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.SCHEDULED
+    # A reason alone only asks (the page without JavaScript); nothing changes yet.
     response = http.post(url("appointment_cancel", appointment), {"reason": "Client moved away"})
+    assert response.status_code == 200
+    assert "Cancel this appointment?" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.SCHEDULED
+    response = http.post(
+        url("appointment_cancel", appointment), {"reason": "Client moved away", "confirmed": "yes"}
+    )
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED

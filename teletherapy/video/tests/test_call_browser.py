@@ -72,6 +72,14 @@ def _reload_and_end(therapist: Any, client: Any, call: Any) -> None:
     for page in (therapist, client):
         wait_for_media(page)
     therapist.get_by_role("button", name="End session").click()
+    # It asks first, naming who else the call stops for; nothing ends until the answer.
+    confirm = therapist.get_by_role("dialog", name="End the session for everyone?")
+    expect(confirm).to_contain_text("The call stops for you and for Casey Client.")
+    confirm.get_by_role("button", name="Go back").click()
+    expect(therapist.get_by_role("button", name="End session")).to_be_focused()
+    wait_for_media(client)
+    therapist.get_by_role("button", name="End session").click()
+    confirm.get_by_role("button", name="End session").click()
     expect(therapist.locator("#call-ended")).to_contain_text("You ended the session")
     expect(client.locator("#call-ended")).to_contain_text("Tess Therapist ended the session")
     deadline = time.monotonic() + 30

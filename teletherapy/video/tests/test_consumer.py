@@ -428,7 +428,8 @@ async def test_connecting_ahead_is_refused_to_others_too(cast, located) -> None:
         f"/ws/sessions/{located.pk}/?wait=1",
         headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())],
     )
-    assert await ws.connect() == (False, 4404)  # another therapist's appointment
+    # Another therapist's appointment is not one they can see: 404, as on the pages.
+    assert await ws.connect() == (False, 4404)
 
 
 @own_loop
