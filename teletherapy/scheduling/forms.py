@@ -37,7 +37,7 @@ class ClientSelect(forms.Select):
 class ClientChoiceField(forms.ModelChoiceField):
     widget = ClientSelect
 
-    def label_from_instance(self, obj: Client) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Client) -> str:
         label = f"{obj.last_name}, {obj.first_name}"
         return label if obj.has_portal_account else f"{label} (no portal account)"
 
