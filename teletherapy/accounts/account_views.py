@@ -26,14 +26,14 @@ def _own_account(request: HttpRequest) -> User:
     """The signed-in person, acting on their own account only (staff or client)."""
     if not request.user.is_authenticated:
         raise PermissionDenied("Please sign in.")
-    return request.user  # type: ignore[return-value]
+    return request.user
 
 
 def _staff_user(request: HttpRequest) -> User:
     user = request.user
-    if not user.is_authenticated or not user.is_staff_member:  # type: ignore[union-attr]
+    if not user.is_authenticated or not user.is_staff_member:
         raise PermissionDenied("Only a practice's staff can use this page.")
-    return user  # type: ignore[return-value]
+    return user
 
 
 def _sessions(request: HttpRequest, user: User) -> list[dict[str, Any]]:

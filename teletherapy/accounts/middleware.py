@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
@@ -63,11 +62,9 @@ class IdleSignOutMiddleware:
         return self.get_response(request)
 
     def _sign_out(self, request: HttpRequest, message: str, *, limit: str) -> HttpResponse:
-        from teletherapy.audit.models import Action
-        from teletherapy.audit.services import record
+        from teletherapy.accounts.services import sign_out
 
-        record(Action.IDLE_SIGN_OUT, actor=request.user, request=request, limit=limit)
-        logout(request)
+        sign_out(request=request, idle=True, limit=limit)
         messages.info(request, message)
         if request.META.get(BACKGROUND_HEADER):
             return HttpResponse(status=401)
@@ -97,9 +94,9 @@ class AreaMiddleware:
 
                 return redirect_to_login(request.get_full_path(), resolve_url("portal:sign_in"))
             return None  # LoginRequiredMiddleware sends them to the staff sign-in.
-        if in_portal and not user.is_client:  # type: ignore[union-attr]
+        if in_portal and not user.is_client:
             raise PermissionDenied("Staff accounts cannot use the client portal.")
-        if not in_portal and not user.is_staff_member:  # type: ignore[union-attr]
+        if not in_portal and not user.is_staff_member:
             raise PermissionDenied("Client accounts can only use the client portal.")
         return None
 

@@ -45,6 +45,7 @@ class Action(models.TextChoices):
     SESSION_STARTED = "session_started", "Teletherapy session started"
     SESSION_ENDED = "session_ended", "Teletherapy session ended"
     SESSION_REFUSED = "session_refused", "Teletherapy session access refused"
+    SESSION_LOCATION = "session_location", "Client stated their location"
     AUDIT_EXPORTED = "audit_exported", "Audit log exported"
     PASSWORD_CHANGED = "password_changed", "Password changed"
     SESSIONS_ENDED = "sessions_ended", "Signed out of other sessions"
@@ -71,7 +72,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise PermissionError("The audit log is append-only")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise PermissionError("The audit log is append-only")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -28,6 +29,15 @@ class PortalLinkError(Exception):
     """A portal link cannot be sent; the message says why in plain words."""
 
 
+def _require_manager_of(by: StaffMember, client: Client | None = None) -> None:
+    """`by` may add clients (client None) or change `client`: their role uses My Clients and
+    the client is one they can see (Client.objects.visible_to)."""
+    if not by.user.is_active or not by.can_use_clients:
+        raise PermissionDenied("Your role does not allow changing clients.")
+    if client is not None and not Client.objects.visible_to(by).filter(pk=client.pk).exists():
+        raise PermissionDenied("Not a client you can see.")
+
+
 def create_client(
     *,
     by: StaffMember,
@@ -37,9 +47,12 @@ def create_client(
 ) -> Client:
     """Add a client to `by`'s practice. A therapist who cannot see every client is assigned
     to the clients they add, so they can see them afterwards."""
+    _require_manager_of(by)
+    assigned = list(therapists or [])
+    if any(member.practice_id != by.practice_id for member in assigned):
+        raise PermissionDenied("Assign therapists of your own practice.")
     with transaction.atomic():
         client = Client.objects.create(practice_id=by.practice_id, **fields)
-        assigned = list(therapists or [])
         if not by.can_see_all_clients and by.is_therapist and by not in assigned:
             assigned.append(by)
         client.therapists.set(assigned)
@@ -66,6 +79,11 @@ def update_client(
     request: HttpRequest | None = None,
 ) -> list[str]:
     """Save changed fields (and the therapists, when given); return the changed names."""
+    _require_manager_of(by, client)
+    if therapists is not None:
+        therapists = list(therapists)
+        if any(member.practice_id != by.practice_id for member in therapists):
+            raise PermissionDenied("Assign therapists of your own practice.")
     with transaction.atomic():
         changed = save_changed_fields(client, fields)
         if therapists is not None:
@@ -85,6 +103,7 @@ def set_client_active(
 ) -> None:
     """Deactivate (or reactivate) a client. A deactivated client's portal account is switched
     off and their outstanding links are voided."""
+    _require_manager_of(by, client)
     with transaction.atomic():
         if client.is_active == active:
             return
@@ -104,17 +123,23 @@ def set_client_active(
 
 
 def record_client_viewed(*, client: Client, by: StaffMember, request: HttpRequest | None) -> None:
+    """Audit that `by` opened the client's record (the view fetched it with get_client_for)."""
     record(Action.CLIENT_VIEWED, actor=by.user, obj=client, request=request)
 
 
 def _void_outstanding(
-    client: Client, *, by: User | None, reason: str, request: HttpRequest | None
+    client: Client,
+    *,
+    by: User | None,
+    reason: str,
+    request: HttpRequest | None,
+    ip: str | None = None,
 ) -> None:
     now = timezone.now()
-    links = PortalInvitation.objects.select_for_update().filter(
+    outstanding = PortalInvitation.objects.select_for_update().filter(
         client=client, used_at__isnull=True, voided_at__isnull=True, expires_at__gte=now
     )
-    for link in links:
+    for link in outstanding:
         link.voided_at = now
         link.void_reason = reason
         link.save(update_fields=["voided_at", "void_reason"])
@@ -124,6 +149,7 @@ def _void_outstanding(
             practice=client.practice,
             obj=client,
             request=request,
+            ip=ip,
             link_id=link.pk,
             kind=link.kind,
             reason=reason,
@@ -151,9 +177,10 @@ def _new_link(client: Client, *, kind: str, by: User | None) -> PortalInvitation
 
 
 def send_portal_invite(
-    *, client: Client, by: User, request: HttpRequest | None = None
+    *, client: Client, by: StaffMember, request: HttpRequest | None = None
 ) -> PortalInvitation:
     """Email the client a sign-up link valid LINK_VALID_HOURS; earlier links stop working."""
+    _require_manager_of(by, client)
     if not client.email:
         raise PortalLinkError("This client has no email address. Add one to send an invite.")
     if client.has_portal_account:
@@ -166,12 +193,15 @@ def send_portal_invite(
         Client.objects.select_for_update().filter(pk=client.pk).first()
         _check_send_rate(client)
         _void_outstanding(
-            client, by=by, reason=f"Replaced by a newer link sent by {by}", request=request
+            client,
+            by=by.user,
+            reason=f"Replaced by a newer link sent by {by.user}",
+            request=request,
         )
-        link = _new_link(client, kind=PortalInvitation.Kind.INVITE, by=by)
+        link = _new_link(client, kind=PortalInvitation.Kind.INVITE, by=by.user)
         record(
             Action.PORTAL_INVITE_SENT,
-            actor=by,
+            actor=by.user,
             practice=client.practice,
             obj=client,
             request=request,
@@ -183,10 +213,17 @@ def send_portal_invite(
 
 
 def send_portal_reset(
-    *, client: Client, by: User | None, request: HttpRequest | None = None
+    *,
+    client: Client,
+    by: StaffMember | None,
+    request: HttpRequest | None = None,
+    ip: str | None = None,
 ) -> PortalInvitation:
     """Email the client a password reset link; earlier links stop working. `by` is None when
-    the client asked for it themselves."""
+    the client asked for it themselves (from `ip`, when the request was queued)."""
+    if by is not None:
+        _require_manager_of(by, client)
+    sender = by.user if by is not None else None
     if not client.has_portal_account:
         raise PortalLinkError("This client has no portal account yet. Send an invite instead.")
     if not client.email:
@@ -196,16 +233,19 @@ def send_portal_reset(
     with transaction.atomic():
         Client.objects.select_for_update().filter(pk=client.pk).first()
         _check_send_rate(client)
-        who = f"sent by {by}" if by is not None else "requested by the client"
-        _void_outstanding(client, by=by, reason=f"Replaced by a newer link {who}", request=request)
-        link = _new_link(client, kind=PortalInvitation.Kind.RESET, by=by)
+        who = f"sent by {sender}" if sender is not None else "requested by the client"
+        _void_outstanding(
+            client, by=sender, reason=f"Replaced by a newer link {who}", request=request, ip=ip
+        )
+        link = _new_link(client, kind=PortalInvitation.Kind.RESET, by=sender)
         record(
             Action.PORTAL_RESET_SENT,
-            actor=by,
-            actor_label="" if by is not None else "client (forgot password)",
+            actor=sender,
+            actor_label="" if sender is not None else "client (forgot password)",
             practice=client.practice,
             obj=client,
             request=request,
+            ip=ip,
             link_id=link.pk,
             expires_at=link.expires_at.isoformat(),
         )
@@ -213,9 +253,10 @@ def send_portal_reset(
     return link
 
 
-def request_password_reset(*, identifier: str, request: HttpRequest | None = None) -> None:
-    """'Forgot password' in the portal: send a reset link to each active client account whose
-    username or email is `identifier`. Says nothing about whether one exists."""
+def request_password_reset(*, identifier: str, ip: str | None = None) -> None:
+    """'Forgot password' in the portal, from its queued task (portal.tasks, so the request
+    does the same work whoever `identifier` belongs to): send a reset link to each active
+    client account whose username or email is `identifier`."""
     identifier = identifier.strip()
     if not identifier:
         return
@@ -230,4 +271,4 @@ def request_password_reset(*, identifier: str, request: HttpRequest | None = Non
         resets = PortalInvitation.objects.filter(client=client, kind=PortalInvitation.Kind.RESET)
         if links.sent_recently(resets, limit=RESET_REQUESTS_PER_HOUR):
             continue
-        send_portal_reset(client=client, by=None, request=request)
+        send_portal_reset(client=client, by=None, ip=ip)

@@ -13,25 +13,12 @@ from django.utils import timezone
 from teletherapy.accounts import links
 from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action, AuditEvent
-from teletherapy.audit.services import practice_of, record
+from teletherapy.audit.services import record
 from teletherapy.clients.models import Client, PortalInvitation
 from teletherapy.clients.services import save_changed_fields
 
 MAX_DOB_TRIES = 5
 DOB_VOID_REASON = f"The date of birth was entered wrong {MAX_DOB_TRIES} times"
-
-
-def record_sign_in_failure(*, username: str, request: HttpRequest | None = None) -> None:
-    """Audit a failed portal sign-in in the log of the practice whose account was tried (if
-    one exists); the person trying is told nothing either way."""
-    tried = User.objects.filter(username=username).first()
-    record(
-        Action.PORTAL_SIGN_IN_FAILED,
-        request=request,
-        actor_label=username[:150],
-        practice=practice_of(tried) if tried is not None else None,
-        obj=tried,
-    )
 
 
 def find_link(*, token_hash: str | None, kind: str) -> PortalInvitation:

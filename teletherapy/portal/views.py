@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse
@@ -14,13 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from teletherapy.accounts import links, lockout
 from teletherapy.accounts import services as account_services
 from teletherapy.accounts.reauth import recent_sign_in_required
-from teletherapy.audit.models import Action
-from teletherapy.audit.services import record
 from teletherapy.clients.models import PortalInvitation
-from teletherapy.clients.services import request_password_reset
 from teletherapy.lib import clock
 from teletherapy.lib.redirects import safe_next
-from teletherapy.portal import services
+from teletherapy.portal import services, tasks
 from teletherapy.portal.access import current_client
 from teletherapy.portal.forms import (
     ConfirmBirthDateForm,
@@ -31,7 +28,6 @@ from teletherapy.portal.forms import (
 )
 from teletherapy.scheduling.models import Appointment
 
-_BACKEND = "django.contrib.auth.backends.ModelBackend"
 _INVITE_KEY = "portal_invite_hash"
 _INVITE_DOB_KEY = "portal_invite_dob_ok"
 _RESET_KEY = "portal_reset_hash"
@@ -51,7 +47,7 @@ LINK_WORDING = links.Wording(
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Client sign-in by username and password. Staff accounts are refused here."""
     user = request.user
-    if user.is_authenticated and user.is_client:  # type: ignore[union-attr]
+    if user.is_authenticated and user.is_client:
         return redirect("portal:dashboard")
     form = PortalSignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -60,18 +56,16 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if getattr(request, "axes_locked_out", False):
             return locked_out_page(request, lockout.locked_message(request, username))
         client = getattr(found, "client", None) if found is not None else None
-        if found is not None and found.is_client and client is not None and client.is_active:  # type: ignore[union-attr]
-            login(request, found, backend=_BACKEND)
-            record(
-                Action.PORTAL_SIGN_IN,
-                actor=found,
+        if found is not None and found.is_client and client is not None and client.is_active:
+            account_services.sign_in(
+                request=request,
+                user=found,
                 practice=client.practice,
                 obj=client,
-                request=request,
             )
             return redirect(safe_next(request, portal=True) or "portal:dashboard")
-        services.record_sign_in_failure(username=username, request=request)
-        if found is not None and found.is_staff_member:  # type: ignore[union-attr]
+        account_services.record_failed_sign_in(request=request, identifier=username, portal=True)
+        if found is not None and found.is_staff_member:
             form.add_error(
                 None,
                 "Staff accounts can't sign in to the Client Portal. Please use the staff sign-in page.",
@@ -90,8 +84,7 @@ def locked_out_page(request: HttpRequest, message: str) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    record(Action.SIGN_OUT, actor=request.user, request=request)
-    logout(request)
+    account_services.sign_out(request=request)
     messages.info(request, "You have signed out.")
     return redirect("portal:sign_in")
 
@@ -161,7 +154,7 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
     form = ForgotPasswordForm(request.POST or None)
     sent = False
     if request.method == "POST" and form.is_valid():
-        request_password_reset(identifier=form.cleaned_data["identifier"], request=request)
+        tasks.request_password_reset(identifier=form.cleaned_data["identifier"], request=request)
         sent = True
     return render(request, "portal/forgot.html", {"form": form, "sent": sent})
 
@@ -239,10 +232,7 @@ def invite(request: HttpRequest) -> HttpResponse:
             return _problem(request, exc)
         for key in (_INVITE_KEY, _INVITE_DOB_KEY):
             request.session.pop(key, None)
-        login(request, user, backend=_BACKEND)
-        record(
-            Action.PORTAL_SIGN_IN, actor=user, practice=client.practice, obj=client, request=request
-        )
+        account_services.sign_in(request=request, user=user, practice=client.practice, obj=client)
         messages.success(request, "Your Client Portal account is ready.")
         return redirect("portal:dashboard")
     return render(
@@ -278,10 +268,7 @@ def reset(request: HttpRequest) -> HttpResponse:
         except links.LinkError as exc:
             return _problem(request, exc)
         request.session.pop(_RESET_KEY, None)
-        login(request, user, backend=_BACKEND)
-        record(
-            Action.PORTAL_SIGN_IN, actor=user, practice=client.practice, obj=client, request=request
-        )
+        account_services.sign_in(request=request, user=user, practice=client.practice, obj=client)
         messages.success(request, "Your password was changed.")
         return redirect("portal:dashboard")
     return render(

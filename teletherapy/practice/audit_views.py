@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -12,17 +12,15 @@ from teletherapy.audit import services
 from teletherapy.audit.export import write_csv
 from teletherapy.audit.models import AuditEvent
 from teletherapy.lib import clock
-from teletherapy.practice.access import staff_view
+from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.practice.audit_forms import AuditFilterForm
-from teletherapy.practice.models import StaffMember
 
 PAGE_SIZE = 50
 
 
-def _filtered(
-    request: HttpRequest, viewer: StaffMember
-) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
+def _filtered(request: StaffRequest) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
     """The filter form and the practice's events it selects (none while it has errors)."""
+    viewer = request.staff
     zone = clock.zone(clock.viewer_zone(viewer))
     form = AuditFilterForm(request.GET or None, viewer=viewer)
     events = AuditEvent.objects.visible_to(viewer).select_related("actor")
@@ -43,12 +41,12 @@ def _filtered(
 
 
 def _page(
-    request: HttpRequest,
-    viewer: StaffMember,
+    request: StaffRequest,
     form: AuditFilterForm,
     events: QuerySet[AuditEvent],
     status: int = 200,
 ) -> HttpResponse:
+    viewer = request.staff
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -71,27 +69,25 @@ def _page(
 
 @require_GET
 @staff_view(lambda staff: staff.can_read_audit)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: StaffRequest) -> HttpResponse:
     """The practice's audit log, newest first: read-only, filtered, paginated."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
-    form, events = _filtered(request, viewer)
-    return _page(request, viewer, form, events)
+    form, events = _filtered(request)
+    return _page(request, form, events)
 
 
 @require_GET
 @staff_view(lambda staff: staff.can_export_audit)
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: StaffRequest) -> HttpResponse:
     """The filtered log (usually a date range) as a CSV file, oldest first. Owners only."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
-    form, events = _filtered(request, viewer)
+    form, events = _filtered(request)
     if form.is_bound and not form.is_valid():
-        return _page(request, viewer, form, events, status=400)
+        return _page(request, form, events, status=400)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     count = write_csv(response, events.order_by("at", "id"))
     services.record_export(
-        by=viewer.user,
-        practice=viewer.practice,
+        by=request.staff.user,
+        practice=request.staff.practice,
         rows=count,
         request=request,
         filters=request.GET.dict(),

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -58,10 +59,6 @@ def window_state(appointment: Appointment, now: datetime | None = None) -> str:
     if now > window.closes:
         return "over"
     return "open"
-
-
-def is_joinable(appointment: Appointment, now: datetime | None = None) -> bool:
-    return window_state(appointment, now) == "open"
 
 
 def join_from_text(appointment: Appointment, tz_name: str, now: datetime | None = None) -> str:
@@ -132,18 +129,32 @@ def location_view(code: str, therapist: StaffMember) -> LocationView | None:
 
 
 def set_client_location(
-    *, appointment: Appointment, by: Any, location: str, request: HttpRequest | None = None
+    *, appointment: Appointment, by: Client, location: str, request: HttpRequest | None = None
 ) -> VideoSession:
-    """Store where the client says they are right now. Only U.S. locations are accepted."""
+    """Store where the client says they are right now, and audit it (the therapist checks it
+    against their licenses). Only the appointment's own client may say it; only U.S.
+    locations are accepted."""
     if not is_us_state(location):
         raise ValueError("Teletherapy is for U.S. locations only")
+    if appointment.client_id != by.pk or not by.is_active:
+        raise PermissionDenied("Only the appointment's client can say where they are.")
     with transaction.atomic():
         session, _created = VideoSession.objects.select_for_update().get_or_create(
             appointment=appointment
         )
         if session.client_location != location:
+            before = session.client_location
             session.client_location = location
             session.save(update_fields=["client_location"])
+            record(
+                Action.SESSION_LOCATION,
+                actor=by.user,
+                practice=appointment.practice,
+                obj=appointment,
+                request=request,
+                before=before,
+                after=location,
+            )
     return session
 
 
@@ -193,12 +204,6 @@ def peer_channel(*, session_id: int, role: str) -> str | None:
         .first()
     )
     return row
-
-
-def is_current(*, participation_id: int, channel_name: str) -> bool:
-    return Participation.objects.filter(
-        pk=participation_id, channel_name=channel_name, left_at__isnull=True
-    ).exists()
 
 
 def join_call(*, appointment: Appointment, user: Any, role: str, channel_name: str) -> JoinResult:
@@ -251,7 +256,8 @@ def join_call(*, appointment: Appointment, user: Any, role: str, channel_name: s
 
 
 def leave_call(*, participation_id: int, ended: bool = False) -> LeaveResult:
-    """Mark a connection gone. When nobody is left in a started session, it has ended."""
+    """Mark a connection gone. When nobody is left in a started session, it has ended.
+    The consumer tells the other participant once this has returned (committed)."""
     now = timezone.now()
     with transaction.atomic():
         row = (

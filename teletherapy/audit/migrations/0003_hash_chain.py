@@ -48,7 +48,7 @@ def allow_changes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0001_initial'),
+        ('audit', '0002_session_location_action'),
     ]
 
     operations = [
@@ -70,11 +70,6 @@ class Migration(migrations.Migration):
             model_name='auditevent',
             name='prev_hash',
             field=models.CharField(blank=True, max_length=64),
-        ),
-        migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('sign_in', 'Signed in'), ('sign_in_failed', 'Sign-in failed'), ('sign_out', 'Signed out'), ('idle_sign_out', 'Signed out after being idle'), ('password_reset_sent', 'Password reset link sent'), ('password_reset', 'Password reset'), ('practice_created', 'Practice created'), ('staff_invited', 'Staff member invited'), ('staff_invite_accepted', 'Staff invitation accepted'), ('staff_deactivated', 'Staff member deactivated'), ('staff_reactivated', 'Staff member reactivated'), ('staff_updated', 'Staff profile updated'), ('roles_changed', 'Roles changed'), ('teletherapy_enabled', 'Teletherapy switched on'), ('teletherapy_disabled', 'Teletherapy switched off'), ('client_created', 'Client created'), ('client_viewed', 'Client viewed'), ('client_updated', 'Client updated'), ('client_deactivated', 'Client deactivated'), ('portal_invite_sent', 'Portal invite sent'), ('portal_invite_accepted', 'Portal invite accepted'), ('portal_invite_expired', 'Portal invite expired'), ('portal_invite_voided', 'Portal invite voided'), ('portal_reset_sent', 'Portal password reset sent'), ('portal_reset_used', 'Portal password reset used'), ('portal_sign_in', 'Portal sign-in'), ('portal_sign_in_failed', 'Portal sign-in failed'), ('portal_contact_updated', 'Portal contact details updated'), ('appointment_created', 'Appointment created'), ('appointment_changed', 'Appointment changed'), ('appointment_cancelled', 'Appointment cancelled'), ('appointment_no_show', 'Appointment marked no-show'), ('session_joined', 'Joined Teletherapy session'), ('session_left', 'Left Teletherapy session'), ('session_started', 'Teletherapy session started'), ('session_ended', 'Teletherapy session ended'), ('session_refused', 'Teletherapy session access refused'), ('audit_exported', 'Audit log exported'), ('password_changed', 'Password changed'), ('sessions_ended', 'Signed out of other sessions'), ('recovery_codes_made', 'Two-step recovery codes made'), ('security_settings_changed', 'Security settings changed')], db_index=True, max_length=40),
         ),
         migrations.RunPython(chain_existing_rows, migrations.RunPython.noop),
         # On PostgreSQL the database itself refuses to change or delete an audit row.

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('practice', '0001_initial'),
+        ('practice', '0002_practice_signup'),
     ]
 
     operations = [
