@@ -3,6 +3,11 @@ passwords stored only as Argon2 hashes."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -11,6 +16,7 @@ from teletherapy.audit.models import Action, AuditEvent
 from teletherapy.test.personas import PASSWORD
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_every_person_has_their_own_sign_in(cast) -> None:  # type: ignore[no-untyped-def]
@@ -26,9 +32,26 @@ def test_every_person_has_their_own_sign_in(cast) -> None:  # type: ignore[no-un
     assert AuditEvent.objects.get(action=Action.SIGN_IN).actor_id == cast.therapist.user.pk
 
 
-def test_passwords_are_stored_only_as_argon2_hashes(cast) -> None:  # type: ignore[no-untyped-def]
-    user = cast.therapist.user
-    user.set_password(PASSWORD)
-    user.save()
-    user.refresh_from_db()
-    assert user.password.startswith("argon2$") and PASSWORD not in user.password
+def test_passwords_are_stored_only_as_argon2_hashes() -> None:
+    """Outside the test run (which hashes fast), Argon2 is the one hasher."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"TELETHERAPY_TESTING", "DATABASE_URL", "REDIS_URL", "SQLITE_PATH"}
+    }
+    code = (
+        "import django; django.setup(); from django.contrib.auth.hashers import make_password; "
+        "from django.conf import settings; print(settings.PASSWORD_HASHERS); "
+        f"print(make_password({PASSWORD!r}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    hashers, hashed = result.stdout.splitlines()
+    assert hashers == "['django.contrib.auth.hashers.Argon2PasswordHasher']", result.stderr
+    assert hashed.startswith("argon2$") and PASSWORD not in hashed
