@@ -55,8 +55,12 @@ class LicensedStatesField(forms.MultipleChoiceField):
         kwargs.setdefault("label", "Licensed U.S. states")
         kwargs.setdefault("required", False)
         kwargs.setdefault("help_text", "The states where this therapist is licensed to practise.")
+        # A checkbox per state (a Ctrl-click list is unusable on a phone); state-picker.js
+        # adds a filter and shows the chosen ones as removable chips.
         super().__init__(
-            choices=STATE_CHOICES, widget=forms.SelectMultiple(attrs={"size": 8}), **kwargs
+            choices=STATE_CHOICES,
+            widget=forms.CheckboxSelectMultiple(attrs={"data-state-choice": ""}),
+            **kwargs,
         )
 
 

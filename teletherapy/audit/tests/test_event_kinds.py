@@ -135,7 +135,7 @@ CASES = [
     (Action.STAFF_INVITE_ACCEPTED, staff_invite_accepted, None),
     (
         Action.STAFF_DEACTIVATED,
-        _post("owner", "practice:staff_deactivate", lambda c: c.biller),
+        _post("owner", "practice:staff_deactivate", lambda c: c.biller, {"confirmed": "yes"}),
         "owner",
     ),
     (Action.STAFF_REACTIVATED, staff_reactivated, "owner"),
@@ -166,7 +166,12 @@ CASES = [
     ),
     (
         Action.TELETHERAPY_DISABLED,
-        _post("owner", "practice:staff_teletherapy", lambda c: c.therapist, {"enabled": "0"}),
+        _post(
+            "owner",
+            "practice:staff_teletherapy",
+            lambda c: c.therapist,
+            {"enabled": "0", "confirmed": "yes"},
+        ),
         "owner",
     ),
 ]

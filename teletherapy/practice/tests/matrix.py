@@ -12,7 +12,7 @@ NEW_PRACTICE = {
 }
 
 
-def _staff(name: str):  # type: ignore[no-untyped-def]
+def _staff(name: str):
     return lambda cast: {"staff_id": getattr(cast, name).pk}
 
 
@@ -84,6 +84,22 @@ ROWS = [
         kwargs=_staff("therapist_plain"),
         data=lambda cast: {"enabled": "1"},
     ),
+    # Switching off asks first (the page for browsers without JavaScript) ...
+    Row(
+        "practice:staff_teletherapy",
+        staff_page(allowed=MANAGERS),
+        method="POST",
+        kwargs=_staff("therapist"),
+        data=lambda cast: {"enabled": "0"},
+    ),
+    # ... and goes ahead once confirmed.
+    Row(
+        "practice:staff_teletherapy",
+        staff_page(302, allowed=MANAGERS),
+        method="POST",
+        kwargs=_staff("therapist"),
+        data=lambda cast: {"enabled": "0", "confirmed": "yes"},
+    ),
     Row("practice:staff_teletherapy", staff_wrong_method(), kwargs=_staff("therapist_plain")),
     Row(
         "practice:staff_details",
@@ -95,9 +111,16 @@ ROWS = [
     Row("practice:staff_details", staff_wrong_method(), kwargs=_staff("therapist")),
     Row(
         "practice:staff_deactivate",
+        staff_page(allowed=MANAGERS),
+        method="POST",
+        kwargs=_staff("biller"),
+    ),
+    Row(
+        "practice:staff_deactivate",
         staff_page(302, allowed=MANAGERS),
         method="POST",
         kwargs=_staff("biller"),
+        data=lambda cast: {"confirmed": "yes"},
     ),
     Row("practice:staff_deactivate", staff_wrong_method(), kwargs=_staff("biller")),
     Row(
