@@ -17,7 +17,7 @@ from teletherapy.accounts import services as account_services
 from teletherapy.accounts.forms import NewPasswordForm
 from teletherapy.lib import clock, confirm
 from teletherapy.practice import services
-from teletherapy.practice.access import get_staff_member_for, staff_view
+from teletherapy.practice.access import StaffRequest, get_staff_member_for, staff_view
 from teletherapy.practice.forms import (
     AddStaffForm,
     CreatePracticeForm,
@@ -87,7 +87,7 @@ def teletherapy_off_question(member: StaffMember) -> confirm.Question:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("portal:dashboard" if request.user.is_client else "practice:dashboard")  # type: ignore[union-attr]
+        return redirect("portal:dashboard" if request.user.is_client else "practice:dashboard")
     return render(request, "practice/home.html")
 
 
@@ -158,24 +158,24 @@ def create_confirm(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_view()
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: StaffRequest) -> HttpResponse:
     """The staff Dashboard; the apps above practice fill its slots (lib/slots.py)."""
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     return render(request, "practice/dashboard.html", {"nav_active": "dashboard", "staff": staff})
 
 
 # Practice Settings -------------------------------------------------------------------------
 
 
-def _settings_context(request: HttpRequest, tab: str, **extra: Any) -> dict[str, Any]:
-    return {"nav_active": "settings", "tab": tab, "staff": request.staff, **extra}  # type: ignore[attr-defined]
+def _settings_context(request: StaffRequest, tab: str, **extra: Any) -> dict[str, Any]:
+    return {"nav_active": "settings", "tab": tab, "staff": request.staff, **extra}
 
 
 @require_GET
 @staff_view()
-def settings_home(request: HttpRequest) -> HttpResponse:
+def settings_home(request: StaffRequest) -> HttpResponse:
     """Practice Settings, Staff tab: everyone in the practice, active or not."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     members = (
         StaffMember.objects.visible_to(viewer)
         .select_related("user")
@@ -188,9 +188,9 @@ def settings_home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_view(_can_manage)
-def staff_add(request: HttpRequest) -> HttpResponse:
+def staff_add(request: StaffRequest) -> HttpResponse:
     """Add staff member: creates the account and emails the invitation link."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     form = AddStaffForm(request.POST or None, by=viewer)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -221,9 +221,9 @@ def staff_add(request: HttpRequest) -> HttpResponse:
 
 
 def _profile(
-    request: HttpRequest, member: StaffMember, *, status: int = 200, **forms: Any
+    request: StaffRequest, member: StaffMember, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     roles_form = forms.get("roles_form")
     # Keep what was ticked when the form comes back with an error.
     selected = roles_form.data.getlist("roles") if roles_form is not None else member.roles
@@ -265,16 +265,16 @@ def _has_two_step(member: StaffMember) -> bool:
 
 @require_GET
 @staff_view()
-def staff_profile(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_profile(request: StaffRequest, staff_id: int) -> HttpResponse:
     """A staff member's Profile with Permissions and Roles (changes: Owner/Manager only)."""
-    member = get_staff_member_for(request.staff, staff_id)  # type: ignore[attr-defined]
+    member = get_staff_member_for(request.staff, staff_id)
     return _profile(request, member)
 
 
 @require_POST
 @staff_view(_can_manage)
-def staff_roles(request: HttpRequest, staff_id: int) -> HttpResponse:
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+def staff_roles(request: StaffRequest, staff_id: int) -> HttpResponse:
+    viewer = request.staff
     member = get_staff_member_for(viewer, staff_id)
     form = RolesForm(request.POST, auto_id="roles_%s")
     if form.is_valid():
@@ -293,9 +293,9 @@ def staff_roles(request: HttpRequest, staff_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(_can_manage)
-def staff_teletherapy(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_teletherapy(request: StaffRequest, staff_id: int) -> HttpResponse:
     """Switch Teletherapy on (enabled=1) or off (enabled=0) for a Therapist."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     member = get_staff_member_for(viewer, staff_id)
     enabled = request.POST.get("enabled")
     if enabled not in {"0", "1"}:
@@ -321,9 +321,9 @@ def staff_teletherapy(request: HttpRequest, staff_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(_can_manage)
-def staff_details(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_details(request: StaffRequest, staff_id: int) -> HttpResponse:
     """Licensed U.S. states and time zone."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     member = get_staff_member_for(viewer, staff_id)
     form = TherapistDetailsForm(request.POST)
     if form.is_valid():
@@ -339,8 +339,8 @@ def staff_details(request: HttpRequest, staff_id: int) -> HttpResponse:
     return _profile(request, member, status=400, details_form=form)
 
 
-def _status_action(request: HttpRequest, staff_id: int, action: str) -> HttpResponse:
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+def _status_action(request: StaffRequest, staff_id: int, action: str) -> HttpResponse:
+    viewer = request.staff
     member = get_staff_member_for(viewer, staff_id)
     try:
         if action == "deactivate":
@@ -359,9 +359,9 @@ def _status_action(request: HttpRequest, staff_id: int, action: str) -> HttpResp
 
 @require_POST
 @staff_view(_can_manage)
-def staff_deactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_deactivate(request: StaffRequest, staff_id: int) -> HttpResponse:
     if not confirm.is_confirmed(request):
-        viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+        viewer = request.staff
         member = get_staff_member_for(viewer, staff_id)
         return confirm.confirmation_page(
             request,
@@ -374,15 +374,15 @@ def staff_deactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(_can_manage)
-def staff_reactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_reactivate(request: StaffRequest, staff_id: int) -> HttpResponse:
     return _status_action(request, staff_id, "reactivate")
 
 
 @require_POST
 @staff_view(_can_manage)
-def staff_two_step_off(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_two_step_off(request: StaffRequest, staff_id: int) -> HttpResponse:
     """Switch off a colleague's two-step sign-in, e.g. after they lost their phone."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     member = get_staff_member_for(viewer, staff_id)
     if services.switch_off_two_step(staff=member, by=viewer, request=request):
         messages.success(request, f"Two-step sign-in is off for {member.name}.")
@@ -391,15 +391,15 @@ def staff_two_step_off(request: HttpRequest, staff_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(_can_manage)
-def staff_resend(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_resend(request: StaffRequest, staff_id: int) -> HttpResponse:
     return _status_action(request, staff_id, "resend")
 
 
 @require_http_methods(["GET", "POST"])
 @staff_view(_can_manage)
-def practice_details(request: HttpRequest) -> HttpResponse:
+def practice_details(request: StaffRequest) -> HttpResponse:
     """Practice details tab: name, U.S. state and time zone."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     practice = viewer.practice
     form = PracticeDetailsForm.for_practice(practice, request.POST or None)
     if request.method == "POST" and form.is_valid():

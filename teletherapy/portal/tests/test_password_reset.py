@@ -22,7 +22,7 @@ T0 = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 SENT = "If a Client Portal account matches, we have emailed a password reset link"
 
 
-def _choose_password(http: HttpClient, path: str):  # type: ignore[no-untyped-def]
+def _choose_password(http: HttpClient, path: str):
     open_link(http, path)
     return http.post(
         reverse("portal:reset"), {"new_password1": PASSWORD, "new_password2": PASSWORD}
@@ -36,7 +36,7 @@ def _choose_password(http: HttpClient, path: str):  # type: ignore[no-untyped-de
 )
 def test_staff_sent_reset_link_works_once_for_24_hours(
     cast, django_capture_on_commit_callbacks, after, accepted
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     casey = cast.client_with_portal
     with time_machine.travel(T0, tick=False):
         send_from_profile(
@@ -62,7 +62,7 @@ def test_staff_sent_reset_link_works_once_for_24_hours(
             assert not casey.user.check_password(PASSWORD)
 
 
-def test_weak_password_on_reset_keeps_the_link(cast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_weak_password_on_reset_keeps_the_link(cast, django_capture_on_commit_callbacks) -> None:
     send_from_profile(
         cast.client_for("owner"),
         cast.client_with_portal,
@@ -78,7 +78,7 @@ def test_weak_password_on_reset_keeps_the_link(cast, django_capture_on_commit_ca
 
 def test_reset_needs_an_account_and_invite_needs_none(
     cast, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     http = cast.client_for("owner")
     page = send_from_profile(
         http, cast.client_without_portal, django_capture_on_commit_callbacks, kind="reset"
@@ -92,7 +92,7 @@ def test_reset_needs_an_account_and_invite_needs_none(
 
 def test_forgot_password_gives_the_same_answer_either_way(
     cast, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     http = HttpClient()
     url = reverse("portal:forgot_password")
     answers = []
@@ -118,7 +118,7 @@ def test_forgot_password_gives_the_same_answer_either_way(
     assert _choose_password(HttpClient(), last_link()).status_code == 302
 
 
-def test_forgot_password_is_rate_limited(cast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_forgot_password_is_rate_limited(cast, django_capture_on_commit_callbacks) -> None:
     http = HttpClient()
     for _ in range(5):
         with django_capture_on_commit_callbacks(execute=True):

@@ -12,7 +12,7 @@ NEW_PRACTICE = {
 }
 
 
-def _staff(name: str):  # type: ignore[no-untyped-def]
+def _staff(name: str):
     return lambda cast: {"staff_id": getattr(cast, name).pk}
 
 

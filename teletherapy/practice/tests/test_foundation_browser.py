@@ -19,15 +19,15 @@ THERAPIST_PASSWORD = "saffron bridge meadow 19"
 SHOTS = os.environ.get("SCREENSHOT_DIR")
 
 
-def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def _shot(page, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
-def _watch(page, errors: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _watch(page, errors: list[str]) -> None:
     # CSP violations and script errors show up as console errors.
-    def on_console(msg) -> None:  # type: ignore[no-untyped-def]
+    def on_console(msg) -> None:
         if msg.type == "error":
             errors.append(msg.text)
 
@@ -36,7 +36,7 @@ def _watch(page, errors: list[str]) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.browser
-def test_create_practice_invite_therapist_and_switch_on_teletherapy(  # type: ignore[no-untyped-def]
+def test_create_practice_invite_therapist_and_switch_on_teletherapy(
     browser, live_server_factory, smtp_server
 ) -> None:
     server = live_server_factory(smtp=smtp_server)
