@@ -37,6 +37,9 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Pages of these origins (besides SITE_URL's) may open the signaling WebSocket: exact scheme,
+# host and port, e.g. https://therapy.example.org:8443.
+EXTRA_ORIGINS = env_list("EXTRA_ORIGINS", [])
 
 INSTALLED_APPS = [
     "daphne",
@@ -144,7 +147,10 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Capacity per channel: room for a full ICE burst (see SIGNALING_BURST) and then some.
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+    }
 
 # Background work (email): the database queue with `manage.py db_worker`, immediate in tests.
 TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
@@ -247,6 +253,13 @@ CONTENT_SECURITY_POLICY = {
 # Teletherapy calls.
 TELETHERAPY_JOIN_MINUTES_BEFORE = 15
 TELETHERAPY_GRACE_MINUTES = env_int("TELETHERAPY_GRACE_MINUTES", 30, minimum=0)
+# An open signaling connection checks its access again and refreshes its presence this often;
+# a connection not seen for TELETHERAPY_PRESENCE_SECONDS is gone (its app process died).
+SIGNALING_RECHECK_SECONDS = float(env_int("SIGNALING_RECHECK_SECONDS", 30, minimum=1))
+TELETHERAPY_PRESENCE_SECONDS = env_int("TELETHERAPY_PRESENCE_SECONDS", 75, minimum=5)
+# Per connection: a token bucket generous for ICE bursts; sustained floods are closed.
+SIGNALING_RATE_PER_SECOND = env_int("SIGNALING_RATE_PER_SECOND", 50, minimum=1)
+SIGNALING_BURST = env_int("SIGNALING_BURST", 200, minimum=1)
 STUN_URLS = env_list("STUN_URLS", [])
 TURN_URLS = env_list("TURN_URLS", [])
 TURN_SECRET = env_secret("TURN_SECRET", "") if TURN_URLS else ""

@@ -98,14 +98,27 @@ def _candidate(value: Any) -> IceCandidate:
 
 
 def parse(text: str | None, raw: bytes | None = None) -> Incoming:
-    """Parse and validate one message from a browser, or raise BadMessage(code)."""
+    """Parse and validate one message from a browser, or raise BadMessage(code); never any
+    other exception. Only the fixed shapes above are looked into, so a nested value deeper
+    than they allow is refused without being walked."""
+    try:
+        return _parse(text)
+    except BadMessage:
+        raise
+    except Exception:
+        raise BadMessage("malformed") from None
+
+
+def _parse(text: str | None) -> Incoming:
     if text is None:
         raise BadMessage("text_only")
     if len(text.encode()) > MAX_MESSAGE_BYTES:
         raise BadMessage("too_large")
     try:
         data = json.loads(text)
-    except ValueError:
+    except Exception:
+        # Not only ValueError: deep nesting ("[" * 3000) raises RecursionError, and nothing a
+        # browser sends may raise anything but BadMessage.
         raise BadMessage("malformed") from None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise BadMessage("malformed")
