@@ -392,16 +392,17 @@ async function replaceTrack(kind, deviceId) {
   localVideo.srcObject = state.stream;
 }
 
+// The panel is shared with the device check (ids carry a prefix): go by data-device.
 $("device-drawer").addEventListener("change", async (event) => {
-  const { id, value } = event.target;
+  const { value, dataset } = event.target;
   try {
-    if (id === "camera-select") {
+    if (dataset.device === "camera") {
       saveChoices({ camera: value });
       await replaceTrack("video", value);
-    } else if (id === "mic-select") {
+    } else if (dataset.device === "mic") {
       saveChoices({ mic: value });
       await replaceTrack("audio", value);
-    } else if (id === "speaker-select") {
+    } else if (dataset.device === "speaker") {
       saveChoices({ speaker: value });
       if (remoteVideo.setSinkId) await remoteVideo.setSinkId(value);
     }
