@@ -11,6 +11,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from teletherapy.lib.channel_layer import redis_layer
 from teletherapy.lib.env import env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -140,11 +141,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Channel layer: Redis when configured (several app processes), else in-memory (one process).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # Pool size, timeouts and capacities for load: see teletherapy/lib/channel_layer.py.
     CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 500, "expiry": 30},
-        }
+        "default": redis_layer(
+            REDIS_URL, max_connections=env_int("REDIS_MAX_CONNECTIONS", 200, minimum=4)
+        )
     }
 else:
     # Capacity per channel: room for a full ICE burst (see SIGNALING_BURST) and then some.

@@ -461,12 +461,9 @@ def test_relay_through_redis_and_postgresql(cast, located, settings, monkeypatch
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         pytest.skip("REDIS_URL is not set: run with scripts/test-services")
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis_url]},
-        }
-    }
+    from teletherapy.lib.channel_layer import redis_layer
+
+    settings.CHANNEL_LAYERS = {"default": redis_layer(redis_url)}
 
     @own_loop
     async def body() -> None:
