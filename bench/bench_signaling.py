@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -301,9 +302,25 @@ async def open_idle(urls: list[tuple[str, str, dict[str, str], dict[str, str]]])
 # --- Servers ---------------------------------------------------------------------------------
 
 
+PROFILED_SERVER = """
+import cProfile, sys
+from daphne.cli import CommandLineInterface
+profile = cProfile.Profile()
+profile.enable()
+try:
+    CommandLineInterface().run(["-b", "127.0.0.1", "-p", sys.argv[1], "config.asgi:application"])
+finally:
+    profile.disable()
+    profile.dump_stats(sys.argv[2])
+"""
+
+
 def start_product(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    argv = ["taskset", "-c", str(SERVER_CORE), sys.executable, "-m", "daphne"]
-    argv += ["-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+    argv = ["taskset", "-c", str(SERVER_CORE), sys.executable]
+    if env.get("BENCH_PROFILE"):  # a cProfile dump of the server, written when it stops
+        argv += ["-c", PROFILED_SERVER, str(port), env["BENCH_PROFILE"]]
+    else:
+        argv += ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
     log = open(Path(env["VAR_DIR"]) / "server.log", "ab")
     process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     wait_port(port, process)
@@ -330,7 +347,7 @@ def wait_port(port: int, process: subprocess.Popen[bytes]) -> None:
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
+    process.send_signal(signal.SIGINT)
     try:
         process.wait(10)
     except subprocess.TimeoutExpired:

@@ -11,7 +11,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from teletherapy.lib.channel_layer import redis_layer
+from teletherapy.lib.channel_layer import in_memory_layer, redis_layer
 from teletherapy.lib.env import env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -148,10 +148,7 @@ if REDIS_URL:
         )
     }
 else:
-    # Capacity per channel: room for a full ICE burst (see SIGNALING_BURST) and then some.
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
-    }
+    CHANNEL_LAYERS = {"default": in_memory_layer()}
 
 # Background work (email): the database queue with `manage.py db_worker`, immediate in tests.
 TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
