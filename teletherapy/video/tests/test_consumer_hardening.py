@@ -20,6 +20,7 @@ from teletherapy.video.models import Participation, VideoSession
 from teletherapy.video.tests.test_consumer import (
     CANDIDATE,
     OFFER,
+    ORIGIN,
     _cookie_for,
     _pair,
     joined,
@@ -230,11 +231,11 @@ async def test_refused_attempts_do_not_write_a_row_each(cast, located) -> None: 
             application,
             f"/ws/sessions/{located.pk}/",
             headers=[
-                (b"origin", b"http://127.0.0.1:8000"),
+                ORIGIN,
                 (b"cookie", f"sessionid={cookie}".encode()),
             ],
         )
-        assert await ws.connect() == (False, 4403)
+        assert await ws.connect() == (False, 4404)  # another therapist's appointment
     rows = await database_sync_to_async(
         lambda: list(
             AuditEvent.objects.filter(action=Action.SESSION_REFUSED).values_list(
@@ -242,7 +243,7 @@ async def test_refused_attempts_do_not_write_a_row_each(cast, located) -> None: 
             )
         )
     )()
-    assert len(rows) == 1 and rows[0]["reason"] == "forbidden"
+    assert len(rows) == 1 and rows[0]["reason"] == "not_found"
 
 
 # --- Hole 9: exactly the site's origins ------------------------------------------------------
