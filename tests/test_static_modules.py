@@ -89,6 +89,7 @@ def test_the_call_page_fetches_each_module_once_hashed(  # type: ignore[no-untyp
         "call.js",
         "device-check.js",
         "devices.js",
+        "machine.js",
         "negotiation.js",
         "signaling.js",
         "waiting-room.js",

@@ -3,10 +3,19 @@ appointment's two participants, and tells each whether the other is there.
 
 Shaped in three parts: socket events, command handlers, channel-layer handlers. A message is
 only ever sent to the other participant's current channel, so this works across app processes
-on Redis; never to a group, never back to the sender. The one exception is the held offer,
+on Redis; never to a group, never back to the sender. The one exception is the pending offer,
 also given to the other participant's connection waiting ahead (?wait=1, admitted like any
 other), which asked for it; that page applies it but answers only when the person presses
 Start.
+
+The pending offer: a participant alone keeps at most one offer here ("hold-offer", with an id
+of the page's choosing), in this connection's memory. The owner replaces it (the 10-minute
+renewal: acknowledged with "offer-held"), and it goes when they leave. When the other
+participant arrives it is taken, in one step, in this consumer's message order: if the
+arrival claims the id it applied ahead, the claim is granted ("offer-taken": send the answer
+you made); any other claim is refused (the applied offer is "withdrawn") and the current
+offer, if any, is sent as a plain signal. The owner's page is told which id was taken
+("peer-joined" with "offer"), so no one ever answers a stale offer.
 
 Relaying costs no query: the connection keeps its participation and the other participant's
 current channel in memory, kept up to date by the channel-layer messages it receives (peer
@@ -23,7 +32,6 @@ import asyncio
 import json
 import logging
 import random
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,7 +51,13 @@ from django.utils import timezone
 from teletherapy.video import services
 from teletherapy.video.access import get_call_for, recheck_participation, signed_in
 from teletherapy.video.limits import RefusalTally, TokenBucket
-from teletherapy.video.messages import BadMessage, Incoming, SessionDescription, parse
+from teletherapy.video.messages import (
+    BadMessage,
+    HoldOfferMessage,
+    Incoming,
+    PendingOffer,
+    parse,
+)
 from teletherapy.video.models import Participation, VideoSession
 from teletherapy.video.revoke import appointment_group, user_group
 
@@ -59,7 +73,9 @@ CLOSE_FLOODING = 4429
 # Messages handled without the database: skip Channels' per-message connection cleanup (a
 # thread hop each). Handlers that do use the database go through database_sync_to_async,
 # which cleans up old connections itself.
-_NO_DATABASE = frozenset({"websocket.receive", "call.signal", "call.media", "call.peer_left"})
+_NO_DATABASE = frozenset(
+    {"websocket.receive", "call.signal", "call.media", "call.peer_left", "call.offer_verdict"}
+)
 # Waits before retrying a send the channel layer refused (full, or Redis briefly away).
 _SEND_RETRIES = (0.05, 0.2, 0.5)
 
@@ -98,13 +114,6 @@ def _location_payload(appointment: Any, code: str) -> dict[str, Any] | None:
     return {"code": view.code, "name": view.name, "licensed": view.licensed}
 
 
-def _offer_in(message: Incoming) -> SessionDescription | None:
-    if message["type"] != "signal":
-        return None
-    description = message.get("description")
-    return description if description is not None and description["type"] == "offer" else None
-
-
 def _fresh(user: Any) -> Any:
     """The user as the database has them now: roles, Teletherapy and activity can change."""
     from teletherapy.accounts.models import User
@@ -116,10 +125,10 @@ class CallConsumer(AsyncWebsocketConsumer):
     appointment_id: int
     admission: Admission
     waiting: bool = False
-    held_offer: SessionDescription | None = None
-    held_offer_token: str = ""
-    # Waiting ahead: the token of the other participant's held offer this browser was given.
-    offer_ahead: str | None = None
+    # Alone: the one offer kept for the other participant (see the module's docstring).
+    pending: PendingOffer | None = None
+    # On join: the id of the other participant's pending offer this page applied ahead.
+    claim: int | None = None
     role: str = ""
     participation_id: int | None = None
     session_id: int | None = None
@@ -249,7 +258,7 @@ class CallConsumer(AsyncWebsocketConsumer):
                     "type": "call.peer_joined",
                     "client_location": admission.client_location,
                     "channel": self.channel_name,
-                    "offer_ahead": self.offer_ahead,
+                    "offer_claim": self.claim,
                 },
             )
         await self._send(welcome)
@@ -266,7 +275,7 @@ class CallConsumer(AsyncWebsocketConsumer):
             await self._send({"type": "error", "code": exc.code})
             return
         if self.waiting:
-            await self._join_command(message["type"])
+            await self._join_command(message)
             return
         if message["type"] == "join":
             await self._send({"type": "error", "code": "already_joined"})
@@ -279,10 +288,11 @@ class CallConsumer(AsyncWebsocketConsumer):
 
     # --- Command handlers -------------------------------------------------------------------
 
-    async def _join_command(self, kind: str) -> None:
-        if kind != "join":
+    async def _join_command(self, message: Incoming) -> None:
+        if message["type"] != "join":
             await self._send({"type": "error", "code": "not_joined"})
             return
+        self.claim = message.get("offer")
         self.waiting = False
         if not await self._admit_or_refuse(self.scope["user"], join=True):
             return
@@ -296,12 +306,8 @@ class CallConsumer(AsyncWebsocketConsumer):
             await self._leave(ended=True)
             await self._send({"type": "ended"})
             await self.close(code=1000)
-        elif peer is None and (offer := _offer_in(message)) is not None:
-            # Alone: keep the offer (in memory, for this connection only) and hand it over
-            # the moment the other person arrives, without a round trip to this browser.
-            self.held_offer = offer
-            self.held_offer_token = secrets.token_urlsafe(12)
-            await self._give_offer_ahead(self.offer_readers)
+        elif kind == "hold-offer":
+            await self._hold_offer(message)  # type: ignore[arg-type]
         elif peer is None:
             await self._send({"type": "error", "code": "peer_absent"})
         elif kind == "signal":
@@ -312,6 +318,17 @@ class CallConsumer(AsyncWebsocketConsumer):
                 peer,
                 {"type": "call.media", "audio": message["audio"], "video": message["video"]},  # type: ignore[typeddict-item]
             )
+
+    async def _hold_offer(self, message: HoldOfferMessage) -> None:
+        """Alone: keep the offer (replacing any before it) and hand it over the moment the
+        other person arrives, without a round trip to this browser."""
+        if self.peer_channel is not None:
+            # They arrived first: the page hears which offer they took from "peer-joined".
+            await self._send({"type": "error", "code": "peer_present"})
+            return
+        self.pending = {"id": message["id"], "description": message["description"]}
+        await self._give_offer_ahead(self.offer_readers)
+        await self._send({"type": "offer-held", "id": message["id"]})
 
     async def _throttled(self) -> None:
         """Beyond the rate: drop the message and say so (once a second); close on a flood."""
@@ -353,25 +370,37 @@ class CallConsumer(AsyncWebsocketConsumer):
         message: dict[str, Any] = {"type": "peer-joined"}
         if self.role == Participation.Role.THERAPIST:
             message["client_location"] = event.get("client_location")
-        offer, self.held_offer = self.held_offer, None
+        # Take the pending offer, in this consumer's order: a replacement or a withdrawal
+        # is either before this (and the claim is stale) or after (and refused).
+        pending, self.pending = self.pending, None
+        joiner = event.get("channel") or ""
+        claim = event.get("offer_claim")
         readers, self.offer_readers = self.offer_readers, set()
-        readers.discard(event.get("channel", ""))
-        if offer is not None:
-            await self._give_offer_ahead(readers, withdraw=True)  # another device of theirs
-        if offer is not None and event.get("offer_ahead") == self.held_offer_token:
-            # Handed over while they waited ahead: their answer is already on its way.
-            message["offer_sent"] = True
-        elif offer is not None and event.get("channel") and self.participation_id is not None:
-            # Check access again, as for any command, before the offer goes out.
-            try:
-                current, _peer = await self._recheck()
-            except (Http404, PermissionDenied):
-                current = False
-            if current:
-                await self.channel_layer.send(
-                    event["channel"], {"type": "call.signal", "payload": {"description": offer}}
+        readers.discard(joiner)
+        if pending is not None:
+            # Another device of theirs.
+            await self._give_offer_ahead(readers, withdraw=True, pending=pending)
+        if pending is not None and joiner and claim == pending["id"]:
+            # Applied ahead and answered on Start: their answer may go out now.
+            await self._send_to(joiner, {"type": "call.offer_verdict", "id": claim, "taken": True})
+            message["offer"] = claim
+        else:
+            if joiner and claim is not None:
+                await self._send_to(
+                    joiner, {"type": "call.offer_verdict", "id": claim, "taken": False}
                 )
-                message["offer_sent"] = True
+            if pending is not None and joiner and self.participation_id is not None:
+                # Check access again, as for any command, before the offer goes out.
+                try:
+                    current, _peer = await self._recheck()
+                except (Http404, PermissionDenied):
+                    current = False
+                if current:
+                    await self._send_to(
+                        joiner,
+                        {"type": "call.signal", "payload": {"description": pending["description"]}},
+                    )
+                    message["offer"] = pending["id"]
         await self._send(message)
 
     async def call_peer_left(self, event: dict[str, Any]) -> None:
@@ -381,7 +410,7 @@ class CallConsumer(AsyncWebsocketConsumer):
         if event.get("channel") not in (None, self.peer_channel):
             return
         self.peer_channel = None
-        await self._drop_held_offer()
+        await self._drop_pending_offer()
         await self._send({"type": "peer-left", "ended": bool(event.get("ended"))})
 
     async def call_offer_wanted(self, event: dict[str, Any]) -> None:
@@ -391,7 +420,7 @@ class CallConsumer(AsyncWebsocketConsumer):
             return
         if len(self.offer_readers) < 8:  # a few devices of one person, not a flood
             self.offer_readers.add(event["channel"])
-        if self.held_offer is None or event["channel"] not in self.offer_readers:
+        if self.pending is None or event["channel"] not in self.offer_readers:
             return
         # Check access again, as for any command, before the offer goes out.
         try:
@@ -402,8 +431,9 @@ class CallConsumer(AsyncWebsocketConsumer):
             await self._give_offer_ahead({event["channel"]})
 
     async def call_offer_ahead(self, event: dict[str, Any]) -> None:
-        """While waiting ahead: the other participant's held offer (or None: withdrawn). The
-        page may apply it, but answers only once the person presses Start."""
+        """While waiting ahead: the other participant's pending offer (or None: withdrawn).
+        The page may apply it, but answers only once the person presses Start (and its claim
+        on the id is granted)."""
         if not self.waiting or event.get("role") in (None, self.role):
             return
         description = event.get("description")
@@ -413,8 +443,18 @@ class CallConsumer(AsyncWebsocketConsumer):
                 await self._admit(self.scope["user"], join=False)
             except (Http404, PermissionDenied):
                 return
-        self.offer_ahead = event["token"] if description is not None else None
-        await self._send({"type": "held-offer", "description": description})
+        await self._send({"type": "held-offer", "id": event["id"], "description": description})
+
+    async def call_offer_verdict(self, event: dict[str, Any]) -> None:
+        """Joined with a claim on the other's pending offer: granted (send the answer made
+        to it) or refused (it was replaced or withdrawn: drop it; the current one follows)."""
+        if self.revoked or self.participation_id is None or event.get("id") != self.claim:
+            return
+        self.claim = None
+        if event.get("taken"):
+            await self._send({"type": "offer-taken", "id": event["id"]})
+        else:
+            await self._send({"type": "held-offer", "id": event["id"], "description": None})
 
     async def call_replaced(self, event: dict[str, Any]) -> None:
         self.participation_id = None  # The new connection owns the presence now.
@@ -469,7 +509,7 @@ class CallConsumer(AsyncWebsocketConsumer):
         self._cleaned = True
         if self._watcher is not None:
             self._watcher.cancel()
-        steps = [self._drop_held_offer(), self._leave(ended=False)]
+        steps = [self._drop_pending_offer(), self._leave(ended=False)]
         steps += [
             self.channel_layer.group_discard(g, self.channel_name) for g in self.control_groups
         ]
@@ -564,22 +604,25 @@ class CallConsumer(AsyncWebsocketConsumer):
             closes=services.join_window(row.session.appointment).closes,
         )
 
-    async def _give_offer_ahead(self, channels: set[str], *, withdraw: bool = False) -> None:
+    async def _give_offer_ahead(
+        self, channels: set[str], *, withdraw: bool = False, pending: PendingOffer | None = None
+    ) -> None:
+        pending = pending or self.pending
         for channel in channels:
             await self.channel_layer.send(
                 channel,
                 {
                     "type": "call.offer_ahead",
                     "role": self.role,
-                    "description": None if withdraw else self.held_offer,
-                    "token": self.held_offer_token,
+                    "description": None if withdraw or pending is None else pending["description"],
+                    "id": pending["id"] if pending is not None else None,
                 },
             )
 
-    async def _drop_held_offer(self) -> None:
-        if self.held_offer is not None:
-            self.held_offer = None
+    async def _drop_pending_offer(self) -> None:
+        if self.pending is not None:
             await self._give_offer_ahead(self.offer_readers, withdraw=True)
+            self.pending = None
 
     async def _leave(self, *, ended: bool) -> None:
         participation_id, self.participation_id = self.participation_id, None

@@ -46,12 +46,38 @@ class PingMessage(TypedDict):
 
 
 class JoinMessage(TypedDict):
-    """Be present now (after connecting ahead with ?wait=1)."""
+    """Be present now (after connecting ahead with ?wait=1); `offer`: the id of the other
+    participant's held offer this page applied ahead and means to answer."""
 
     type: Literal["join"]
+    offer: NotRequired[int]
 
 
-Incoming = SignalMessage | MediaMessage | EndMessage | PingMessage | JoinMessage
+class HoldOfferMessage(TypedDict):
+    """Alone: keep this offer for the other participant, replacing the one held before. The
+    id is the page's own (it tells the page which of its connections was answered)."""
+
+    type: Literal["hold-offer"]
+    id: int
+    description: SessionDescription
+
+
+Incoming = SignalMessage | MediaMessage | EndMessage | PingMessage | JoinMessage | HoldOfferMessage
+
+MAX_OFFER_ID = 2**31 - 1
+
+
+class PendingOffer(TypedDict):
+    """The one offer the server keeps for a participant who is alone (see consumers.py)."""
+
+    id: int
+    description: SessionDescription
+
+
+def _offer_id(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_OFFER_ID:
+        raise BadMessage("invalid_offer_id")
+    return value
 
 
 class BadMessage(ValueError):
@@ -140,5 +166,16 @@ def _parse(text: str | None) -> Incoming:
     if kind == "ping":
         return {"type": "ping"}
     if kind == "join":
+        if set(data) - {"type", "offer"}:
+            raise BadMessage("invalid_join")
+        if "offer" in data:
+            return {"type": "join", "offer": _offer_id(data["offer"])}
         return {"type": "join"}
+    if kind == "hold-offer":
+        if set(data) != {"type", "id", "description"}:
+            raise BadMessage("invalid_offer")
+        description = _description(data["description"])
+        if description["type"] != "offer":
+            raise BadMessage("invalid_offer")
+        return {"type": "hold-offer", "id": _offer_id(data["id"]), "description": description}
     raise BadMessage("unknown_type")
