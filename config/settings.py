@@ -11,9 +11,23 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from teletherapy.lib.env import env_bool, env_int, env_list, env_secret, env_str
+from teletherapy.lib.channel_layer import in_memory_layer, redis_layer
+from teletherapy.lib.env import (
+    env_bool,
+    env_file_path,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    load_env_file,
+    site_url_default,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# .env (or the file named by ENV_FILE) when present; variables already set win.
+_ENV_FILE = env_file_path(BASE_DIR)
+if _ENV_FILE is not None:
+    load_env_file(_ENV_FILE)
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -34,9 +48,15 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+# The address the app listens on (scripts/serve); SITE_URL defaults to it.
+HOST = env_str("HOST", "127.0.0.1")
+PORT = env_int("PORT", 8000, minimum=1)
+_LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+if HOST and HOST not in {"0.0.0.0", "::", "[::]", "*", *_LOCAL_HOSTS}:
+    _LOCAL_HOSTS.append(HOST if ":" not in HOST or HOST.startswith("[") else f"[{HOST}]")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", _LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = (env_str("SITE_URL") or site_url_default()).rstrip("/")
 # Pages of these origins (besides SITE_URL's) may open the signaling WebSocket: exact scheme,
 # host and port, e.g. https://therapy.example.org:8443.
 EXTRA_ORIGINS = env_list("EXTRA_ORIGINS", [])
@@ -55,6 +75,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "teletherapy.ops",
     "teletherapy.accounts",
     "teletherapy.audit",
     "teletherapy.practice",
@@ -99,6 +120,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "teletherapy.practice.context_processors.staff_menu",
             ],
+            # Libraries of teletherapy.lib, which is not an app: clock formats times in a
+            # zone; slots lets a higher app fill a place on a lower app's page.
+            "libraries": {"clock": "teletherapy.lib.clock", "slots": "teletherapy.lib.slots"},
         },
     },
 ]
@@ -140,17 +164,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Channel layer: Redis when configured (several app processes), else in-memory (one process).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # Pool size, timeouts and capacities for load: see teletherapy/lib/channel_layer.py.
     CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 500, "expiry": 30},
-        }
+        "default": redis_layer(
+            REDIS_URL, max_connections=env_int("REDIS_MAX_CONNECTIONS", 200, minimum=4)
+        )
     }
 else:
-    # Capacity per channel: room for a full ICE burst (see SIGNALING_BURST) and then some.
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
-    }
+    CHANNEL_LAYERS = {"default": in_memory_layer()}
 
 # Background work (email): the database queue with `manage.py db_worker`, immediate in tests.
 TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
@@ -162,6 +183,11 @@ else:
     raise ImproperlyConfigured(
         f"TASKS_BACKEND must be 'database' or 'immediate'; got {TASKS_BACKEND!r}"
     )
+# /healthz fails when a task has waited longer than this for a worker.
+TASK_QUEUE_MAX_AGE_SECONDS = env_int("TASK_QUEUE_MAX_AGE_SECONDS", 300, minimum=1)
+# A RUNNING task older than this whose worker holds no lock on it is run again (see ops/worker.py);
+# longer than any task runs (an email with its retries takes under a minute).
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 300, minimum=1)
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 3, minimum=1)
 EMAIL_RETRY_SECONDS = 0 if TESTING else 2
 
@@ -229,6 +255,8 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
+# The load balancer asks app servers directly, over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -298,7 +326,9 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No log line may carry a one-time token: every record passes through RedactTokens.
+    "filters": {"redact_tokens": {"()": "teletherapy.lib.redact.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # Request lines carry URLs, and URLs must never carry tokens: see the link views.

@@ -1,9 +1,10 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("teletherapy.ops.urls")),
     path("", include("teletherapy.practice.urls")),
     path("accounts/", include("teletherapy.accounts.urls")),
-    path("settings/audit/", include("teletherapy.audit.urls")),
+    path("settings/audit/", include("teletherapy.practice.audit_urls")),
     path("clients/", include("teletherapy.clients.urls")),
     path("schedule/", include("teletherapy.scheduling.urls")),
     path("sessions/", include("teletherapy.video.urls")),

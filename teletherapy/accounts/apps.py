@@ -7,3 +7,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from teletherapy.accounts import signals  # noqa: F401 - connects the receivers
+        from teletherapy.lib import mail  # noqa: F401 - registers the deploy check

@@ -13,7 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 
-PORTAL_PREFIX = "/portal/"
+from teletherapy.lib.redirects import PORTAL_PREFIX
+
 # Requests that poll in the background must not count as a person being active.
 BACKGROUND_HEADER = "HTTP_X_BACKGROUND"
 _TOUCH_EVERY_SECONDS = 30

@@ -65,13 +65,17 @@ class User(AbstractBaseUser):
 
 
 class OneTimeLink(models.Model):
-    """Fields shared by every emailed link: only the token's hash is kept."""
+    """Fields shared by every emailed link: only the token's hash is kept.
+
+    teletherapy.accounts.links issues, sends, finds and uses them."""
 
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
+    # "queued", then "sent" or "failed" (every retry failed: staff see "not delivered").
+    delivery_status = models.CharField(max_length=20, default="queued")
 
     class Meta:
         abstract = True
@@ -84,6 +88,10 @@ class OneTimeLink(models.Model):
     def is_expired(self) -> bool:
         return self.used_at is None and self.voided_at is None and timezone.now() > self.expires_at
 
+    @property
+    def not_delivered(self) -> bool:
+        return self.delivery_status == "failed"
+
 
 class PasswordResetLink(OneTimeLink):
     """A staff or client password reset link (client portal invitations live in clients)."""
@@ -92,7 +100,6 @@ class PasswordResetLink(OneTimeLink):
     requested_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    delivery_status = models.CharField(max_length=20, default="queued")
 
 
 class UserSession(models.Model):

@@ -1,116 +1,75 @@
-"""State changes for accounts: password reset links and signing a person out everywhere."""
+"""State changes for accounts: password reset links (through accounts.links) and signing a
+person out everywhere."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
+from teletherapy.accounts import links
 from teletherapy.accounts.models import PasswordResetLink, User, UserSession
 from teletherapy.audit.models import Action
-from teletherapy.audit.services import record
-from teletherapy.lib.tokens import hash_token, new_token
+from teletherapy.audit.services import client_ip, record
 
 # At most this many reset emails per account per hour, so the form cannot be used to flood.
 RESET_LINKS_PER_HOUR = 3
 
 
-class LinkError(Exception):
-    """A one-time link that cannot be used; the message is shown to the person."""
-
-
-EXPIRED = "This link has expired. Links are valid for 24 hours; please ask for a new one."
-USED = "This link has already been used. Each link works only once; please ask for a new one."
-INVALID = "This link is not valid. Please check you copied the whole link, or ask for a new one."
-
-
-def placeholder_hash() -> str:
-    """A hash nobody holds the token for: the task mints the real token when it sends the email."""
-    return new_token()[1]
-
-
-def link_expiry() -> datetime:
-    return timezone.now() + timedelta(hours=settings.LINK_VALID_HOURS)
-
-
 def request_password_reset(*, email: str, request: HttpRequest | None = None) -> None:
-    """Email a reset link if `email` belongs to an active staff account; otherwise do nothing.
+    """'Forgot password': queue the request; the task decides whether an account matches.
 
-    The caller answers the same way either way, so the form reveals nothing about who has an
-    account here.
+    The request does the same work whoever the address belongs to (one queued task) and the
+    caller answers the same way, so neither the page nor its timing tells who has an account.
     """
-    from teletherapy.accounts.tasks import send_password_reset_email
+    from teletherapy.accounts.tasks import password_reset_requested
 
-    email = email.strip().lower()
+    email = email.strip().lower()[:254]
+    ip = client_ip(request) or ""
+    transaction.on_commit(lambda: password_reset_requested.enqueue(email=email, ip=ip))
+
+
+def issue_password_reset(*, email: str, ip: str = "") -> PasswordResetLink | None:
+    """From the task: a new reset link when `email` belongs to an active staff account and
+    fewer than RESET_LINKS_PER_HOUR were sent to it in the last hour; otherwise None."""
     user = User.objects.filter(username=email, kind=User.Kind.STAFF, is_active=True).first()
     if user is None or not hasattr(user, "staff"):
-        return
-    recent = PasswordResetLink.objects.filter(
-        user=user, created_at__gte=timezone.now() - timedelta(hours=1)
-    ).count()
-    if recent >= RESET_LINKS_PER_HOUR:
-        return
+        return None
+    earlier = PasswordResetLink.objects.filter(user=user)
+    if links.sent_recently(earlier, limit=RESET_LINKS_PER_HOUR):
+        return None
     with transaction.atomic():
         # A new link replaces any older one still waiting.
-        PasswordResetLink.objects.filter(
-            user=user, used_at__isnull=True, voided_at__isnull=True
-        ).update(voided_at=timezone.now())
-        link = PasswordResetLink.objects.create(
-            user=user, token_hash=placeholder_hash(), expires_at=link_expiry()
-        )
+        link = links.issue(PasswordResetLink, earlier=earlier, user=user)
         record(
             Action.PASSWORD_RESET_SENT,
             actor=None,
             actor_label=user.email,
             practice=user.staff.practice,
             obj=user,
-            request=request,
+            ip=ip or None,
         )
-        transaction.on_commit(lambda: send_password_reset_email.enqueue(link_id=link.pk))
+    return link
 
 
 def find_reset_link(token_hash: str) -> PasswordResetLink:
-    """The usable reset link with this hash, or LinkError with the reason it cannot be used."""
-    link = (
-        PasswordResetLink.objects.select_related("user")
-        .filter(token_hash=token_hash, user__kind=User.Kind.STAFF)
-        .first()
+    """The usable staff reset link with this hash, or links.LinkError saying why not."""
+    usable = PasswordResetLink.objects.select_related("user").filter(
+        user__kind=User.Kind.STAFF, user__is_active=True
     )
-    if link is None or link.voided_at is not None:
-        raise LinkError(INVALID)
-    if link.used_at is not None:
-        raise LinkError(USED)
-    if not link.is_usable():
-        raise LinkError(EXPIRED)
-    if not link.user.is_active:
-        raise LinkError(INVALID)
-    return link
+    return links.find_usable(usable, token_hash)
 
 
 def reset_password(*, token_hash: str, password: str, request: HttpRequest | None = None) -> User:
     """Set a new password through a reset link, using the link up; end the person's sessions."""
     with transaction.atomic():
-        link = find_reset_link(token_hash)
-        # Lock the row so two submissions of the same link cannot both succeed.
-        link = PasswordResetLink.objects.select_for_update().get(pk=link.pk)
-        if link.used_at is not None:
-            raise LinkError(USED)
-        link.used_at = timezone.now()
-        link.save(update_fields=["used_at"])
+        link = links.use(find_reset_link(token_hash))
         user = link.user
         user.set_password(password)
         user.save(update_fields=["password"])
         end_all_sessions(user=user)
         record(Action.PASSWORD_RESET, actor=user, obj=user, request=request)
     return user
-
-
-def hash_of(raw_token: str) -> str:
-    return hash_token(raw_token)
 
 
 def end_all_sessions(*, user: User) -> int:

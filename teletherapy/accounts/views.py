@@ -1,18 +1,19 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.accounts import mfa, services
+from teletherapy.accounts import links, mfa, services
 from teletherapy.accounts.forms import CodeForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action
@@ -20,6 +21,15 @@ from teletherapy.audit.services import record
 from teletherapy.lib.redirects import safe_next
 
 RESET_SESSION_KEY = "password_reset_hash"
+RESET_LINK_WORDING = links.Wording(
+    invalid="This link is not valid. Please check you copied the whole link, or ask for a new one.",
+    used="This link has already been used. Each link works only once; please ask for a new one.",
+    expired="This link has expired. Links are valid for 24 hours; please ask for a new one.",
+    next_steps=[
+        ("accounts:forgot_password", "Ask for a new password link"),
+        ("accounts:sign_in", "Sign in"),
+    ],
+)
 FORGOT_ANSWER = (
     "If that email address belongs to a staff account here, we have sent it a link to choose "
     "a new password. The link works once and for {hours} hours. Check your inbox (and spam)."
@@ -84,19 +94,26 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:sign_in")
 
 
+LockoutPage = Callable[[HttpRequest, str], HttpResponse]
+# Sign-in pages of the areas above accounts (the portal's), by path prefix: each registers
+# how it shows a lockout from its AppConfig.ready, so accounts imports none of them.
+_LOCKOUT_PAGES: dict[str, LockoutPage] = {}
+
+
+def register_lockout_page(prefix: str, page: LockoutPage) -> None:
+    _LOCKOUT_PAGES[prefix] = page
+
+
 def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """django-axes calls this when an account is cooling off after repeated failures."""
-    # Keep what was typed (the email or username; never echo a password back).
-    form: forms.Form
-    if request.path.startswith("/portal/"):
-        from teletherapy.portal.forms import PortalSignInForm
-
-        template = "portal/sign_in.html"
-        form = PortalSignInForm(initial={"username": request.POST.get("username", "")})
-    else:
-        template = "accounts/sign_in.html"
-        form = SignInForm(initial={"email": request.POST.get("email", "")})
-    return render(request, template, {"form": form, "locked": locked_message()}, status=429)
+    for prefix, page in _LOCKOUT_PAGES.items():
+        if request.path.startswith(prefix):
+            return page(request, locked_message())
+    # Keep what was typed (the email; never echo a password back).
+    form = SignInForm(initial={"email": request.POST.get("email", "")})
+    return render(
+        request, "accounts/sign_in.html", {"form": form, "locked": locked_message()}, status=429
+    )
 
 
 @login_not_required
@@ -117,8 +134,9 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
 @require_GET
 def reset_link(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed link: keep only the token's hash, in the session, and drop it from the URL."""
-    request.session[RESET_SESSION_KEY] = services.hash_of(token)
-    return redirect("accounts:reset_password")
+    return links.open_link(
+        request, token, session_key=RESET_SESSION_KEY, to="accounts:reset_password"
+    )
 
 
 @login_not_required
@@ -126,19 +144,19 @@ def reset_link(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reset_password(request: HttpRequest) -> HttpResponse:
     """Choose a new password through the link whose hash the session holds."""
-    token_hash = request.session.get(RESET_SESSION_KEY, "")
+    token_hash = links.session_hash(request, RESET_SESSION_KEY)
     try:
         link = services.find_reset_link(token_hash)
-    except services.LinkError as exc:
-        return render(request, "accounts/link_problem.html", {"problem": str(exc)}, status=400)
+    except links.LinkError as exc:
+        return links.problem_page(request, exc, RESET_LINK_WORDING)
     form = NewPasswordForm(request.POST or None, user=link.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.reset_password(
                 token_hash=token_hash, password=form.cleaned_data["password1"], request=request
             )
-        except services.LinkError as exc:
-            return render(request, "accounts/link_problem.html", {"problem": str(exc)}, status=400)
+        except links.LinkError as exc:
+            return links.problem_page(request, exc, RESET_LINK_WORDING)
         request.session.pop(RESET_SESSION_KEY, None)
         messages.success(request, "Your password has been changed. Please sign in with it.")
         return redirect("accounts:sign_in")
@@ -186,10 +204,12 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def two_step(request: HttpRequest) -> HttpResponse:
     """Switch two-step sign-in on (with a code from the newly set-up app) or off."""
-    from teletherapy.practice.access import current_staff
-
-    staff = current_staff(request)
-    user: User = staff.user
+    user = request.user
+    # The staff record only for the link back to the Profile: accounts does not import practice.
+    staff = getattr(user, "staff", None) if user.is_authenticated else None
+    if staff is None or not user.is_staff_member or not user.is_active:  # type: ignore[union-attr]
+        raise PermissionDenied("Only a practice's staff can use this page.")
+    assert isinstance(user, User)
     device = mfa.confirmed_device(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 from django.conf import settings
 from django.db import models
@@ -47,7 +47,22 @@ class Action(models.TextChoices):
     SESSION_REFUSED = "session_refused", "Teletherapy session access refused"
 
 
+class AuditReader(Protocol):
+    """Who reads the log: a staff member (practice's StaffMember; audit does not import it)."""
+
+    practice_id: int
+
+    @property
+    def can_read_audit(self) -> bool: ...
+
+
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def visible_to(self, reader: AuditReader) -> AuditEventQuerySet:
+        """The rows a staff member may read: their practice's, if their role reads the log."""
+        if not reader.can_read_audit:
+            return self.none()
+        return self.filter(practice_id=reader.practice_id)
+
     def update(self, **kwargs: Any) -> NoReturn:
         raise PermissionError("The audit log is append-only")
 

@@ -115,7 +115,7 @@ class ClientForm(AddressFormMixin, forms.ModelForm):
         if staff.can_see_all_clients:
             therapists = self.fields["therapists"]
             therapists.queryset = (  # type: ignore[attr-defined]
-                StaffMember.objects.filter(practice_id=staff.practice_id)
+                StaffMember.objects.visible_to(staff)
                 .therapists()
                 .select_related("user")
                 .order_by("user__full_name")

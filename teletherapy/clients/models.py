@@ -105,7 +105,6 @@ class PortalInvitation(OneTimeLink):
     )
     void_reason = models.CharField(max_length=200, blank=True)
     dob_failures = models.PositiveSmallIntegerField(default=0)
-    delivery_status = models.CharField(max_length=20, default="queued")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -123,7 +122,3 @@ class PortalInvitation(OneTimeLink):
         if self.is_expired:
             return "Invite expired" if self.kind == self.Kind.INVITE else "Link expired"
         return "Sent"
-
-    @property
-    def not_delivered(self) -> bool:
-        return self.delivery_status == "failed"

@@ -3,23 +3,21 @@ its audit event inside its transaction."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from teletherapy.accounts import links
 from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import Client, PortalInvitation
+from teletherapy.clients.tasks import send_portal_invite_email, send_portal_reset_email
 from teletherapy.practice.models import StaffMember
 
-PENDING_PREFIX = "pending-"
 # A forgotten-password request sends at most this many links per client per hour.
 RESET_REQUESTS_PER_HOUR = 3
 # Staff buttons: a generous cap, so a stuck button or script cannot flood a client's inbox.
@@ -133,10 +131,8 @@ def _void_outstanding(
 
 
 def _check_send_rate(client: Client) -> None:
-    since = timezone.now() - timedelta(hours=1)
-    if (
-        PortalInvitation.objects.filter(client=client, created_at__gte=since).count()
-        >= LINKS_PER_CLIENT_PER_HOUR
+    if links.sent_recently(
+        PortalInvitation.objects.filter(client=client), limit=LINKS_PER_CLIENT_PER_HOUR
     ):
         raise PortalLinkError(
             "Too many links were sent to this client in the last hour. Please try again later."
@@ -144,16 +140,13 @@ def _check_send_rate(client: Client) -> None:
 
 
 def _new_link(client: Client, *, kind: str, by: User | None) -> PortalInvitation:
-    # The real token is minted in the email task; until then the row holds a placeholder no
-    # raw token can hash to (SHA-256 hex has no dash).
-    now = timezone.now()
-    return PortalInvitation.objects.create(
+    # _void_outstanding() has voided (and audited) the earlier links already.
+    return links.issue(
+        PortalInvitation,
+        earlier=PortalInvitation.objects.filter(client=client),
         client=client,
         kind=kind,
         sent_by=by,
-        token_hash=PENDING_PREFIX + secrets.token_hex(16),
-        created_at=now,
-        expires_at=now + timedelta(hours=settings.LINK_VALID_HOURS),
     )
 
 
@@ -161,8 +154,6 @@ def send_portal_invite(
     *, client: Client, by: User, request: HttpRequest | None = None
 ) -> PortalInvitation:
     """Email the client a sign-up link valid LINK_VALID_HOURS; earlier links stop working."""
-    from teletherapy.clients.tasks import send_portal_invite_email
-
     if not client.email:
         raise PortalLinkError("This client has no email address. Add one to send an invite.")
     if client.has_portal_account:
@@ -196,8 +187,6 @@ def send_portal_reset(
 ) -> PortalInvitation:
     """Email the client a password reset link; earlier links stop working. `by` is None when
     the client asked for it themselves."""
-    from teletherapy.clients.tasks import send_portal_reset_email
-
     if not client.has_portal_account:
         raise PortalLinkError("This client has no portal account yet. Send an invite instead.")
     if not client.email:
@@ -237,11 +226,8 @@ def request_password_reset(*, identifier: str, request: HttpRequest | None = Non
         clients = clients.filter(email__iexact=identifier)
     else:
         clients = clients.filter(user__username=identifier.lower())
-    since = timezone.now() - timedelta(hours=1)
     for client in clients:
-        recent = PortalInvitation.objects.filter(
-            client=client, kind=PortalInvitation.Kind.RESET, created_at__gte=since
-        ).count()
-        if recent >= RESET_REQUESTS_PER_HOUR:
+        resets = PortalInvitation.objects.filter(client=client, kind=PortalInvitation.Kind.RESET)
+        if links.sent_recently(resets, limit=RESET_REQUESTS_PER_HOUR):
             continue
         send_portal_reset(client=client, by=None, request=request)

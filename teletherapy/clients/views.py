@@ -13,6 +13,7 @@ from teletherapy.clients import services
 from teletherapy.clients.access import can_manage_clients, get_client_for
 from teletherapy.clients.forms import ClientForm
 from teletherapy.clients.models import Client, PortalInvitation
+from teletherapy.lib import clock
 from teletherapy.lib.redirects import safe_next
 from teletherapy.practice.access import staff_view
 
@@ -92,7 +93,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "links": links,
             "invite": invite,
             "reset": reset,
-            "viewer_zone": staff.time_zone,
+            "viewer_zone": clock.viewer_zone(staff),
             "can_manage": can_manage_clients(staff),
         },
     )

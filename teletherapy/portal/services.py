@@ -10,6 +10,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from teletherapy.accounts import links
 from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action, AuditEvent
 from teletherapy.audit.services import record
@@ -20,19 +21,20 @@ MAX_DOB_TRIES = 5
 DOB_VOID_REASON = f"The date of birth was entered wrong {MAX_DOB_TRIES} times"
 
 
-class LinkUnusable(Exception):
-    """The link expired, was voided or was used while the client was on the page."""
-
-
-def find_link(*, token_hash: str | None, kind: str) -> PortalInvitation | None:
-    """The link whose token hashes to `token_hash` (the hash, never the raw token)."""
-    if not token_hash:
-        return None
-    return (
-        PortalInvitation.objects.select_related("client__practice", "client__user")
-        .filter(token_hash=token_hash, kind=kind)
-        .first()
+def find_link(*, token_hash: str | None, kind: str) -> PortalInvitation:
+    """The usable link of `kind` whose token hashes to `token_hash` (the hash, never the raw
+    token), for an active client: an invite while the client has no account yet, a reset
+    once they have one. links.LinkError otherwise."""
+    found = links.find_usable(
+        PortalInvitation.objects.select_related("client__practice", "client__user").filter(
+            kind=kind, client__is_active=True
+        ),
+        token_hash,
     )
+    has_account = found.client.user_id is not None
+    if has_account != (kind == PortalInvitation.Kind.RESET):
+        raise links.LinkError("used" if has_account else "invalid", found)
+    return found
 
 
 def note_link_expired(*, link: PortalInvitation, request: HttpRequest | None = None) -> None:
@@ -60,8 +62,9 @@ def confirm_birth_date(
     answers the link is voided, with the reason shown to the practice."""
     with transaction.atomic():
         locked = PortalInvitation.objects.select_for_update().get(pk=link.pk)
-        if not locked.is_usable():
-            raise LinkUnusable
+        reason = links.problem_of(locked)
+        if reason is not None:
+            raise links.LinkError(reason, locked)
         if date_of_birth == link.client.date_of_birth:
             return True
         locked.dob_failures = F("dob_failures") + 1
@@ -90,10 +93,10 @@ def create_portal_account(
 ) -> User:
     """Accept an invite: make the client's portal account and use up the link."""
     with transaction.atomic():
-        locked = PortalInvitation.objects.select_for_update().get(pk=link.pk)
         client = Client.objects.select_for_update().get(pk=link.client_id)
-        if not locked.is_usable() or client.user_id is not None or not client.is_active:
-            raise LinkUnusable
+        if client.user_id is not None or not client.is_active:
+            raise links.LinkError("used", link)
+        links.use(link)
         user = User.objects.create_user(
             username,
             password,
@@ -103,8 +106,6 @@ def create_portal_account(
         )
         client.user = user
         client.save(update_fields=["user"])
-        locked.used_at = timezone.now()
-        locked.save(update_fields=["used_at"])
         record(
             Action.PORTAL_INVITE_ACCEPTED,
             actor=user,
@@ -121,16 +122,14 @@ def reset_portal_password(
 ) -> User:
     """Use a reset link: set the new password and use up the link."""
     with transaction.atomic():
-        locked = PortalInvitation.objects.select_for_update().get(pk=link.pk)
         client = Client.objects.select_related("user").get(pk=link.client_id)
         user = client.user
-        if not locked.is_usable() or user is None or not client.is_active:
-            raise LinkUnusable
+        if user is None or not client.is_active:
+            raise links.LinkError("invalid", link)
+        links.use(link)
         user.set_password(password)
         user.is_active = True
         user.save(update_fields=["password", "is_active"])
-        locked.used_at = timezone.now()
-        locked.save(update_fields=["used_at"])
         record(
             Action.PORTAL_RESET_USED,
             actor=user,

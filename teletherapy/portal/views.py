@@ -11,12 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from teletherapy.accounts import links
+from teletherapy.accounts.views import locked_message
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import PortalInvitation
 from teletherapy.clients.services import request_password_reset
+from teletherapy.lib import clock
 from teletherapy.lib.redirects import safe_next
-from teletherapy.lib.tokens import hash_token
 from teletherapy.portal import services
 from teletherapy.portal.access import current_client
 from teletherapy.portal.forms import (
@@ -32,6 +34,15 @@ _BACKEND = "django.contrib.auth.backends.ModelBackend"
 _INVITE_KEY = "portal_invite_hash"
 _INVITE_DOB_KEY = "portal_invite_dob_ok"
 _RESET_KEY = "portal_reset_hash"
+# Clients get one plain answer whatever the reason: their practice sends a new link.
+_LINK_PROBLEM = "This link has expired. Please ask your therapist's office to send a new one."
+LINK_WORDING = links.Wording(
+    invalid=_LINK_PROBLEM,
+    used=_LINK_PROBLEM,
+    expired=_LINK_PROBLEM,
+    next_steps=[("portal:sign_in", "Sign in to the Client Portal")],
+    base="portal/_base.html",
+)
 
 
 @login_not_required
@@ -46,9 +57,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         username = form.cleaned_data["username"].strip().lower()
         found = authenticate(request, username=username, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
-            from teletherapy.accounts.views import locked_out
-
-            return locked_out(request)
+            return locked_out_page(request, locked_message())
         client = getattr(found, "client", None) if found is not None else None
         if found is not None and found.is_client and client is not None and client.is_active:  # type: ignore[union-attr]
             login(request, found, backend=_BACKEND)
@@ -71,6 +80,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/sign_in.html", {"form": form})
 
 
+def locked_out_page(request: HttpRequest, message: str) -> HttpResponse:
+    """The portal sign-in while the account cools off (accounts.views.locked_out calls this
+    for /portal/ paths); keeps the username, never the password."""
+    form = PortalSignInForm(initial={"username": request.POST.get("username", "")})
+    return render(request, "portal/sign_in.html", {"form": form, "locked": message}, status=429)
+
+
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     record(Action.SIGN_OUT, actor=request.user, request=request)
@@ -83,16 +99,20 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     client = current_client(request)
     appointments = (
-        Appointment.objects.filter(
-            client=client, status=Appointment.Status.SCHEDULED, end__gte=timezone.now()
-        )
+        Appointment.objects.of_client(client)
+        .filter(status=Appointment.Status.SCHEDULED, end__gte=timezone.now())
         .select_related("therapist__user")
         .order_by("start", "id")[:50]
     )
     return render(
         request,
         "portal/dashboard.html",
-        {"client": client, "appointments": appointments, "portal_nav": "dashboard"},
+        {
+            "client": client,
+            "appointments": appointments,
+            "zone": clock.viewer_zone(client),
+            "portal_nav": "dashboard",
+        },
     )
 
 
@@ -144,33 +164,32 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def invite_link(request: HttpRequest, token: str) -> HttpResponse:
-    request.session[_INVITE_KEY] = hash_token(token)
     request.session.pop(_INVITE_DOB_KEY, None)
-    return redirect("portal:invite")
+    return links.open_link(request, token, session_key=_INVITE_KEY, to="portal:invite")
 
 
 @login_not_required
 @require_GET
 def reset_link(request: HttpRequest, token: str) -> HttpResponse:
-    request.session[_RESET_KEY] = hash_token(token)
-    return redirect("portal:reset")
+    return links.open_link(request, token, session_key=_RESET_KEY, to="portal:reset")
 
 
-def _expired(request: HttpRequest, link: PortalInvitation | None) -> HttpResponse:
-    if link is not None:
-        services.note_link_expired(link=link, request=request)
-    return render(request, "portal/link_expired.html")
+def _problem(request: HttpRequest, error: links.LinkError) -> HttpResponse:
+    if error.reason == "expired" and isinstance(error.link, PortalInvitation):
+        services.note_link_expired(link=error.link, request=request)
+    return links.problem_page(request, error, LINK_WORDING)
 
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def invite(request: HttpRequest) -> HttpResponse:
     """Sign-up from an invite: confirm the date of birth, then choose username and password."""
-    link = services.find_link(
-        token_hash=request.session.get(_INVITE_KEY), kind=PortalInvitation.Kind.INVITE
-    )
-    if link is None or not link.is_usable() or link.client.has_portal_account:
-        return _expired(request, link)
+    try:
+        link = services.find_link(
+            token_hash=links.session_hash(request, _INVITE_KEY), kind=PortalInvitation.Kind.INVITE
+        )
+    except links.LinkError as exc:
+        return _problem(request, exc)
     client = link.client
     if request.session.get(_INVITE_DOB_KEY) != link.pk:
         dob_form = ConfirmBirthDateForm(request.POST or None)
@@ -179,13 +198,13 @@ def invite(request: HttpRequest) -> HttpResponse:
                 ok = services.confirm_birth_date(
                     link=link, date_of_birth=dob_form.cleaned_data["date_of_birth"], request=request
                 )
-            except services.LinkUnusable:
-                return _expired(request, link)
+            except links.LinkError as exc:
+                return _problem(request, exc)
             if ok:
                 request.session[_INVITE_DOB_KEY] = link.pk
                 return redirect("portal:invite")
             if link.voided_at is not None:
-                return _expired(request, None)
+                return _problem(request, links.LinkError("invalid", link))
             dob_form.add_error(
                 "date_of_birth",
                 "That date of birth doesn't match our records. Please check it and try again.",
@@ -208,8 +227,8 @@ def invite(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password1"],
                 request=request,
             )
-        except services.LinkUnusable:
-            return _expired(request, link)
+        except links.LinkError as exc:
+            return _problem(request, exc)
         for key in (_INVITE_KEY, _INVITE_DOB_KEY):
             request.session.pop(key, None)
         login(request, user, backend=_BACKEND)
@@ -233,21 +252,23 @@ def invite(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reset(request: HttpRequest) -> HttpResponse:
     """Choose a new password from a reset link."""
-    link = services.find_link(
-        token_hash=request.session.get(_RESET_KEY), kind=PortalInvitation.Kind.RESET
-    )
-    if link is None or not link.is_usable() or link.client.user is None:
-        return _expired(request, link)
+    try:
+        link = services.find_link(
+            token_hash=links.session_hash(request, _RESET_KEY), kind=PortalInvitation.Kind.RESET
+        )
+    except links.LinkError as exc:
+        return _problem(request, exc)
     client = link.client
     account = link.client.user
+    assert account is not None  # find_link() gives a reset link only for a client with one
     form = SetPasswordForm(account, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.reset_portal_password(
                 link=link, password=form.cleaned_data["new_password1"], request=request
             )
-        except services.LinkUnusable:
-            return _expired(request, link)
+        except links.LinkError as exc:
+            return _problem(request, exc)
         request.session.pop(_RESET_KEY, None)
         login(request, user, backend=_BACKEND)
         record(

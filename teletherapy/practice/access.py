@@ -44,9 +44,7 @@ def staff_view(allowed: Callable[[StaffMember], bool] | None = None) -> Callable
 def get_staff_member_for(viewer: StaffMember, staff_id: int) -> StaffMember:
     """A staff member of the viewer's own practice; another practice's is a 404."""
     return get_object_or_404(
-        StaffMember.objects.select_related("user", "practice"),
-        pk=staff_id,
-        practice_id=viewer.practice_id,
+        StaffMember.objects.visible_to(viewer).select_related("user", "practice"), pk=staff_id
     )
 
 

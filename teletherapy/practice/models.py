@@ -35,12 +35,31 @@ ROLE_FIELDS: dict[str, str] = {
 }
 
 
+def has_teletherapy_q(path: str = "") -> models.Q:
+    """StaffMember.has_teletherapy as a filter; `path` leads to the staff member, e.g.
+    "therapist__" from an appointment. Keep the two in step."""
+    return models.Q(
+        **{
+            f"{path}is_therapist": True,
+            f"{path}teletherapy_enabled": True,
+            f"{path}user__is_active": True,
+        }
+    )
+
+
 class StaffMemberQuerySet(models.QuerySet["StaffMember"]):
+    def visible_to(self, staff: StaffMember) -> StaffMemberQuerySet:
+        """The colleagues a staff member sees: everyone of their own practice."""
+        return self.filter(practice_id=staff.practice_id)
+
     def of_practice(self, practice: Practice) -> StaffMemberQuerySet:
         return self.filter(practice=practice)
 
     def therapists(self) -> StaffMemberQuerySet:
         return self.filter(is_therapist=True, user__is_active=True)
+
+    def with_teletherapy(self) -> StaffMemberQuerySet:
+        return self.filter(has_teletherapy_q())
 
 
 class StaffMember(models.Model):
@@ -113,6 +132,7 @@ class StaffMember(models.Model):
 
     @property
     def has_teletherapy(self) -> bool:
+        """May hold Teletherapy Sessions now (the database form is has_teletherapy_q)."""
         return self.is_therapist and self.teletherapy_enabled and self.user.is_active
 
 
@@ -123,4 +143,3 @@ class StaffInvitation(OneTimeLink):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    delivery_status = models.CharField(max_length=20, default="queued")

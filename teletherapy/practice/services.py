@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from teletherapy.accounts import links
 from teletherapy.accounts.models import User
-from teletherapy.accounts.services import (
-    EXPIRED,
-    INVALID,
-    USED,
-    LinkError,
-    end_all_sessions,
-    link_expiry,
-    placeholder_hash,
-)
+from teletherapy.accounts.services import end_all_sessions
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.practice.models import ROLE_FIELDS, Practice, Role, StaffInvitation, StaffMember
@@ -34,12 +26,6 @@ INVITATIONS_PER_HOUR = 5
 LAST_OWNER = "A practice must always have at least one active Owner."
 ONLY_OWNER_GRANTS_OWNER = "Only an Owner can make someone an Owner."
 TELE_ONLY_THERAPISTS = "Teletherapy can be switched on only for a Therapist."
-INVITE_INVALID = "This invitation link is not valid. Please check you copied the whole link."
-INVITE_EXPIRED = (
-    "This invitation has expired. Invitations are valid for 24 hours; "
-    "ask your practice's Owner or Manager to send a new one."
-)
-INVITE_USED = "This invitation has already been used. Sign in with your email and password."
 
 
 def _require_manager(by: StaffMember) -> None:
@@ -145,15 +131,14 @@ def invite_staff(
 def _new_invitation(*, staff: StaffMember, by: StaffMember) -> StaffInvitation:
     from teletherapy.practice.tasks import send_staff_invitation
 
-    now = timezone.now()
-    StaffInvitation.objects.filter(
-        staff=staff, used_at__isnull=True, voided_at__isnull=True
-    ).update(voided_at=now)
-    invitation = StaffInvitation.objects.create(
-        staff=staff, sent_by=by.user, token_hash=placeholder_hash(), expires_at=link_expiry()
+    invitation = links.issue(
+        StaffInvitation,
+        earlier=StaffInvitation.objects.filter(staff=staff),
+        staff=staff,
+        sent_by=by.user,
     )
-    StaffMember.objects.filter(pk=staff.pk).update(invited_at=now)
-    staff.invited_at = now
+    StaffMember.objects.filter(pk=staff.pk).update(invited_at=invitation.created_at)
+    staff.invited_at = invitation.created_at
     transaction.on_commit(lambda: send_staff_invitation.enqueue(invitation_id=invitation.pk))
     return invitation
 
@@ -168,10 +153,7 @@ def resend_invitation(
         raise StaffError("This person has already accepted their invitation.")
     if not staff.user.is_active:
         raise StaffError("Reactivate this person before sending a new invitation.")
-    recent = StaffInvitation.objects.filter(
-        staff=staff, created_at__gte=timezone.now() - timedelta(hours=1)
-    ).count()
-    if recent >= INVITATIONS_PER_HOUR:
+    if links.sent_recently(StaffInvitation.objects.filter(staff=staff), limit=INVITATIONS_PER_HOUR):
         raise StaffError(
             "Several invitations were sent to this person in the last hour. "
             "Please wait a while before sending another."
@@ -190,21 +172,11 @@ def resend_invitation(
 
 
 def find_invitation(token_hash: str) -> StaffInvitation:
-    """The usable invitation with this hash, or LinkError saying why it cannot be used."""
-    invitation = (
-        StaffInvitation.objects.select_related("staff__user", "staff__practice")
-        .filter(token_hash=token_hash)
-        .first()
+    """The usable invitation with this hash, or links.LinkError saying why not."""
+    usable = StaffInvitation.objects.select_related("staff__user", "staff__practice").filter(
+        staff__user__is_active=True
     )
-    if invitation is None or invitation.voided_at is not None:
-        raise LinkError(INVITE_INVALID)
-    if invitation.used_at is not None:
-        raise LinkError(INVITE_USED)
-    if not invitation.is_usable():
-        raise LinkError(INVITE_EXPIRED)
-    if not invitation.staff.user.is_active:
-        raise LinkError(INVITE_INVALID)
-    return invitation
+    return links.find_usable(usable, token_hash)
 
 
 def accept_invitation(
@@ -213,17 +185,12 @@ def accept_invitation(
     """Set the invited person's password and use the invitation up."""
     with transaction.atomic():
         found = find_invitation(token_hash)
-        invitation = StaffInvitation.objects.select_for_update().get(pk=found.pk)
-        if invitation.used_at is not None:
-            raise LinkError(INVITE_USED)
-        now = timezone.now()
-        invitation.used_at = now
-        invitation.save(update_fields=["used_at"])
+        invitation = links.use(found)
         staff = found.staff
         user = staff.user
         user.set_password(password)
         user.save(update_fields=["password"])
-        staff.accepted_at = now
+        staff.accepted_at = invitation.used_at
         staff.save(update_fields=["accepted_at"])
         record(
             Action.STAFF_INVITE_ACCEPTED,
@@ -477,6 +444,3 @@ def switch_off_two_step(
             two_step="off",
         )
     return True
-
-
-__all__ = ["EXPIRED", "INVALID", "USED", "LinkError", "StaffError"]

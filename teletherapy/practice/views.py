@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -9,14 +8,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from teletherapy.accounts import links
 from teletherapy.accounts.forms import NewPasswordForm
-from teletherapy.accounts.services import LinkError, hash_of
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
+from teletherapy.lib import clock
 from teletherapy.practice import services
 from teletherapy.practice.access import get_staff_member_for, staff_view
 from teletherapy.practice.forms import (
@@ -30,6 +29,18 @@ from teletherapy.practice.forms import (
 from teletherapy.practice.models import Role, StaffMember
 
 INVITATION_SESSION_KEY = "staff_invitation_hash"
+INVITATION_WORDING = links.Wording(
+    invalid="This invitation link is not valid. Please check you copied the whole link.",
+    used="This invitation has already been used. Sign in with your email and password.",
+    expired=(
+        "This invitation has expired. Invitations are valid for 24 hours; "
+        "ask your practice's Owner or Manager to send a new one."
+    ),
+    next_steps=[
+        ("accounts:sign_in", "Sign in"),
+        ("accounts:forgot_password", "Forgot password?"),
+    ],
+)
 CREDENTIALING_NOTE = (
     "Check first with your local credentialing office and ensure additional requirements "
     "for enabling Teletherapy are understood."
@@ -82,26 +93,9 @@ def create_practice(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_view()
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The staff Dashboard; the apps above practice fill its slots (lib/slots.py)."""
     staff: StaffMember = request.staff  # type: ignore[attr-defined]
-    appointments: list[Any] = []
-    if staff.is_therapist:
-        from teletherapy.scheduling.models import Appointment
-
-        now = timezone.now()
-        appointments = list(
-            Appointment.objects.filter(
-                therapist=staff,
-                practice_id=staff.practice_id,
-                status=Appointment.Status.SCHEDULED,
-                start__gte=now,
-                start__lt=now + timedelta(days=7),
-            ).select_related("client")
-        )
-    return render(
-        request,
-        "practice/dashboard.html",
-        {"nav_active": "dashboard", "appointments": appointments, "staff": staff},
-    )
+    return render(request, "practice/dashboard.html", {"nav_active": "dashboard", "staff": staff})
 
 
 # Practice Settings -------------------------------------------------------------------------
@@ -117,7 +111,7 @@ def settings_home(request: HttpRequest) -> HttpResponse:
     """Practice Settings, Staff tab: everyone in the practice, active or not."""
     viewer: StaffMember = request.staff  # type: ignore[attr-defined]
     members = (
-        StaffMember.objects.filter(practice_id=viewer.practice_id)
+        StaffMember.objects.visible_to(viewer)
         .select_related("user")
         .order_by("-user__is_active", "user__full_name", "id")
     )
@@ -183,6 +177,7 @@ def _profile(
         is_self=member.pk == viewer.pk,
         pending_invitation=member.accepted_at is None,
         two_step_on=_has_two_step(member),
+        viewer_zone=clock.viewer_zone(viewer),
         invitation=(
             member.invitations.order_by("-created_at", "-id").first()
             if member.accepted_at is None
@@ -346,8 +341,9 @@ def practice_details(request: HttpRequest) -> HttpResponse:
 @require_GET
 def invitation_link(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed invitation link: keep only the token's hash, in the session."""
-    request.session[INVITATION_SESSION_KEY] = hash_of(token)
-    return redirect("practice:accept_invitation")
+    return links.open_link(
+        request, token, session_key=INVITATION_SESSION_KEY, to="practice:accept_invitation"
+    )
 
 
 @login_not_required
@@ -355,13 +351,11 @@ def invitation_link(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request: HttpRequest) -> HttpResponse:
     """Set your password through the invitation, then land on the Dashboard signed in."""
-    token_hash = request.session.get(INVITATION_SESSION_KEY, "")
+    token_hash = links.session_hash(request, INVITATION_SESSION_KEY)
     try:
         invitation = services.find_invitation(token_hash)
-    except LinkError as exc:
-        return render(
-            request, "practice/invitation_problem.html", {"problem": str(exc)}, status=400
-        )
+    except links.LinkError as exc:
+        return links.problem_page(request, exc, INVITATION_WORDING)
     member = invitation.staff
     form = NewPasswordForm(request.POST or None, user=member.user)
     if request.method == "POST" and form.is_valid():
@@ -369,10 +363,8 @@ def accept_invitation(request: HttpRequest) -> HttpResponse:
             user = services.accept_invitation(
                 token_hash=token_hash, password=form.cleaned_data["password1"], request=request
             )
-        except LinkError as exc:
-            return render(
-                request, "practice/invitation_problem.html", {"problem": str(exc)}, status=400
-            )
+        except links.LinkError as exc:
+            return links.problem_page(request, exc, INVITATION_WORDING)
         login(request, user, backend=MODEL_BACKEND)
         record(Action.SIGN_IN, actor=user, request=request)
         messages.success(request, f"Welcome to {member.practice.name}! Your password is set.")

@@ -11,18 +11,12 @@ from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.models import Appointment
 
 
-def appointments_visible_to(staff: StaffMember) -> QuerySet[Appointment]:
-    """Owner, Manager and Scheduler see the whole practice's; a Therapist sees their own."""
-    qs = Appointment.objects.filter(practice_id=staff.practice_id)
-    if not staff.can_schedule_for_others:
-        qs = qs.filter(therapist_id=staff.pk)
-    return qs
-
-
 def get_appointment_for(staff: StaffMember, appointment_id: int) -> Appointment:
-    """An appointment the staff member may see and change; anything else is a 404."""
+    """An appointment the staff member may see (Appointment.objects.visible_to); anything
+    else, another therapist's or another practice's, is a 404. Scheduling and video pages
+    both fetch appointments through here."""
     return get_object_or_404(
-        appointments_visible_to(staff).select_related(
+        Appointment.objects.visible_to(staff).select_related(
             "client", "therapist__user", "practice", "created_by"
         ),
         pk=appointment_id,
@@ -62,7 +56,7 @@ def get_schedule_therapist_for(
 
 def bookable_clients(staff: StaffMember) -> QuerySet[Client]:
     """Active clients of the practice; a Therapist books only their own clients."""
-    qs = Client.objects.filter(practice_id=staff.practice_id, is_active=True)
+    qs = Client.objects.visible_to(staff).filter(is_active=True)
     if not staff.can_schedule_for_others:
         qs = qs.filter(therapists=staff)
     return qs.order_by("last_name", "first_name", "pk")

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class SchedulingConfig(AppConfig):
     name = "teletherapy.scheduling"
     label = "scheduling"
+
+    def ready(self) -> None:
+        from teletherapy.lib import slots
+        from teletherapy.scheduling.dashboard import upcoming_context
+
+        slots.fill(
+            "practice.dashboard", "scheduling/_dashboard_upcoming.html", context=upcoming_context
+        )

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from teletherapy.clients.models import Client
+from teletherapy.lib import clock
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.models import Appointment
 from teletherapy.scheduling.services import DEFAULT_MINUTES, MAX_MINUTES, MIN_MINUTES
-from teletherapy.scheduling.timefmt import make_local
 
 # Dates the calendar and forms accept; outside them is a typo (and date arithmetic overflows).
 EARLIEST = date(2000, 1, 1)
@@ -85,7 +85,7 @@ class _TimeFields(forms.Form):
         day, at = self.cleaned_data.get("date"), self.cleaned_data.get("time")
         if day is None or at is None:
             return None
-        return make_local(day, at, self.tz)
+        return clock.make_local(day, at, self.tz)
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -15,8 +15,8 @@ from html import escape
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from teletherapy.lib import clock
 from teletherapy.scheduling.models import Appointment
-from teletherapy.scheduling.timefmt import fmt_day, fmt_span, fmt_time, make_local
 
 SLOT_MINUTES = 15
 SLOTS_PER_HOUR = 60 // SLOT_MINUTES
@@ -85,7 +85,7 @@ def build_grid(
     spans: dict[date, dict[int, int]] = {}
     for day, by_slot in starts.items():
         spans[day] = {}
-        midnight = make_local(day + timedelta(days=1), time(0), tz) or datetime.combine(
+        midnight = clock.make_local(day + timedelta(days=1), time(0), tz) or datetime.combine(
             day + timedelta(days=1), time(0), tzinfo=tz
         )
         slots = sorted(by_slot)
@@ -116,11 +116,11 @@ def build_grid(
         != datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).utcoffset()
         for day in days
     }
-    day_labels = {day: fmt_day(day) for day in days}
+    day_labels = {day: clock.day_text(day) for day in days}
     rows: list[Row] = []
     for slot in range(first_hour * SLOTS_PER_HOUR, last_hour * SLOTS_PER_HOUR):
         at = time(slot // SLOTS_PER_HOUR, slot % SLOTS_PER_HOUR * SLOT_MINUTES)
-        at_label = fmt_time(at)
+        at_label = clock.clock_time(at)
         at_query = f"{at:%H}%3A{at:%M}"
         work = WORKING_HOURS[0] * SLOTS_PER_HOUR <= slot < WORKING_HOURS[1] * SLOTS_PER_HOUR
         cells: list[Cell] = []
@@ -128,7 +128,11 @@ def build_grid(
             is_now = day == today and slot == now_slot
             if slot in spans[day]:
                 entries = [
-                    Entry(a, fmt_span(a.start, a.end, tz), a.start.astimezone(tz).tzname() or "")
+                    Entry(
+                        a,
+                        clock.span_text(a.start, a.end, tz),
+                        a.start.astimezone(tz).tzname() or "",
+                    )
                     for a in starts[day][slot]
                 ]
                 cells.append(
@@ -138,7 +142,7 @@ def build_grid(
             if slot in covered[day]:
                 cells.append(Cell("covered"))
                 continue
-            if clock_change[day] and make_local(day, at, tz) is None:
+            if clock_change[day] and clock.make_local(day, at, tz) is None:
                 cells.append(Cell("none", work=work, now=is_now, label="No such time"))
             elif day < today or (day == today and datetime.combine(day, at, tzinfo=tz) < now):
                 cells.append(Cell("past", work=work, now=is_now))

@@ -7,7 +7,30 @@ from django.db import models
 from django.utils import timezone
 
 from teletherapy.clients.models import Client
-from teletherapy.practice.models import Practice, StaffMember
+from teletherapy.practice.models import Practice, StaffMember, has_teletherapy_q
+
+
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    def visible_to(self, staff: StaffMember) -> AppointmentQuerySet:
+        """The appointments a staff member may see: the whole practice's for Owner, Manager
+        and Scheduler; their own for a Therapist. (Appointment.is_visible_to is the same rule
+        for one loaded appointment.)"""
+        qs = self.filter(practice_id=staff.practice_id)
+        if not staff.can_schedule_for_others:
+            qs = qs.filter(therapist_id=staff.pk)
+        return qs
+
+    def of_client(self, client: Client) -> AppointmentQuerySet:
+        """A client's own appointments (what the portal shows them)."""
+        return self.filter(client_id=client.pk, practice_id=client.practice_id)
+
+    def not_cancelled(self) -> AppointmentQuerySet:
+        return self.exclude(status=Appointment.Status.CANCELLED)
+
+    def teletherapy_sessions(self) -> AppointmentQuerySet:
+        """Appointments that are Teletherapy Sessions now: ticked as one, not cancelled, and
+        with a therapist who still has Teletherapy (Appointment.is_teletherapy_session)."""
+        return self.filter(has_teletherapy_q("therapist__"), is_teletherapy=True).not_cancelled()
 
 
 class Appointment(models.Model):
@@ -49,6 +72,8 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = AppointmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["start", "id"]
         indexes = [
@@ -76,6 +101,19 @@ class Appointment(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+    @property
+    def is_teletherapy_session(self) -> bool:
+        """Whether this appointment can be held as a Teletherapy Session now: ticked as one,
+        not cancelled, and its therapist still has Teletherapy. The one place that decides it
+        (AppointmentQuerySet.teletherapy_sessions is the same rule in the database)."""
+        return self.is_teletherapy and not self.is_cancelled and self.therapist.has_teletherapy
+
+    def is_visible_to(self, staff: StaffMember) -> bool:
+        """AppointmentQuerySet.visible_to for one loaded appointment."""
+        if self.practice_id != staff.practice_id:
+            return False
+        return staff.can_schedule_for_others or self.therapist_id == staff.pk
 
 
 class AppointmentChange(models.Model):

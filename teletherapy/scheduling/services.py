@@ -20,18 +20,13 @@ from django.utils import timezone
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import Client
+from teletherapy.lib import clock
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.models import Appointment, AppointmentChange
-from teletherapy.scheduling.timefmt import fmt_day, fmt_span
 
 MIN_MINUTES = 15
 MAX_MINUTES = 240
 DEFAULT_MINUTES = 50
-
-
-def _viewer_zone(by: Any, practice_zone: str) -> ZoneInfo:
-    staff = getattr(by, "staff", None) if getattr(by, "is_staff_member", False) else None
-    return ZoneInfo(staff.time_zone if staff else practice_zone)
 
 
 def _teletherapy_error(therapist: StaffMember, client: Client) -> str | None:
@@ -69,10 +64,10 @@ def find_overlap(
 
 
 def overlap_message(other: Appointment, tz: ZoneInfo) -> str:
-    local = other.start.astimezone(tz)
+    local = clock.local(other.start, tz)
     return (
-        f"This overlaps {other.client.full_name}'s appointment on {fmt_day(local)}, "
-        f"{fmt_span(other.start, other.end, tz)} {local.tzname()}."
+        f"This overlaps {other.client.full_name}'s appointment on {clock.day_text(local)}, "
+        f"{clock.span_text(other.start, other.end, tz)} {local.tzname()}."
     )
 
 
@@ -128,7 +123,7 @@ def book_appointment(
     """Book an appointment, or raise ValidationError keyed by field (client, start, duration,
     is_teletherapy) and save nothing."""
     practice = therapist.practice
-    tz = _viewer_zone(by, practice.time_zone)
+    tz = clock.zone(clock.viewer_zone(by))
     errors: dict[str, list[str]] = {}
     if client.practice_id != therapist.practice_id or not client.is_active:
         errors["client"] = ["Choose a client of this practice."]
@@ -223,7 +218,7 @@ def change_appointment(
         _lock_therapist(appointment.therapist)
         current = _locked_copy(appointment)
         _refuse_unless_scheduled(current, "changed")
-        tz = _viewer_zone(by, current.practice.time_zone)
+        tz = clock.zone(clock.viewer_zone(by))
         new_start = start if start is not None else current.start
         new_minutes = duration_minutes if duration_minutes is not None else current.duration_minutes
         new_tele = current.is_teletherapy if is_teletherapy is None else is_teletherapy

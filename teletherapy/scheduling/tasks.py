@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
 from django_tasks import task
 
+from teletherapy.lib import clock
 from teletherapy.lib.mailer import build_email, send_with_retries
 from teletherapy.scheduling.ics import appointment_ics
 from teletherapy.scheduling.models import Appointment
-from teletherapy.scheduling.timefmt import fmt_when, zone_label
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +32,13 @@ def send_appointment_email(appointment_id: int, kind: str) -> bool:
     if appointment is None or not appointment.client.email:
         return False
     client = appointment.client
-    tz = ZoneInfo(client.time_zone or appointment.practice.time_zone)
+    tz = clock.zone(clock.viewer_zone(client))
     context = {
         "practice_name": appointment.practice.name,
         "first_name": client.preferred_name or client.first_name,
-        "when": fmt_when(appointment.start, tz),
+        "when": clock.date_time_text(appointment.start, tz),
         "minutes": appointment.duration_minutes,
-        "zone": zone_label(tz.key),
+        "zone": clock.zone_label(tz),
         "therapist_name": appointment.therapist.name,
         "is_teletherapy": appointment.is_teletherapy,
         "join_minutes": settings.TELETHERAPY_JOIN_MINUTES_BEFORE,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from teletherapy.lib import clock
 from teletherapy.practice.access import staff_view
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling import services
@@ -35,7 +36,6 @@ from teletherapy.scheduling.forms import (
 )
 from teletherapy.scheduling.grid import build_grid, render_body
 from teletherapy.scheduling.models import Appointment
-from teletherapy.scheduling.timefmt import fmt_day, fmt_span, fmt_when, zone_label
 
 
 def _can_schedule(staff: StaffMember) -> bool:
@@ -43,7 +43,7 @@ def _can_schedule(staff: StaffMember) -> bool:
 
 
 def _zone(staff: StaffMember) -> ZoneInfo:
-    return ZoneInfo(staff.time_zone or staff.practice.time_zone)
+    return clock.zone(clock.viewer_zone(staff))
 
 
 def _int_param(value: str | None) -> int | None:
@@ -87,9 +87,9 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
         "therapists": therapists,
         "therapist": therapist,
         "view": view,
-        "zone_name": zone_label(tz.key),
+        "zone_name": clock.zone_label(tz),
         "zone_abbr": now.astimezone(tz).tzname(),
-        "now_label": fmt_when(now, tz),
+        "now_label": clock.date_time_text(now, tz),
     }
     if therapist is None:
         return render(request, "scheduling/my_schedule.html", context)
@@ -102,21 +102,21 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
         first = day - timedelta(days=(day.weekday() + 1) % 7)  # weeks start on Sunday
         days = [first + timedelta(days=i) for i in range(7)]
         step = timedelta(days=7)
-        title = f"Week of {fmt_day(first)}, {first.year}"
+        title = f"Week of {clock.day_text(first)}, {first.year}"
     else:
         days = [day]
         step = timedelta(days=1)
-        title = f"{fmt_day(day)}, {day.year}"
+        title = f"{clock.day_text(day)}, {day.year}"
     range_start = datetime.combine(days[0], time(0), tzinfo=tz)
     range_end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=tz)
     appointments = list(
-        Appointment.objects.filter(
-            practice_id=staff.practice_id,
+        Appointment.objects.visible_to(staff)
+        .filter(
             therapist=therapist,
             start__lt=range_end,
             end__gt=range_start,
         )
-        .exclude(status=Appointment.Status.CANCELLED)
+        .not_cancelled()
         .select_related("client")
         .only(
             "start",
@@ -181,7 +181,7 @@ def _month_context(
             by_day[local.date()].append(
                 {
                     "appointment": appointment,
-                    "span": fmt_span(appointment.start, appointment.end, tz),
+                    "span": clock.span_text(appointment.start, appointment.end, tz),
                     "zone_abbr": local.tzname(),
                 }
             )
@@ -193,7 +193,7 @@ def _month_context(
             week.append(
                 {
                     "day": d,
-                    "label": fmt_day(d),
+                    "label": clock.day_text(d),
                     "in_month": d.month == day.month,
                     "is_today": d == today,
                     "entries": by_day[d],
@@ -239,7 +239,7 @@ def _render_new(
             "nav_active": "schedule",
             "partial": partial,
             "back_url": schedule_url(therapist.pk, day),
-            "zone_name": zone_label(form.tz.key),
+            "zone_name": clock.zone_label(form.tz),
         },
     )
 
@@ -284,7 +284,7 @@ def new_appointment(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            when = fmt_when(appointment.start, tz)
+            when = clock.date_time_text(appointment.start, tz)
             messages.success(
                 request,
                 f"Booked {appointment.client.full_name} on {when}"
@@ -310,9 +310,9 @@ def _tab_context(request: HttpRequest, appointment: Appointment, tab: str) -> di
         "nav_active": "schedule",
         "appointment": appointment,
         "tab": tab,
-        "when": fmt_when(appointment.start, tz),
-        "span": f"{fmt_span(appointment.start, appointment.end, tz)} {local.tzname()}",
-        "zone_name": zone_label(tz.key),
+        "when": clock.date_time_text(appointment.start, tz),
+        "span": f"{clock.span_text(appointment.start, appointment.end, tz)} {local.tzname()}",
+        "zone_name": clock.zone_label(tz),
         "schedule_url": schedule_url(appointment.therapist_id, local.date()),
         "can_join_warning": appointment.is_teletherapy
         and not appointment.client.has_portal_account,
@@ -373,16 +373,16 @@ def _history_lines(appointment: Appointment, tz: ZoneInfo) -> list[dict[str, Any
             minutes = change.details.get("minutes") or [None, None]
             old, new = (datetime.fromisoformat(s) for s in starts)
             detail = (
-                f"from {fmt_when(old, tz)} ({minutes[0]} min) to {fmt_when(new, tz)} "
+                f"from {clock.date_time_text(old, tz)} ({minutes[0]} min) to {clock.date_time_text(new, tz)} "
                 f"({minutes[1]} min)"
             )
         elif isinstance(starts, str):
-            detail = f"for {fmt_when(datetime.fromisoformat(starts), tz)}"
+            detail = f"for {clock.date_time_text(datetime.fromisoformat(starts), tz)}"
         if change.details.get("reason"):
             detail = f"Reason: {change.details['reason']}"
         lines.append(
             {
-                "at": fmt_when(change.at, tz),
+                "at": clock.date_time_text(change.at, tz),
                 "by": str(change.by) if change.by else "System",
                 "summary": change.summary,
                 "detail": detail,
@@ -451,7 +451,9 @@ def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
             for problem in problems:
                 messages.error(request, problem)
         return redirect(back)
-    messages.success(request, f"Moved {moved.client.full_name} to {fmt_when(moved.start, tz)}.")
+    messages.success(
+        request, f"Moved {moved.client.full_name} to {clock.date_time_text(moved.start, tz)}."
+    )
     return redirect(schedule_url(moved.therapist_id, moved.start.astimezone(tz).date()))
 
 

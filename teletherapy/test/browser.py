@@ -162,6 +162,8 @@ def live_server_factory(
         travel_to: datetime | None = None,
         env: dict[str, str] | None = None,
     ) -> LiveServer:
+        from django.conf import settings
+
         port = free_port()
         var_dir = tmp_path / f"server-{len(servers)}"
         var_dir.mkdir()
@@ -171,9 +173,14 @@ def live_server_factory(
             "TELETHERAPY_TESTING": "1",
             "TASKS_BACKEND": "immediate",
             "VAR_DIR": str(var_dir),
+            # One key for the test and every server: a session made by one is valid on all.
+            "SECRET_KEY": settings.SECRET_KEY,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "EMAIL_URL": smtp.url if smtp else "",
-            "SITE_URL": f"http://127.0.0.1:{port}",
+            # No SITE_URL: the default built from HOST and PORT is what emailed links use.
+            "SITE_URL": "",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
             "PYTHONUNBUFFERED": "1",
             **_database_env(),
             **(env or {}),

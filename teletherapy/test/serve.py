@@ -1,4 +1,4 @@
-"""Run the real app (daphne) for browser tests, optionally at another time.
+"""Run the real app (daphne, as scripts/serve runs it) for browser tests, optionally at another time.
 
     python -m teletherapy.test.serve PORT [ISO_DATETIME]
 
@@ -18,10 +18,9 @@ def main() -> None:
         import time_machine
 
         time_machine.travel(datetime.fromisoformat(sys.argv[2]), tick=True).start()
-    from daphne.cli import CommandLineInterface
+    from teletherapy.lib.server import main as serve
 
-    host = "127.0.0.1"
-    CommandLineInterface().run(["-b", host, "-p", port, "config.asgi:application"])
+    serve(["-b", "127.0.0.1", "-p", port, "config.asgi:application"])
 
 
 if __name__ == "__main__":

@@ -13,9 +13,12 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
 
+from teletherapy.scheduling.access import get_appointment_for
 from teletherapy.scheduling.models import Appointment
 from teletherapy.video import services
 from teletherapy.video.models import Participation
+
+_RELATED = ("practice", "client", "therapist__user")
 
 
 class CallClosed(PermissionDenied):
@@ -32,22 +35,36 @@ def get_call_for(
 ) -> tuple[Appointment, str]:
     """The appointment and the user's role in its call ('therapist' or 'client').
 
-    Raise Http404 when the appointment is not one the user can see (another practice's,
-    another client's), PermissionDenied when they can see it but are not its participant or
-    lack Teletherapy, and CallClosed (a PermissionDenied) outside the launch window or when
-    the appointment is cancelled or not a Teletherapy one. Pages, the ICE endpoint and the
-    signaling consumer (on connect and on every command) all call this.
+    Raise Http404 when the appointment is not one the user can see: for staff the
+    scheduling app's rule (get_appointment_for: another practice's or, for a Therapist,
+    another therapist's is a 404), for a client their own appointments only. Raise
+    PermissionDenied when they can see it but are not its participant or lack Teletherapy,
+    and CallClosed (a PermissionDenied) outside the launch window or when the appointment is
+    not a Teletherapy Session (Appointment.is_teletherapy_session). Pages, the ICE endpoint
+    and the signaling consumer (on connect and on every command) all call this.
     """
     if user is None or not user.is_authenticated or not user.is_active:
         raise PermissionDenied("Sign in first.")
-    appointment = (
-        Appointment.objects.select_related("practice", "client", "therapist__user")
-        .filter(pk=appointment_id)
-        .first()
-    )
-    if appointment is None:
-        raise Http404("Not found")
+    if user.is_staff_member:
+        staff = getattr(user, "staff", None)
+        if staff is None:
+            raise PermissionDenied("Only a practice's staff can use this page.")
+        appointment = get_appointment_for(staff, appointment_id)
+    else:
+        appointment = _clients_own(user, appointment_id)
     return appointment, authorize_call(user, appointment, now=now)
+
+
+def _clients_own(user: Any, appointment_id: int) -> Appointment:
+    client = getattr(user, "client", None)
+    found = (
+        Appointment.objects.of_client(client).select_related(*_RELATED).filter(pk=appointment_id)
+        if client is not None
+        else Appointment.objects.none()
+    ).first()
+    if found is None:
+        raise Http404("Not found")
+    return found
 
 
 def authorize_call(user: Any, appointment: Appointment, *, now: datetime | None = None) -> str:
@@ -58,7 +75,7 @@ def authorize_call(user: Any, appointment: Appointment, *, now: datetime | None 
         staff = getattr(user, "staff", None)
         if staff is None:
             raise PermissionDenied("Only a practice's staff can use this page.")
-        if appointment.practice_id != staff.practice_id:
+        if not appointment.is_visible_to(staff):
             raise Http404("Not found")
         if appointment.therapist_id != staff.pk:
             raise PermissionDenied("Only the appointment's therapist can join this session.")
@@ -69,8 +86,6 @@ def authorize_call(user: Any, appointment: Appointment, *, now: datetime | None 
         client = getattr(user, "client", None)
         if client is None or not client.is_active or appointment.client_id != client.pk:
             raise Http404("Not found")
-        if not appointment.therapist.has_teletherapy:
-            raise CallClosed(appointment, "unavailable")
         role = Participation.Role.CLIENT
     else:
         raise PermissionDenied("Sign in first.")

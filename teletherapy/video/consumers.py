@@ -311,8 +311,8 @@ class CallConsumer(AsyncWebsocketConsumer):
         elif peer is None:
             await self._send({"type": "error", "code": "peer_absent"})
         elif kind == "signal":
-            payload = {k: v for k, v in message.items() if k in ("description", "candidate")}
-            await self._relay(peer, {"type": "call.signal", "payload": payload})
+            # Serialized once, here: the other side sends the text as it is.
+            await self._relay(peer, {"type": "call.signal", "text": json.dumps(message)})
         elif kind == "media":
             await self._relay(
                 peer,
@@ -348,7 +348,10 @@ class CallConsumer(AsyncWebsocketConsumer):
     async def call_signal(self, event: dict[str, Any]) -> None:
         if self.revoked or self.participation_id is None:
             return
-        await self._send({"type": "signal", **event["payload"]})
+        if "text" in event:  # relayed: parsed, validated and serialized by the sender
+            await self.send(text_data=event["text"])
+        else:
+            await self._send({"type": "signal", **event["payload"]})
 
     async def call_media(self, event: dict[str, Any]) -> None:
         if self.revoked or self.participation_id is None:

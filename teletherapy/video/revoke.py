@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.contrib.sessions.models import Session
@@ -89,10 +91,16 @@ def _staff_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> No
     if created:
         return
     from teletherapy.scheduling.models import Appointment
-    from teletherapy.video.services import open_now
 
-    # The clients of this therapist's open calls lose access too when Teletherapy goes off.
-    calls = open_now(Appointment.objects.filter(therapist=instance), timezone.now())
+    # The clients of this therapist's calls in their window lose access too when Teletherapy
+    # goes off (so by time only: teletherapy_sessions() already leaves those calls out).
+    now = timezone.now()
+    calls = Appointment.objects.filter(
+        therapist=instance,
+        is_teletherapy=True,
+        start__lte=now + timedelta(minutes=settings.TELETHERAPY_JOIN_MINUTES_BEFORE),
+        end__gte=now - timedelta(minutes=settings.TELETHERAPY_GRACE_MINUTES),
+    )
     revoke_access(user_ids=[instance.user_id], appointment_ids=calls.values_list("pk", flat=True))
 
 

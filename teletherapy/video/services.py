@@ -18,11 +18,11 @@ from django.utils import timezone
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import Client
+from teletherapy.lib.clock import local, short_date_text, time_text
 from teletherapy.lib.states import is_us_state, state_name
 from teletherapy.practice.models import StaffMember
-from teletherapy.scheduling.models import Appointment
+from teletherapy.scheduling.models import Appointment, AppointmentQuerySet
 from teletherapy.video.models import Participation, VideoSession
-from teletherapy.video.timefmt import local, short_date_text, time_text
 
 OUTSIDE_US = "outside"
 
@@ -47,14 +47,10 @@ def join_window(appointment: Appointment) -> JoinWindow:
     )
 
 
-def is_call_appointment(appointment: Appointment) -> bool:
-    """A Teletherapy appointment that is not cancelled."""
-    return appointment.is_teletherapy and not appointment.is_cancelled
-
-
 def window_state(appointment: Appointment, now: datetime | None = None) -> str:
-    """'unavailable' (not Teletherapy or cancelled), 'before', 'open' or 'over'."""
-    if not is_call_appointment(appointment):
+    """'unavailable' (not a Teletherapy Session: Appointment.is_teletherapy_session),
+    'before', 'open' or 'over'."""
+    if not appointment.is_teletherapy_session:
         return "unavailable"
     now = now or timezone.now()
     window = join_window(appointment)
@@ -79,53 +75,39 @@ def join_from_text(appointment: Appointment, tz_name: str, now: datetime | None 
     return text
 
 
-def viewer_time_zone(user: Any) -> str:
-    """The zone a person sees times in: their staff or client record's, else UTC."""
-    staff = getattr(user, "staff", None) if getattr(user, "is_staff_member", False) else None
-    if staff is not None:
-        return staff.time_zone
-    client = getattr(user, "client", None) if getattr(user, "is_client", False) else None
-    if client is not None:
-        return client.time_zone
-    return "UTC"
-
-
-def open_now(queryset: QuerySet[Appointment], now: datetime) -> QuerySet[Appointment]:
-    """The Teletherapy appointments of `queryset` whose launch window is open at `now`."""
-    return queryset.filter(
-        is_teletherapy=True,
+def _open_now(queryset: AppointmentQuerySet, now: datetime) -> AppointmentQuerySet:
+    return queryset.teletherapy_sessions().filter(
         start__lte=now + timedelta(minutes=settings.TELETHERAPY_JOIN_MINUTES_BEFORE),
         end__gte=now - timedelta(minutes=settings.TELETHERAPY_GRACE_MINUTES),
-    ).exclude(status=Appointment.Status.CANCELLED)
+    )
 
 
 def ready_for_staff(staff: StaffMember, now: datetime | None = None) -> list[Appointment]:
     """The therapist's Teletherapy appointments whose window is open now."""
     if not staff.has_teletherapy:
         return []
-    queryset = Appointment.objects.filter(therapist=staff).select_related("client")
-    return list(open_now(queryset, now or timezone.now()).order_by("start"))
+    queryset = (
+        Appointment.objects.visible_to(staff).filter(therapist_id=staff.pk).select_related("client")
+    )
+    return list(_open_now(queryset, now or timezone.now()).order_by("start"))
 
 
 def ready_for_client(client: Client, now: datetime | None = None) -> list[Appointment]:
-    """The client's Teletherapy appointments whose window is open now (therapist eligible)."""
-    queryset = Appointment.objects.filter(
-        client=client, therapist__teletherapy_enabled=True, therapist__is_therapist=True
-    ).select_related("therapist__user")
-    return list(open_now(queryset, now or timezone.now()).order_by("start"))
+    """The client's Teletherapy Sessions whose window is open now."""
+    queryset = Appointment.objects.of_client(client).select_related("therapist__user")
+    return list(_open_now(queryset, now or timezone.now()).order_by("start"))
 
 
 def upcoming_today_for_client(client: Client, now: datetime | None = None) -> list[Appointment]:
     """Teletherapy appointments in the next 12 hours whose window has not opened yet."""
     now = now or timezone.now()
     return list(
-        Appointment.objects.filter(
-            client=client,
-            is_teletherapy=True,
+        Appointment.objects.of_client(client)
+        .teletherapy_sessions()
+        .filter(
             start__gt=now + timedelta(minutes=settings.TELETHERAPY_JOIN_MINUTES_BEFORE),
             start__lte=now + timedelta(hours=12),
         )
-        .exclude(status=Appointment.Status.CANCELLED)
         .select_related("therapist__user")
         .order_by("start")
     )

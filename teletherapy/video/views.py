@@ -18,14 +18,14 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from teletherapy.lib.clock import date_time_text, viewer_zone
 from teletherapy.practice.access import staff_view
 from teletherapy.scheduling.models import Appointment
 from teletherapy.video import services, turn
 from teletherapy.video.access import CallClosed, get_call_for
 from teletherapy.video.forms import LocationForm
 from teletherapy.video.models import Participation, VideoSession
-from teletherapy.video.templatetags.video import client_prompts, staff_prompts
-from teletherapy.video.timefmt import date_time_text
+from teletherapy.video.prompts import client_prompts, staff_prompts
 
 CallView = Callable[..., HttpResponse]
 
@@ -58,7 +58,7 @@ def call_view(view: CallView) -> CallView:
 
 
 def _closed_page(request: HttpRequest, closed: CallClosed) -> HttpResponse:
-    tz_name = services.viewer_time_zone(request.user)
+    tz_name = viewer_zone(request.user)
     appointment = closed.appointment
     if closed.state == "before":
         message = services.join_from_text(appointment, tz_name) + "."
@@ -81,7 +81,7 @@ def _peer_name(appointment: Appointment, role: str) -> str:
 
 
 def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> dict[str, Any]:
-    tz_name = services.viewer_time_zone(request.user)
+    tz_name = viewer_zone(request.user)
     session = VideoSession.objects.filter(appointment=appointment).first()
     location = session.client_location if session else ""
     return {

@@ -1,4 +1,5 @@
-"""`manage.py check --deploy` is clean with production settings."""
+"""`manage.py check --deploy` is clean with production settings, and warns when email still
+goes to the console (the embedded default) with HTTPS=1."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
+def _check_deploy(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -33,9 +34,11 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
             "ALLOWED_HOSTS": "example.org",
             "SECRET_KEY": secrets.token_urlsafe(60),
             "VAR_DIR": str(tmp_path),
+            "EMAIL_URL": "smtp://mail.example.org:587?tls=1",
+            **extra,
         }
     )
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -43,6 +46,18 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
+    result = _check_deploy(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_email_goes_to_the_console(tmp_path: Path) -> None:
+    # The embedded default prints whole emails, links and all, into the server's log.
+    result = _check_deploy(tmp_path, EMAIL_URL="")
+    assert result.returncode != 0
+    assert "teletherapy.W001" in result.stdout + result.stderr
+    assert "Set EMAIL_URL" in result.stdout + result.stderr

@@ -147,3 +147,30 @@ def test_the_token_never_stays_in_the_url_or_the_session(
     assert raw not in response.redirect_chain[-1][0]
     assert raw not in str(dict(http.session))
     assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_known_and_unknown_emails_cost_the_same_work(
+    cast, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """No timing oracle: the request does the same queries and queues one task either way;
+    whether an account matches is decided in the task, outside the request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def work(email: str) -> tuple[list[str], int]:
+        http = HttpClient()
+        http.get(FORGOT)
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=False) as callbacks,
+        ):
+            response = http.post(FORGOT, {"email": email})
+        assert response.status_code == 302
+        shapes = [re.sub(r"'[^']*'|\b\d+\b", "?", q["sql"]) for q in queries.captured_queries]
+        return shapes, len(callbacks)
+
+    known = work("tess@maple.test")
+    unknown = work("nobody@nowhere.test")
+    assert known == unknown
+    assert known[1] == 1
+    assert not mail.outbox and not PasswordResetLink.objects.exists()

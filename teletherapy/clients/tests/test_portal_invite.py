@@ -11,6 +11,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils.html import escape
 
 from teletherapy.audit.models import Action, AuditEvent
 from teletherapy.clients.models import PortalInvitation
@@ -22,7 +23,8 @@ from teletherapy.clients.tests.links import (
     sign_up,
 )
 
-EXPIRED = "This link has expired. Please ask your therapist's office to send a new one."
+# As it appears in the page's HTML (the one link-problem page escapes its text).
+EXPIRED = escape("This link has expired. Please ask your therapist's office to send a new one.")
 T0 = datetime(2026, 3, 2, 15, 0, 0, tzinfo=UTC)
 
 

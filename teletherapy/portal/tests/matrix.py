@@ -15,12 +15,13 @@ ROWS = [
     # The token leaves the URL at once, whoever opens it.
     Row("portal:invite_link", expect(302), kwargs=lambda c: _TOKEN),
     Row("portal:invite_link", expect(405), method="POST", kwargs=lambda c: _TOKEN),
-    Row("portal:invite", expect(200)),
-    Row("portal:invite", expect(200), method="POST"),
+    # No link in the session: the one link-problem page (400), for everyone.
+    Row("portal:invite", expect(400)),
+    Row("portal:invite", expect(400), method="POST"),
     Row("portal:invite", expect(405), method="DELETE"),
     Row("portal:reset_link", expect(302), kwargs=lambda c: _TOKEN),
     Row("portal:reset_link", expect(405), method="POST", kwargs=lambda c: _TOKEN),
-    Row("portal:reset", expect(200)),
+    Row("portal:reset", expect(400)),
     Row("portal:reset", expect(405), method="DELETE"),
     Row("portal:dashboard", portal_page(200)),
     Row("portal:dashboard", portal_page(405), method="POST"),

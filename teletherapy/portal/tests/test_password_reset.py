@@ -10,12 +10,14 @@ import time_machine
 from django.core import mail
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils.html import escape
 
 from teletherapy.audit.models import Action, AuditEvent
 from teletherapy.clients.models import PortalInvitation
 from teletherapy.clients.tests.links import PASSWORD, last_link, open_link, send_from_profile
 
-EXPIRED = "This link has expired. Please ask your therapist's office to send a new one."
+# As it appears in the page's HTML (the one link-problem page escapes its text).
+EXPIRED = escape("This link has expired. Please ask your therapist's office to send a new one.")
 T0 = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 SENT = "If a Client Portal account matches, we have emailed a password reset link"
 

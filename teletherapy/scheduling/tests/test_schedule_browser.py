@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
+from teletherapy.lib.clock import day_text
 from teletherapy.scheduling.models import Appointment
-from teletherapy.scheduling.timefmt import fmt_day
 from teletherapy.test.browser import text_of
 from teletherapy.test.personas import PASSWORD, build_cast
 
@@ -61,7 +61,7 @@ def test_book_and_switch_to_teletherapy(browser, live_server_factory, smtp_serve
     assert page.get_by_text("Times in America/New York").is_visible()
 
     # Keyboard: focus the slot and press Enter; the form opens in a dialog.
-    slot = page.get_by_role("link", name=f"New appointment, {fmt_day(wednesday)}, 10:00 AM")
+    slot = page.get_by_role("link", name=f"New appointment, {day_text(wednesday)}, 10:00 AM")
     slot.focus()
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
@@ -94,7 +94,7 @@ def test_book_and_switch_to_teletherapy(browser, live_server_factory, smtp_serve
     assert _ics(message)["METHOD"] == "REQUEST"
 
     # Bad input keeps the dialog and what was typed: book over the new session.
-    page.get_by_role("link", name=f"New appointment, {fmt_day(wednesday)}, 11:00 AM").click()
+    page.get_by_role("link", name=f"New appointment, {day_text(wednesday)}, 11:00 AM").click()
     dialog.get_by_label("Client").select_option(label="Client, Casey")
     dialog.get_by_label("Duration (minutes)").fill("300")
     dialog.get_by_role("button", name="Save").click()
@@ -119,7 +119,7 @@ def test_book_and_switch_to_teletherapy(browser, live_server_factory, smtp_serve
     # Drag it to 3:00 PM the same day; it keeps its 50 minutes and the client is told.
     page.get_by_role("link", name="← My Schedule").click()
     session = page.get_by_role("link", name="1:00 PM–1:50 PM EST Casey Client Teletherapy")
-    target = page.get_by_role("link", name=f"New appointment, {fmt_day(wednesday)}, 3:00 PM")
+    target = page.get_by_role("link", name=f"New appointment, {day_text(wednesday)}, 3:00 PM")
     target.scroll_into_view_if_needed()
     session.hover()
     page.mouse.down()
@@ -139,7 +139,7 @@ def test_book_and_switch_to_teletherapy(browser, live_server_factory, smtp_serve
     context, page = _sign_in(browser, server.url, "paul@maple.test", errors)
     page.goto(server.url + "/schedule/")
     page.get_by_role("link", name="Next week").click()
-    page.get_by_role("link", name=f"New appointment, {fmt_day(wednesday)}, 10:00 AM").click()
+    page.get_by_role("link", name=f"New appointment, {day_text(wednesday)}, 10:00 AM").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("heading", name="New appointment").wait_for()
     assert dialog.get_by_label("Teletherapy Session").count() == 0

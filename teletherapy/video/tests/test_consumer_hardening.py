@@ -20,6 +20,7 @@ from teletherapy.video.models import Participation, VideoSession
 from teletherapy.video.tests.test_consumer import (
     CANDIDATE,
     OFFER,
+    ORIGIN,
     _cookie_for,
     _pair,
     joined,
@@ -230,11 +231,11 @@ async def test_refused_attempts_do_not_write_a_row_each(cast, located) -> None: 
             application,
             f"/ws/sessions/{located.pk}/",
             headers=[
-                (b"origin", b"http://127.0.0.1:8000"),
+                ORIGIN,
                 (b"cookie", f"sessionid={cookie}".encode()),
             ],
         )
-        assert await ws.connect() == (False, 4403)
+        assert await ws.connect() == (False, 4404)  # another therapist's appointment
     rows = await database_sync_to_async(
         lambda: list(
             AuditEvent.objects.filter(action=Action.SESSION_REFUSED).values_list(
@@ -242,7 +243,7 @@ async def test_refused_attempts_do_not_write_a_row_each(cast, located) -> None: 
             )
         )
     )()
-    assert len(rows) == 1 and rows[0]["reason"] == "forbidden"
+    assert len(rows) == 1 and rows[0]["reason"] == "not_found"
 
 
 # --- Hole 9: exactly the site's origins ------------------------------------------------------
@@ -303,3 +304,29 @@ async def test_the_sites_origin_connects(cast, located) -> None:  # type: ignore
     connected, _code = await ws.connect()
     assert connected
     await ws.disconnect()
+
+
+# --- The channel layer: a full channel does not end the call ---------------------------------
+
+
+@own_loop
+async def test_a_full_channel_is_told_to_the_page_and_the_call_goes_on(
+    cast, located, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 3}}
+    }
+    # The therapist's connection is on a process that stopped reading (its inbox fills up).
+    await database_sync_to_async(_ghost)(
+        located, cast.therapist.user, "therapist", seen_seconds_ago=0
+    )
+    client, welcome = await joined(cast.client_with_portal.user, located.pk)
+    assert welcome["peer_present"] is True
+    for _ in range(4):  # more than the capacity
+        await client.send_json_to({"type": "signal", "candidate": CANDIDATE})
+    # Still open, still answering; told what could not be delivered.
+    await client.send_json_to({"type": "ping"})
+    told = await _drain(client, timeout=2)
+    assert told[-1] == {"type": "pong"}
+    assert {"type": "error", "code": "relay_failed"} in told
+    await client.disconnect()

@@ -10,10 +10,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from teletherapy.lib.clock import time_text
 from teletherapy.video.models import Participation, VideoSession
 from teletherapy.video.services import join_call, leave_call
 from teletherapy.video.tests.conftest import make_tele_appointment
-from teletherapy.video.timefmt import time_text
 
 pytestmark = pytest.mark.django_db
 

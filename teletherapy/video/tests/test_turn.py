@@ -95,7 +95,7 @@ def test_participants_get_credentials_and_never_the_secret(cast, open_call, turn
         ("anonymous", "video:ice", 302),
         ("anonymous", "portal_video:ice", 302),
         ("owner", "video:ice", 403),
-        ("therapist_plain", "video:ice", 403),
+        ("therapist_plain", "video:ice", 404),  # another therapist's appointment
         ("scheduler", "video:ice", 403),
         ("other_owner", "video:ice", 404),
         ("other_client", "portal_video:ice", 404),

@@ -123,13 +123,39 @@ def test_other_people_are_refused_even_in_the_window(cast, call) -> None:  # typ
     from django.http import Http404
 
     with time_machine.travel(START, tick=False):
-        for user in (cast.owner.user, cast.therapist_plain.user, cast.scheduler.user):
-            with pytest.raises(PermissionDenied):
+        # Owner and Scheduler can see the appointment (as on My Schedule) but are not in it.
+        for user in (cast.owner.user, cast.scheduler.user):
+            with pytest.raises(PermissionDenied) as refused:
                 get_call_for(user, call.pk)
-        for user in (cast.other_owner.user, cast.other_therapist.user, cast.other_client.user):
+            assert not isinstance(refused.value, CallClosed)
+        # Another therapist's appointment is a 404, as on its scheduling pages.
+        for user in (
+            cast.therapist_plain.user,
+            cast.biller.user,
+            cast.other_owner.user,
+            cast.other_therapist.user,
+            cast.other_client.user,
+        ):
             with pytest.raises(Http404):
                 get_call_for(user, call.pk)
         cast.therapist.teletherapy_enabled = False
         cast.therapist.save()
         with pytest.raises(PermissionDenied):
             get_call_for(cast.therapist.user, call.pk)
+
+
+def test_a_deactivated_therapists_session_is_not_offered_to_the_client(cast, call) -> None:  # type: ignore[no-untyped-def]
+    from teletherapy.video.prompts import client_prompts
+
+    client = cast.client_with_portal
+    with time_machine.travel(START, tick=False):
+        assert [a.pk for a in services.ready_for_client(client)] == [call.pk]
+        cast.therapist.user.is_active = False
+        cast.therapist.user.save()
+        call.refresh_from_db()
+        assert not call.is_teletherapy_session
+        assert services.ready_for_client(client) == []
+        assert client_prompts(client) == []
+        with pytest.raises(CallClosed) as closed:
+            get_call_for(client.user, call.pk)
+        assert closed.value.state == "unavailable"

@@ -1,0 +1,193 @@
+"""One-time links: issue, send, find usable, use. Every emailed link goes through here.
+
+Staff invitations (practice), staff password resets (accounts) and portal invitations and
+resets (clients, portal) are concrete models on `OneTimeLink`; their services and views call
+these functions, so all of them share one placeholder scheme, one lookup, one error page and
+one way of sending:
+
+- `issue()` (inside the service's transaction) voids the earlier links of the same scope and
+  stores a row with a placeholder hash no raw token can hash to; the service enqueues its
+  email task on commit with the row's id only.
+- `send()` (in the task) mints the raw token, stores its hash, and emails the raw token with
+  retries; the row records "sent" or "failed" (shown to staff as "not delivered").
+- `open_link()` (the emailed URL's view) keeps only the hash, in the session, and redirects to
+  a token-free URL; `find_usable()` and `use()` work from that hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal, TypeVar
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from teletherapy.accounts.models import OneTimeLink
+from teletherapy.lib.mailer import send_with_retries
+from teletherapy.lib.tokens import hash_token, is_placeholder, new_token, placeholder_hash
+
+L = TypeVar("L", bound=OneTimeLink)
+Reason = Literal["invalid", "used", "expired"]
+
+SENT = "sent"
+FAILED = "failed"
+SKIPPED = "skipped"
+
+
+class LinkError(Exception):
+    """A link that cannot be used, and why. `link` is the row when one matched the hash."""
+
+    def __init__(self, reason: Reason, link: OneTimeLink | None = None) -> None:
+        super().__init__(reason)
+        self.reason: Reason = reason
+        self.link = link
+
+
+# Issue ----------------------------------------------------------------------------------------
+
+
+def issue(model: type[L], *, earlier: models.QuerySet[L], **fields: Any) -> L:
+    """Void the still-usable links in `earlier` and store a new link valid for
+    LINK_VALID_HOURS, holding a placeholder until its email task mints the token.
+
+    Call inside the service's transaction.atomic, then enqueue the task with
+    `transaction.on_commit`."""
+    now = timezone.now()
+    earlier.filter(used_at__isnull=True, voided_at__isnull=True).update(voided_at=now)
+    return model._default_manager.create(
+        token_hash=placeholder_hash(),
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.LINK_VALID_HOURS),
+        **fields,
+    )
+
+
+def sent_recently(links: models.QuerySet[Any], *, limit: int, hours: int = 1) -> bool:
+    """True when `links` already holds `limit` links issued within the last `hours`."""
+    since = timezone.now() - timedelta(hours=hours)
+    return links.filter(created_at__gte=since).count() >= limit
+
+
+# Send -----------------------------------------------------------------------------------------
+
+
+def send(link: OneTimeLink, *, email: Callable[[str], EmailMultiAlternatives | None]) -> str:
+    """From the email task: mint the token, keep its hash, and email the raw token.
+
+    `email(raw_token)` builds the message (or returns None when there is no address). Sends
+    once per link: a link that is no longer usable, or whose token was already minted, is
+    skipped. Retries with back-off; the row records "sent" or "failed". Returns "sent",
+    "failed" or "skipped"."""
+    if not link.is_usable() or not is_placeholder(link.token_hash):
+        return SKIPPED
+    raw, token_hash = new_token()
+    type(link)._default_manager.filter(pk=link.pk).update(token_hash=token_hash)
+    link.token_hash = token_hash
+    message = email(raw)
+    delivered = message is not None and send_with_retries(message)
+    link.delivery_status = SENT if delivered else FAILED
+    type(link)._default_manager.filter(pk=link.pk).update(delivery_status=link.delivery_status)
+    return link.delivery_status
+
+
+# Find and use ---------------------------------------------------------------------------------
+
+
+def problem_of(link: OneTimeLink | None) -> Reason | None:
+    """Why `link` cannot be used, or None when it can."""
+    now = timezone.now()
+    if link is None or link.voided_at is not None:
+        return "invalid"
+    if link.used_at is not None:
+        return "used"
+    if now > link.expires_at:
+        return "expired"
+    return None
+
+
+def find_usable(links: models.QuerySet[L], token_hash: str | None) -> L:
+    """The link among `links` (already narrowed to its kind and to accounts that may use it)
+    whose token hashes to `token_hash`; LinkError when there is none or it is spent."""
+    link = links.filter(token_hash=token_hash).first() if token_hash else None
+    reason = problem_of(link)
+    if reason is not None:
+        raise LinkError(reason, link)
+    assert link is not None
+    return link
+
+
+def use(link: L) -> L:
+    """Inside transaction.atomic: lock the row, check it again, mark it used; return it.
+
+    Two submissions of the same link cannot both pass: the second finds it used."""
+    locked = type(link)._default_manager.select_for_update().get(pk=link.pk)
+    reason = problem_of(locked)
+    if reason is not None:
+        raise LinkError(reason, locked)
+    locked.used_at = timezone.now()
+    locked.save(update_fields=["used_at"])
+    link.used_at = locked.used_at
+    return locked
+
+
+# Views ----------------------------------------------------------------------------------------
+
+
+def open_link(request: HttpRequest, token: str, *, session_key: str, to: str) -> HttpResponse:
+    """The emailed URL: keep only the token's hash, in the session, and redirect to `to`, a
+    URL without the token (so it leaves the address bar, history and Referer)."""
+    request.session[session_key] = hash_token(token)
+    return redirect(to)
+
+
+def session_hash(request: HttpRequest, session_key: str) -> str:
+    return str(request.session.get(session_key, ""))
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What the one error page says for each reason, and where it sends the person next."""
+
+    invalid: str
+    used: str
+    expired: str
+    next_steps: Sequence[tuple[str, str]] = ()  # (url name, label)
+    base: str = "base.html"
+
+    def text(self, reason: Reason) -> str:
+        return str(getattr(self, reason))
+
+
+def problem_page(request: HttpRequest, error: LinkError, wording: Wording) -> HttpResponse:
+    """The one page for a link that cannot be used (400)."""
+    return render(
+        request,
+        "links/problem.html",
+        {
+            "base": wording.base,
+            "problem": wording.text(error.reason),
+            "reason": error.reason,
+            "next_steps": wording.next_steps,
+        },
+        status=400,
+    )
+
+
+__all__ = [
+    "LinkError",
+    "Wording",
+    "find_usable",
+    "issue",
+    "open_link",
+    "problem_page",
+    "send",
+    "sent_recently",
+    "session_hash",
+    "use",
+]

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    """Running the app: the health endpoint and the task worker. Depends only on lib."""
+
+    name = "teletherapy.ops"
+    label = "ops"

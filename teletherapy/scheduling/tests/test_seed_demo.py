@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from teletherapy.accounts.models import User
+from teletherapy.practice.models import Practice, StaffMember
+from teletherapy.scheduling.management.commands.seed_demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@time_machine.travel("2026-03-02 15:00:00+00:00", tick=False)
+def test_seed_demo_creates_the_demo_practice_and_prints_sign_ins() -> None:
+    from teletherapy.clients.models import Client
+    from teletherapy.scheduling.models import Appointment
+
+    output = _seed("--if-empty")
+    practice = Practice.objects.get(name="Demo Counseling")
+    assert (practice.state, practice.time_zone) == ("NY", "America/New_York")
+    staff = {m.user.email: m for m in StaffMember.objects.filter(practice=practice)}
+    assert staff["owner@demo.test"].is_owner
+    assert staff["manager@demo.test"].is_manager
+    assert staff["therapist@demo.test"].has_teletherapy
+    assert staff["therapist2@demo.test"].is_therapist
+    assert not staff["therapist2@demo.test"].teletherapy_enabled
+    assert staff["scheduler@demo.test"].is_scheduler
+    for email in staff:
+        assert email in output
+        assert staff[email].user.check_password(DEMO_PASSWORD)
+    assert DEMO_PASSWORD in output and "demo.client" in output
+    portal_user = User.objects.get(username="demo.client")
+    assert portal_user.is_client and portal_user.check_password(DEMO_PASSWORD)
+    assert Client.objects.filter(practice=practice).count() == 3
+    tele = Appointment.objects.filter(therapist=staff["therapist@demo.test"], is_teletherapy=True)
+    starts = sorted(a.start for a in tele)
+    assert starts[0] == timezone.now() + timedelta(minutes=10)
+    assert starts[1].date() == (timezone.now() + timedelta(days=1)).date()
+
+
+def test_if_empty_does_nothing_when_a_practice_exists(cast) -> None:  # type: ignore[no-untyped-def]
+    assert _seed("--if-empty") == ""
+    assert not Practice.objects.filter(name="Demo Counseling").exists()
