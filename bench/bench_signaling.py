@@ -78,6 +78,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -158,6 +164,9 @@ class Tally:
     sent: int = 0
     errors: int = 0
     closed_by_server: int = 0
+    # Server CPU seconds used during the measurement, and per delivered message.
+    server_cpu: float = 0.0
+    cpu_per_message_us: float = 0.0
     close_codes: dict[int, int] = field(default_factory=dict)
 
 
@@ -219,7 +228,7 @@ async def side(
 
 
 async def run_load(
-    urls: list[tuple[str, str, dict[str, str], dict[str, str]]], seconds: float
+    urls: list[tuple[str, str, dict[str, str], dict[str, str]]], seconds: float, pid: int
 ) -> Tally:
     """Open every room's pair, then send for `seconds` (after a 2-second warm-up)."""
     from websockets.asyncio.client import connect
@@ -260,9 +269,10 @@ async def run_load(
         tasks.append(asyncio.create_task(side(b, tally, measuring, stop, offset + 0.025)))
     await asyncio.sleep(2)
     measuring[0] = True
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), cpu_seconds(pid)
     await asyncio.sleep(seconds)
     measuring[0] = False
+    tally.server_cpu = cpu_seconds(pid) - cpu_before
     elapsed = time.monotonic() - started
     stop.set()
     for ws in sockets:
@@ -273,7 +283,10 @@ async def run_load(
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    if tally.delivered:
+        tally.cpu_per_message_us = tally.server_cpu / tally.delivered * 1e6
     tally.delivered = int(tally.delivered / elapsed)
+    tally.server_cpu /= elapsed
     tally.sent = int(tally.sent / elapsed)
     return tally
 
@@ -303,9 +316,9 @@ async def open_idle(urls: list[tuple[str, str, dict[str, str], dict[str, str]]])
 
 
 PROFILED_SERVER = """
-import cProfile, sys
+import cProfile, sys, time
 from daphne.cli import CommandLineInterface
-profile = cProfile.Profile()
+profile = cProfile.Profile(time.process_time)
 profile.enable()
 try:
     CommandLineInterface().run(["-b", "127.0.0.1", "-p", sys.argv[1], "config.asgi:application"])
@@ -347,7 +360,8 @@ def wait_port(port: int, process: subprocess.Popen[bytes]) -> None:
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGINT)
+    # SIGINT lets a profiled server write its profile; the others just stop.
+    process.send_signal(signal.SIGINT if os.environ.get("BENCH_PROFILE") else signal.SIGTERM)
     try:
         process.wait(10)
     except subprocess.TimeoutExpired:
@@ -387,7 +401,8 @@ def report(label: str, rooms: int, tally: Tally) -> str:
     return (
         f"{label:<28} rooms={rooms:<4} offered={tally.sent:>6}/s delivered={tally.delivered:>6}/s "
         f"p50={pct(tally.latencies, 0.5):8.1f} ms p99={pct(tally.latencies, 0.99):8.1f} ms "
-        f"errors={tally.errors} closed_by_server={tally.closed_by_server} ({codes})"
+        f"errors={tally.errors} closed_by_server={tally.closed_by_server} ({codes}) "
+        f"server_cpu={tally.server_cpu * 100:.0f}% cpu/msg={tally.cpu_per_message_us:.0f} us"
     )
 
 
@@ -436,7 +451,7 @@ def main() -> None:
                 server = start_raw(port) if raw else start_product(env, port)
                 try:
                     urls = raw_urls(port, count) if raw else product_urls(port, rooms[:count])
-                    tally = asyncio.run(run_load(urls, args.seconds))
+                    tally = asyncio.run(run_load(urls, args.seconds, server.pid))
                 finally:
                     stop(server)
                 print(report(label, count, tally), flush=True)

@@ -1,5 +1,5 @@
-"""Dependencies point one way: lib → audit → accounts → practice → clients → scheduling →
-video / portal. A lower app never imports, includes or loads template tags from a higher one
+"""Dependencies point one way: lib → ops → audit → accounts → practice → clients →
+scheduling → video / portal. A lower app never imports, includes or loads template tags from a higher one
 (nor video from portal or back); a higher app passes things down by registering them (see
 teletherapy/lib/slots.py). Test code (tests/ folders, teletherapy/test) may use everything."""
 
@@ -12,13 +12,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent / "teletherapy"
 RANK = {
     "lib": 0,
-    "audit": 1,
-    "accounts": 2,
-    "practice": 3,
-    "clients": 4,
-    "scheduling": 5,
-    "video": 6,
-    "portal": 6,
+    # Operations (/healthz, the task worker) watch the infrastructure, not the domain.
+    "ops": 1,
+    "audit": 2,
+    "accounts": 3,
+    "practice": 4,
+    "clients": 5,
+    "scheduling": 6,
+    "video": 7,
+    "portal": 7,
 }
 TEMPLATE_TAG = re.compile(r"{%\s*(include|extends)\s+[\"'](\w+)/")
 LOAD_TAG = re.compile(r"{%\s*load\s+([\w\s]+?)\s*%}")

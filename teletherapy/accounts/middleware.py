@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
@@ -35,12 +34,9 @@ class IdleSignOutMiddleware:
             now = int(time.time())
             last_seen = request.session.get("last_seen", now)
             if now - last_seen > settings.IDLE_TIMEOUT_MINUTES * 60:
-                from teletherapy.audit.models import Action
-                from teletherapy.audit.services import record
+                from teletherapy.accounts.services import sign_out
 
-                user = request.user
-                record(Action.IDLE_SIGN_OUT, actor=user, request=request)
-                logout(request)
+                sign_out(request=request, idle=True)
                 messages.info(
                     request,
                     f"You were signed out after {settings.IDLE_TIMEOUT_MINUTES} minutes "

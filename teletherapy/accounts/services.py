@@ -1,36 +1,100 @@
-"""State changes for accounts: password reset links (through accounts.links) and signing a
-person out everywhere."""
+"""State changes for accounts: signing in and out (each with its audit row), password reset
+links (through accounts.links), and signing a person out everywhere. Views and middleware
+call these; none of them writes a sign-in or sign-out audit row itself."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import login, logout
 from django.contrib.sessions.models import Session
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
 from django.http import HttpRequest
 
 from teletherapy.accounts import links
 from teletherapy.accounts.models import PasswordResetLink, User, UserSession
 from teletherapy.audit.models import Action
-from teletherapy.audit.services import client_ip, record
+from teletherapy.audit.services import record
 
 # At most this many reset emails per account per hour, so the form cannot be used to flood.
 RESET_LINKS_PER_HOUR = 3
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def request_password_reset(*, email: str, request: HttpRequest | None = None) -> None:
-    """'Forgot password': queue the request; the task decides whether an account matches.
+# --- Signing in and out ---------------------------------------------------------------------
 
-    The request does the same work whoever the address belongs to (one queued task) and the
-    caller answers the same way, so neither the page nor its timing tells who has an account.
-    """
-    from teletherapy.accounts.tasks import password_reset_requested
 
-    email = email.strip().lower()[:254]
-    ip = client_ip(request) or ""
-    transaction.on_commit(lambda: password_reset_requested.enqueue(email=email, ip=ip))
+def sign_in(
+    *,
+    request: HttpRequest,
+    user: User,
+    practice: Any = None,
+    obj: models.Model | None = None,
+    device: Any = None,
+    backend: str = MODEL_BACKEND,
+) -> None:
+    """Start `user`'s session on `request` and audit it: SIGN_IN for staff, PORTAL_SIGN_IN
+    for clients (the portal passes the client's practice and record as `practice` and `obj`).
+    `device` is the two-step device whose code the person just gave. The password (or the
+    link) has been checked by the caller; a switched-off account is refused here."""
+    if not user.is_active:
+        raise PermissionDenied("This account is switched off.")
+    with transaction.atomic():
+        login(request, user, backend=backend)
+        details: dict[str, Any] = {}
+        if device is not None:
+            from django_otp import login as otp_login
+
+            otp_login(request, device)
+            details["two_step"] = True
+        action = Action.SIGN_IN if user.is_staff_member else Action.PORTAL_SIGN_IN
+        record(action, actor=user, practice=practice, obj=obj, request=request, **details)
+
+
+def record_failed_sign_in(
+    *,
+    request: HttpRequest,
+    identifier: str,
+    portal: bool = False,
+    user: User | None = None,
+    reason: str = "",
+) -> None:
+    """Audit a refused sign-in. A staff failure on a known account goes to that person's
+    practice log; a stranger's tries (and the portal's) stay in the global log."""
+    if portal:
+        record(Action.PORTAL_SIGN_IN_FAILED, request=request, actor_label=identifier[:150])
+        return
+    if user is None:
+        user = (
+            User.objects.filter(username=identifier, kind=User.Kind.STAFF)
+            .select_related("staff__practice")
+            .first()
+        )
+    staff = getattr(user, "staff", None) if user is not None else None
+    record(
+        Action.SIGN_IN_FAILED,
+        request=request,
+        actor_label=identifier,
+        practice=staff.practice if staff is not None else None,
+        obj=user,
+        **({"reason": reason} if reason else {}),
+    )
+
+
+def sign_out(*, request: HttpRequest, idle: bool = False) -> None:
+    """End the request's session and audit it: SIGN_OUT, or IDLE_SIGN_OUT when the idle
+    timeout ends it. Anyone may end their own session."""
+    record(Action.IDLE_SIGN_OUT if idle else Action.SIGN_OUT, actor=request.user, request=request)
+    logout(request)
+
+
+# --- Password reset links -------------------------------------------------------------------
 
 
 def issue_password_reset(*, email: str, ip: str = "") -> PasswordResetLink | None:
-    """From the task: a new reset link when `email` belongs to an active staff account and
+    """From the task (tasks.request_password_reset queues it, so the request does the same
+    work whoever `email` belongs to): a new reset link when `email` belongs to an active staff account and
     fewer than RESET_LINKS_PER_HOUR were sent to it in the last hour; otherwise None."""
     user = User.objects.filter(username=email, kind=User.Kind.STAFF, is_active=True).first()
     if user is None or not hasattr(user, "staff"):

@@ -5,13 +5,27 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django_tasks import task
 
 from teletherapy.accounts import links
 from teletherapy.accounts.models import PasswordResetLink
 from teletherapy.accounts.services import issue_password_reset
+from teletherapy.audit.services import client_ip
 from teletherapy.lib.mailer import build_email
+
+
+def request_password_reset(*, email: str, request: HttpRequest | None = None) -> None:
+    """'Forgot password': queue the request; the task decides whether an account matches.
+
+    The request does the same work whoever the address belongs to (one queued task) and the
+    caller answers the same way, so neither the page nor its timing tells who has an account.
+    """
+    email = email.strip().lower()[:254]
+    ip = client_ip(request) or ""
+    transaction.on_commit(lambda: password_reset_requested.enqueue(email=email, ip=ip))
 
 
 @task()

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -13,11 +13,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.accounts import links, mfa, services
+from teletherapy.accounts import links, mfa, services, tasks
 from teletherapy.accounts.forms import CodeForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from teletherapy.accounts.models import User
-from teletherapy.audit.models import Action
-from teletherapy.audit.services import record
 from teletherapy.lib.redirects import safe_next
 
 RESET_SESSION_KEY = "password_reset_hash"
@@ -62,34 +60,16 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             if mfa.confirmed_device(user) is not None:  # type: ignore[arg-type]
                 mfa.start_pending(request, user, safe_next(request, portal=False) or "")  # type: ignore[arg-type]
                 return redirect("accounts:sign_in_code")
-            login(request, user)
-            record(Action.SIGN_IN, actor=user, request=request)
+            services.sign_in(request=request, user=user)  # type: ignore[arg-type]
             return redirect(safe_next(request, portal=False) or "practice:dashboard")
-        _record_failure(request, email)
+        services.record_failed_sign_in(request=request, identifier=email)
         form.add_error(None, "That email and password don't match a staff account.")
     return render(request, "accounts/sign_in.html", {"form": form})
 
 
-def _record_failure(request: HttpRequest, email: str) -> None:
-    # Tell the person's own practice about failures on their account; strangers' tries stay global.
-    known = User.objects.filter(username=email, kind=User.Kind.STAFF).select_related(
-        "staff__practice"
-    )
-    user = known.first()
-    staff = getattr(user, "staff", None) if user else None
-    record(
-        Action.SIGN_IN_FAILED,
-        request=request,
-        actor_label=email,
-        practice=staff.practice if staff else None,
-        obj=user,
-    )
-
-
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    record(Action.SIGN_OUT, actor=request.user, request=request)
-    logout(request)
+    services.sign_out(request=request)
     messages.info(request, "You have signed out.")
     return redirect("accounts:sign_in")
 
@@ -123,7 +103,7 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
     """Ask for a reset link. Known and unknown addresses get exactly the same answer."""
     form = ForgotPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.request_password_reset(email=form.cleaned_data["email"], request=request)
+        tasks.request_password_reset(email=form.cleaned_data["email"], request=request)
         messages.info(request, FORGOT_ANSWER.format(hours=settings.LINK_VALID_HOURS))
         return redirect("accounts:forgot_password")
     return render(request, "accounts/forgot_password.html", {"form": form})
@@ -173,8 +153,6 @@ CODE_REFUSED = (
 @require_http_methods(["GET", "POST"])
 def sign_in_code(request: HttpRequest) -> HttpResponse:
     """Second step of sign-in for people who switched on two-step sign-in."""
-    from django_otp import login as otp_login
-
     user, next_url = mfa.pending_user(request)
     device = mfa.confirmed_device(user) if user is not None else None
     if user is None or device is None:
@@ -184,17 +162,10 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"].strip().replace(" ", "")):
             request.session.pop(mfa.PENDING_KEY, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            otp_login(request, device)
-            record(Action.SIGN_IN, actor=user, request=request, two_step=True)
+            services.sign_in(request=request, user=user, device=device)
             return redirect(next_url or "practice:dashboard")
-        record(
-            Action.SIGN_IN_FAILED,
-            request=request,
-            actor_label=user.email,
-            practice=user.staff.practice,
-            obj=user,
-            reason="two-step code",
+        services.record_failed_sign_in(
+            request=request, identifier=user.email, user=user, reason="two-step code"
         )
         form.add_error("code", CODE_REFUSED)
     return render(request, "accounts/sign_in_code.html", {"form": form})

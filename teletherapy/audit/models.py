@@ -45,6 +45,7 @@ class Action(models.TextChoices):
     SESSION_STARTED = "session_started", "Teletherapy session started"
     SESSION_ENDED = "session_ended", "Teletherapy session ended"
     SESSION_REFUSED = "session_refused", "Teletherapy session access refused"
+    SESSION_LOCATION = "session_location", "Client stated their location"
 
 
 class AuditReader(Protocol):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -28,6 +29,15 @@ class PortalLinkError(Exception):
     """A portal link cannot be sent; the message says why in plain words."""
 
 
+def _require_manager_of(by: StaffMember, client: Client | None = None) -> None:
+    """`by` may add clients (client None) or change `client`: their role uses My Clients and
+    the client is one they can see (Client.objects.visible_to)."""
+    if not by.user.is_active or not by.can_use_clients:
+        raise PermissionDenied("Your role does not allow changing clients.")
+    if client is not None and not Client.objects.visible_to(by).filter(pk=client.pk).exists():
+        raise PermissionDenied("Not a client you can see.")
+
+
 def create_client(
     *,
     by: StaffMember,
@@ -37,9 +47,12 @@ def create_client(
 ) -> Client:
     """Add a client to `by`'s practice. A therapist who cannot see every client is assigned
     to the clients they add, so they can see them afterwards."""
+    _require_manager_of(by)
+    assigned = list(therapists or [])
+    if any(member.practice_id != by.practice_id for member in assigned):
+        raise PermissionDenied("Assign therapists of your own practice.")
     with transaction.atomic():
         client = Client.objects.create(practice_id=by.practice_id, **fields)
-        assigned = list(therapists or [])
         if not by.can_see_all_clients and by.is_therapist and by not in assigned:
             assigned.append(by)
         client.therapists.set(assigned)
@@ -66,6 +79,11 @@ def update_client(
     request: HttpRequest | None = None,
 ) -> list[str]:
     """Save changed fields (and the therapists, when given); return the changed names."""
+    _require_manager_of(by, client)
+    if therapists is not None:
+        therapists = list(therapists)
+        if any(member.practice_id != by.practice_id for member in therapists):
+            raise PermissionDenied("Assign therapists of your own practice.")
     with transaction.atomic():
         changed = save_changed_fields(client, fields)
         if therapists is not None:
@@ -85,6 +103,7 @@ def set_client_active(
 ) -> None:
     """Deactivate (or reactivate) a client. A deactivated client's portal account is switched
     off and their outstanding links are voided."""
+    _require_manager_of(by, client)
     with transaction.atomic():
         if client.is_active == active:
             return
@@ -104,6 +123,7 @@ def set_client_active(
 
 
 def record_client_viewed(*, client: Client, by: StaffMember, request: HttpRequest | None) -> None:
+    """Audit that `by` opened the client's record (the view fetched it with get_client_for)."""
     record(Action.CLIENT_VIEWED, actor=by.user, obj=client, request=request)
 
 
@@ -151,9 +171,10 @@ def _new_link(client: Client, *, kind: str, by: User | None) -> PortalInvitation
 
 
 def send_portal_invite(
-    *, client: Client, by: User, request: HttpRequest | None = None
+    *, client: Client, by: StaffMember, request: HttpRequest | None = None
 ) -> PortalInvitation:
     """Email the client a sign-up link valid LINK_VALID_HOURS; earlier links stop working."""
+    _require_manager_of(by, client)
     if not client.email:
         raise PortalLinkError("This client has no email address. Add one to send an invite.")
     if client.has_portal_account:
@@ -166,12 +187,15 @@ def send_portal_invite(
         Client.objects.select_for_update().filter(pk=client.pk).first()
         _check_send_rate(client)
         _void_outstanding(
-            client, by=by, reason=f"Replaced by a newer link sent by {by}", request=request
+            client,
+            by=by.user,
+            reason=f"Replaced by a newer link sent by {by.user}",
+            request=request,
         )
-        link = _new_link(client, kind=PortalInvitation.Kind.INVITE, by=by)
+        link = _new_link(client, kind=PortalInvitation.Kind.INVITE, by=by.user)
         record(
             Action.PORTAL_INVITE_SENT,
-            actor=by,
+            actor=by.user,
             practice=client.practice,
             obj=client,
             request=request,
@@ -183,10 +207,13 @@ def send_portal_invite(
 
 
 def send_portal_reset(
-    *, client: Client, by: User | None, request: HttpRequest | None = None
+    *, client: Client, by: StaffMember | None, request: HttpRequest | None = None
 ) -> PortalInvitation:
     """Email the client a password reset link; earlier links stop working. `by` is None when
     the client asked for it themselves."""
+    if by is not None:
+        _require_manager_of(by, client)
+    sender = by.user if by is not None else None
     if not client.has_portal_account:
         raise PortalLinkError("This client has no portal account yet. Send an invite instead.")
     if not client.email:
@@ -196,13 +223,15 @@ def send_portal_reset(
     with transaction.atomic():
         Client.objects.select_for_update().filter(pk=client.pk).first()
         _check_send_rate(client)
-        who = f"sent by {by}" if by is not None else "requested by the client"
-        _void_outstanding(client, by=by, reason=f"Replaced by a newer link {who}", request=request)
-        link = _new_link(client, kind=PortalInvitation.Kind.RESET, by=by)
+        who = f"sent by {sender}" if sender is not None else "requested by the client"
+        _void_outstanding(
+            client, by=sender, reason=f"Replaced by a newer link {who}", request=request
+        )
+        link = _new_link(client, kind=PortalInvitation.Kind.RESET, by=sender)
         record(
             Action.PORTAL_RESET_SENT,
-            actor=by,
-            actor_label="" if by is not None else "client (forgot password)",
+            actor=sender,
+            actor_label="" if sender is not None else "client (forgot password)",
             practice=client.practice,
             obj=client,
             request=request,

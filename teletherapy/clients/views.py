@@ -160,7 +160,7 @@ def send_portal_invite(request: HttpRequest, client_id: int) -> HttpResponse:
     staff = request.staff  # type: ignore[attr-defined]
     client = get_client_for(staff, client_id)
     try:
-        services.send_portal_invite(client=client, by=request.user, request=request)  # type: ignore[arg-type]
+        services.send_portal_invite(client=client, by=staff, request=request)
     except services.PortalLinkError as exc:
         messages.error(request, str(exc))
     else:
@@ -174,7 +174,7 @@ def send_portal_reset(request: HttpRequest, client_id: int) -> HttpResponse:
     staff = request.staff  # type: ignore[attr-defined]
     client = get_client_for(staff, client_id)
     try:
-        services.send_portal_reset(client=client, by=request.user, request=request)  # type: ignore[arg-type]
+        services.send_portal_reset(client=client, by=staff, request=request)
     except services.PortalLinkError as exc:
         messages.error(request, str(exc))
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse
@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from teletherapy.accounts import links
+from teletherapy.accounts import services as account_services
 from teletherapy.accounts.views import locked_message
-from teletherapy.audit.models import Action
-from teletherapy.audit.services import record
 from teletherapy.clients.models import PortalInvitation
 from teletherapy.clients.services import request_password_reset
 from teletherapy.lib import clock
@@ -30,7 +29,6 @@ from teletherapy.portal.forms import (
 )
 from teletherapy.scheduling.models import Appointment
 
-_BACKEND = "django.contrib.auth.backends.ModelBackend"
 _INVITE_KEY = "portal_invite_hash"
 _INVITE_DOB_KEY = "portal_invite_dob_ok"
 _RESET_KEY = "portal_reset_hash"
@@ -60,16 +58,14 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             return locked_out_page(request, locked_message())
         client = getattr(found, "client", None) if found is not None else None
         if found is not None and found.is_client and client is not None and client.is_active:  # type: ignore[union-attr]
-            login(request, found, backend=_BACKEND)
-            record(
-                Action.PORTAL_SIGN_IN,
-                actor=found,
+            account_services.sign_in(
+                request=request,
+                user=found,  # type: ignore[arg-type]
                 practice=client.practice,
                 obj=client,
-                request=request,
             )
             return redirect(safe_next(request, portal=True) or "portal:dashboard")
-        record(Action.PORTAL_SIGN_IN_FAILED, request=request, actor_label=username[:150])
+        account_services.record_failed_sign_in(request=request, identifier=username, portal=True)
         if found is not None and found.is_staff_member:  # type: ignore[union-attr]
             form.add_error(
                 None,
@@ -89,8 +85,7 @@ def locked_out_page(request: HttpRequest, message: str) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    record(Action.SIGN_OUT, actor=request.user, request=request)
-    logout(request)
+    account_services.sign_out(request=request)
     messages.info(request, "You have signed out.")
     return redirect("portal:sign_in")
 
@@ -231,10 +226,7 @@ def invite(request: HttpRequest) -> HttpResponse:
             return _problem(request, exc)
         for key in (_INVITE_KEY, _INVITE_DOB_KEY):
             request.session.pop(key, None)
-        login(request, user, backend=_BACKEND)
-        record(
-            Action.PORTAL_SIGN_IN, actor=user, practice=client.practice, obj=client, request=request
-        )
+        account_services.sign_in(request=request, user=user, practice=client.practice, obj=client)
         messages.success(request, "Your Client Portal account is ready.")
         return redirect("portal:dashboard")
     return render(
@@ -270,10 +262,7 @@ def reset(request: HttpRequest) -> HttpResponse:
         except links.LinkError as exc:
             return _problem(request, exc)
         request.session.pop(_RESET_KEY, None)
-        login(request, user, backend=_BACKEND)
-        record(
-            Action.PORTAL_SIGN_IN, actor=user, practice=client.practice, obj=client, request=request
-        )
+        account_services.sign_in(request=request, user=user, practice=client.practice, obj=client)
         messages.success(request, "Your password was changed.")
         return redirect("portal:dashboard")
     return render(

@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from teletherapy.practice.models import StaffMember
@@ -46,7 +46,3 @@ def get_staff_member_for(viewer: StaffMember, staff_id: int) -> StaffMember:
     return get_object_or_404(
         StaffMember.objects.visible_to(viewer).select_related("user", "practice"), pk=staff_id
     )
-
-
-def not_found() -> Http404:
-    return Http404("Not found")

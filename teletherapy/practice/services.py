@@ -288,18 +288,6 @@ def set_teletherapy(
     return True
 
 
-def enable_teletherapy(
-    *, staff: StaffMember, by: StaffMember, request: HttpRequest | None = None
-) -> bool:
-    return set_teletherapy(staff=staff, by=by, enabled=True, request=request)
-
-
-def disable_teletherapy(
-    *, staff: StaffMember, by: StaffMember, request: HttpRequest | None = None
-) -> bool:
-    return set_teletherapy(staff=staff, by=by, enabled=False, request=request)
-
-
 def update_therapist_details(
     *,
     staff: StaffMember,

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
@@ -12,9 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from teletherapy.accounts import links
+from teletherapy.accounts import services as account_services
 from teletherapy.accounts.forms import NewPasswordForm
-from teletherapy.audit.models import Action
-from teletherapy.audit.services import record
 from teletherapy.lib import clock
 from teletherapy.practice import services
 from teletherapy.practice.access import get_staff_member_for, staff_view
@@ -45,7 +43,6 @@ CREDENTIALING_NOTE = (
     "Check first with your local credentialing office and ensure additional requirements "
     "for enabling Teletherapy are understood."
 )
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _can_manage(staff: StaffMember) -> bool:
@@ -84,7 +81,7 @@ def create_practice(request: HttpRequest) -> HttpResponse:
             # Someone took the address between the form's check and the save.
             form.add_error("email", DUPLICATE_EMAIL)
         else:
-            login(request, owner.user, backend=MODEL_BACKEND)
+            account_services.sign_in(request=request, user=owner.user)
             messages.success(request, f"Welcome! {owner.practice.name} is ready.")
             return redirect("practice:dashboard")
     return render(request, "practice/create.html", {"form": form})
@@ -365,8 +362,7 @@ def accept_invitation(request: HttpRequest) -> HttpResponse:
             )
         except links.LinkError as exc:
             return links.problem_page(request, exc, INVITATION_WORDING)
-        login(request, user, backend=MODEL_BACKEND)
-        record(Action.SIGN_IN, actor=user, request=request)
+        account_services.sign_in(request=request, user=user)
         messages.success(request, f"Welcome to {member.practice.name}! Your password is set.")
         return redirect("practice:dashboard")
     return render(request, "practice/accept_invitation.html", {"form": form, "member": member})

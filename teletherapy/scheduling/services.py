@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -41,6 +41,21 @@ def _teletherapy_error(therapist: StaffMember, client: Client) -> str | None:
             f"{client.full_name}'s address is outside the U.S."
         )
     return None
+
+
+def _require_booker(by: StaffMember, therapist: StaffMember) -> None:
+    """`by` may book for `therapist`: their own schedule, or anyone's in the practice for
+    Owner, Manager and Scheduler (scheduling.access.schedule_therapists, as a check)."""
+    if not by.user.is_active or therapist.practice_id != by.practice_id:
+        raise PermissionDenied("Not your practice.")
+    if not (by.can_schedule_for_others or (by.is_therapist and therapist.pk == by.pk)):
+        raise PermissionDenied("Your role does not allow booking for this therapist.")
+
+
+def _require_visible(by: StaffMember, appointment: Appointment) -> None:
+    """`by` may change `appointment`: one they can see (Appointment.is_visible_to)."""
+    if not by.user.is_active or not appointment.is_visible_to(by):
+        raise PermissionDenied("Not an appointment you can change.")
 
 
 def _lock_therapist(therapist: StaffMember) -> None:
@@ -117,11 +132,13 @@ def book_appointment(
     location: str = Appointment.Location.OFFICE,
     is_teletherapy: bool = False,
     staff_note: str = "",
-    by: Any,
+    by: StaffMember,
     request: HttpRequest | None = None,
 ) -> Appointment:
     """Book an appointment, or raise ValidationError keyed by field (client, start, duration,
-    is_teletherapy) and save nothing."""
+    is_teletherapy) and save nothing. PermissionDenied when `by` may not book for
+    `therapist`."""
+    _require_booker(by, therapist)
     practice = therapist.practice
     tz = clock.zone(clock.viewer_zone(by))
     errors: dict[str, list[str]] = {}
@@ -155,11 +172,11 @@ def book_appointment(
             else Appointment.Location.OFFICE,
             is_teletherapy=is_teletherapy,
             staff_note=staff_note.strip(),
-            created_by=by,
+            created_by=by.user,
         )
         AppointmentChange.objects.create(
             appointment=appointment,
-            by=by,
+            by=by.user,
             summary="Booked" + (" as a Teletherapy Session" if is_teletherapy else ""),
             details={
                 "start": _iso(appointment.start),
@@ -169,7 +186,7 @@ def book_appointment(
         )
         record(
             Action.APPOINTMENT_CREATED,
-            actor=by,
+            actor=by.user,
             practice=practice,
             obj=appointment,
             request=request,
@@ -204,7 +221,7 @@ def _refuse_unless_scheduled(appointment: Appointment, verb: str) -> None:
 def change_appointment(
     *,
     appointment: Appointment,
-    by: Any,
+    by: StaffMember,
     start: datetime | None = None,
     duration_minutes: int | None = None,
     is_teletherapy: bool | None = None,
@@ -217,6 +234,7 @@ def change_appointment(
     with transaction.atomic():
         _lock_therapist(appointment.therapist)
         current = _locked_copy(appointment)
+        _require_visible(by, current)
         _refuse_unless_scheduled(current, "changed")
         tz = clock.zone(clock.viewer_zone(by))
         new_start = start if start is not None else current.start
@@ -276,11 +294,11 @@ def change_appointment(
             current.ics_sequence += 1
         current.save()
         AppointmentChange.objects.create(
-            appointment=current, by=by, summary="; ".join(lines), details=details
+            appointment=current, by=by.user, summary="; ".join(lines), details=details
         )
         record(
             Action.APPOINTMENT_CHANGED,
-            actor=by,
+            actor=by.user,
             practice=current.practice,
             obj=current,
             request=request,
@@ -292,7 +310,7 @@ def change_appointment(
 
 
 def cancel_appointment(
-    *, appointment: Appointment, by: Any, reason: str, request: HttpRequest | None = None
+    *, appointment: Appointment, by: StaffMember, reason: str, request: HttpRequest | None = None
 ) -> Appointment:
     """Cancel with a reason (kept for staff only); the client of a Teletherapy Session is
     emailed a calendar cancellation."""
@@ -303,17 +321,18 @@ def cancel_appointment(
         raise ValidationError({"reason": ["Keep the reason under 300 characters."]})
     with transaction.atomic():
         current = _locked_copy(appointment)
+        _require_visible(by, current)
         _refuse_unless_scheduled(current, "cancelled")
         current.status = Appointment.Status.CANCELLED
         current.cancel_reason = reason
         current.ics_sequence += 1
         current.save()
         AppointmentChange.objects.create(
-            appointment=current, by=by, summary="Cancelled", details={"reason": reason}
+            appointment=current, by=by.user, summary="Cancelled", details={"reason": reason}
         )
         record(
             Action.APPOINTMENT_CANCELLED,
-            actor=by,
+            actor=by.user,
             practice=current.practice,
             obj=current,
             request=request,
@@ -324,11 +343,12 @@ def cancel_appointment(
 
 
 def mark_no_show(
-    *, appointment: Appointment, by: Any, request: HttpRequest | None = None
+    *, appointment: Appointment, by: StaffMember, request: HttpRequest | None = None
 ) -> Appointment:
     """Mark that the client did not come; possible once the appointment has started."""
     with transaction.atomic():
         current = _locked_copy(appointment)
+        _require_visible(by, current)
         _refuse_unless_scheduled(current, "marked no-show")
         if current.start > timezone.now():
             raise ValidationError(
@@ -336,10 +356,10 @@ def mark_no_show(
             )
         current.status = Appointment.Status.NO_SHOW
         current.save()
-        AppointmentChange.objects.create(appointment=current, by=by, summary="Marked no-show")
+        AppointmentChange.objects.create(appointment=current, by=by.user, summary="Marked no-show")
         record(
             Action.APPOINTMENT_NO_SHOW,
-            actor=by,
+            actor=by.user,
             practice=current.practice,
             obj=current,
             request=request,

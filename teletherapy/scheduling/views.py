@@ -278,7 +278,7 @@ def new_appointment(request: HttpRequest) -> HttpResponse:
                 location=data["location"],
                 is_teletherapy=data["teletherapy"],
                 staff_note=data["staff_note"],
-                by=request.user,
+                by=staff,
                 request=request,
             )
         except ValidationError as error:
@@ -344,7 +344,7 @@ def appointment_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
             try:
                 services.change_appointment(
                     appointment=appointment,
-                    by=request.user,
+                    by=staff,
                     start=form.start(),
                     duration_minutes=data["duration"],
                     is_teletherapy=data["teletherapy"],
@@ -412,7 +412,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
         try:
             services.cancel_appointment(
                 appointment=appointment,
-                by=request.user,
+                by=staff,
                 reason=form.cleaned_data["reason"],
                 request=request,
             )
@@ -444,7 +444,7 @@ def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
         return redirect(back)
     try:
         moved = services.change_appointment(
-            appointment=appointment, by=request.user, start=form.start(), request=request
+            appointment=appointment, by=staff, start=form.start(), request=request
         )
     except ValidationError as error:
         for problems in error.message_dict.values():
@@ -463,7 +463,7 @@ def appointment_no_show(request: HttpRequest, appointment_id: int) -> HttpRespon
     staff: StaffMember = request.staff  # type: ignore[attr-defined]
     appointment = get_appointment_for(staff, appointment_id)
     try:
-        services.mark_no_show(appointment=appointment, by=request.user, request=request)
+        services.mark_no_show(appointment=appointment, by=staff, request=request)
     except ValidationError as error:
         for errors in error.message_dict.values():
             for message in errors:

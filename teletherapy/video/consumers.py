@@ -188,6 +188,7 @@ class CallConsumer(AsyncWebsocketConsumer):
         self.bucket = TokenBucket(settings.SIGNALING_RATE_PER_SECOND, settings.SIGNALING_BURST)
         # Drops allowed before a flood is taken as abuse and the connection closed.
         self.drops = TokenBucket(settings.SIGNALING_RATE_PER_SECOND, 5 * settings.SIGNALING_BURST)
+        self._rearm = asyncio.Event()
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
@@ -202,7 +203,6 @@ class CallConsumer(AsyncWebsocketConsumer):
         if not await self._admit_or_refuse(user, join=not self.waiting):
             return
         await self.accept()
-        self._rearm = asyncio.Event()
         self._watcher = asyncio.create_task(self._watch())
         if not self.waiting:
             await self._announce()
@@ -467,6 +467,7 @@ class CallConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(message))
 
     async def _refuse(self, user: Any, reason: str, code: int) -> None:
+        self.revoked = True  # closing: nothing more is handled on this connection
         # Aggregated: a client retrying in a loop must not write an audit row each time.
         repeated = REFUSALS.admit(getattr(user, "pk", None), self.appointment_id, reason)
         if repeated is not None:
@@ -628,14 +629,10 @@ class CallConsumer(AsyncWebsocketConsumer):
         participation_id, self.participation_id = self.participation_id, None
         if participation_id is None:
             return
-        result = await database_sync_to_async(services.leave_call)(
+        # leave_call tells the other participant once the change commits.
+        await database_sync_to_async(services.leave_call)(
             participation_id=participation_id, ended=ended
         )
-        if result.left and result.peer_channel:
-            await self._send_to(
-                result.peer_channel,
-                {"type": "call.peer_left", "ended": ended, "channel": self.channel_name},
-            )
 
     async def _admit(self, user: Any, *, join: bool) -> Admission:
         # Off the shared sync thread, so page loads elsewhere don't hold up a person arriving.

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -19,6 +20,7 @@ from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import Client
 from teletherapy.lib.clock import local, short_date_text, time_text
+from teletherapy.lib.realtime import send_after_commit
 from teletherapy.lib.states import is_us_state, state_name
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.models import Appointment, AppointmentQuerySet
@@ -59,10 +61,6 @@ def window_state(appointment: Appointment, now: datetime | None = None) -> str:
     if now > window.closes:
         return "over"
     return "open"
-
-
-def is_joinable(appointment: Appointment, now: datetime | None = None) -> bool:
-    return window_state(appointment, now) == "open"
 
 
 def join_from_text(appointment: Appointment, tz_name: str, now: datetime | None = None) -> str:
@@ -133,18 +131,32 @@ def location_view(code: str, therapist: StaffMember) -> LocationView | None:
 
 
 def set_client_location(
-    *, appointment: Appointment, by: Any, location: str, request: HttpRequest | None = None
+    *, appointment: Appointment, by: Client, location: str, request: HttpRequest | None = None
 ) -> VideoSession:
-    """Store where the client says they are right now. Only U.S. locations are accepted."""
+    """Store where the client says they are right now, and audit it (the therapist checks it
+    against their licenses). Only the appointment's own client may say it; only U.S.
+    locations are accepted."""
     if not is_us_state(location):
         raise ValueError("Teletherapy is for U.S. locations only")
+    if appointment.client_id != by.pk or not by.is_active:
+        raise PermissionDenied("Only the appointment's client can say where they are.")
     with transaction.atomic():
         session, _created = VideoSession.objects.select_for_update().get_or_create(
             appointment=appointment
         )
         if session.client_location != location:
+            before = session.client_location
             session.client_location = location
             session.save(update_fields=["client_location"])
+            record(
+                Action.SESSION_LOCATION,
+                actor=by.user,
+                practice=appointment.practice,
+                obj=appointment,
+                request=request,
+                before=before,
+                after=location,
+            )
     return session
 
 
@@ -214,12 +226,6 @@ def peer_channel(*, session_id: int, role: str) -> str | None:
     return row
 
 
-def is_current(*, participation_id: int, channel_name: str) -> bool:
-    return Participation.objects.filter(
-        pk=participation_id, channel_name=channel_name, left_at__isnull=True
-    ).exists()
-
-
 def join_call(*, appointment: Appointment, user: Any, role: str, channel_name: str) -> JoinResult:
     """Mark `user` present on `channel_name`. Their earlier connections are closed (a reload or
     a second device replaces the first; there is never a third participant)."""
@@ -272,7 +278,8 @@ def join_call(*, appointment: Appointment, user: Any, role: str, channel_name: s
 
 
 def leave_call(*, participation_id: int, ended: bool = False) -> LeaveResult:
-    """Mark a connection gone. When nobody is left in a started session, it has ended."""
+    """Mark a connection gone and, once that commits, tell the other participant's
+    connection. When nobody is left in a started session, it has ended."""
     now = timezone.now()
     with transaction.atomic():
         row = (
@@ -304,6 +311,13 @@ def leave_call(*, participation_id: int, ended: bool = False) -> LeaveResult:
         result = LeaveResult(
             left=True, peer_channel=peer_channel(session_id=session.pk, role=row.role)
         )
+        if result.peer_channel is not None:
+            # With the leaving connection's channel: only the peer's current one leaving
+            # means they are gone (a replaced connection's goodbye may come late).
+            send_after_commit(
+                result.peer_channel,
+                {"type": "call.peer_left", "ended": ended, "channel": row.channel_name},
+            )
         if session.started_at is not None and not anyone_left:
             session.ended_at = now
             session.save(update_fields=["ended_at"])

@@ -131,7 +131,10 @@ def portal_check(request: HttpRequest, appointment: Appointment, role: str) -> H
             outside = True
         else:
             services.set_client_location(
-                appointment=appointment, by=request.user, location=location, request=request
+                appointment=appointment,
+                by=request.user.client,  # type: ignore[union-attr]
+                location=location,
+                request=request,
             )
             return redirect(context["room_url"])
     context.update({"form": form, "outside": outside})

@@ -114,7 +114,7 @@ def _invite(cast):  # type: ignore[no-untyped-def]
     """Send a portal invitation the way the app does: the service enqueues the email."""
     from teletherapy.clients.services import send_portal_invite
 
-    return send_portal_invite(client=cast.client_without_portal, by=cast.therapist.user)
+    return send_portal_invite(client=cast.client_without_portal, by=cast.therapist)
 
 
 def _task_row():  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ def booked(fcast, django_capture_on_commit_callbacks):  # type: ignore[no-untype
             is_teletherapy=True,
             service="90837",
             staff_note="ZZNOTE anxiety follow-up",
-            by=fcast.scheduler.user,
+            by=fcast.scheduler,
         )
     return appointment
 
@@ -66,7 +66,7 @@ def test_change_keeps_uid_and_raises_sequence(
 ) -> None:  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks(execute=True):
         services.change_appointment(
-            appointment=booked, by=fcast.therapist.user, start=START + timedelta(hours=2)
+            appointment=booked, by=fcast.therapist, start=START + timedelta(hours=2)
         )
     first, second = (event_of(m) for m in mail.outbox)
     assert second["UID"] == first["UID"]
@@ -76,13 +76,13 @@ def test_change_keeps_uid_and_raises_sequence(
     assert "Sign in to your client portal to join" in mail.outbox[1].body
     # A change only to the staff note tells the client nothing.
     with django_capture_on_commit_callbacks(execute=True):
-        services.change_appointment(appointment=booked, by=fcast.owner.user, staff_note="x")
+        services.change_appointment(appointment=booked, by=fcast.owner, staff_note="x")
     assert len(mail.outbox) == 2
 
 
 def test_cancel_sends_method_cancel(booked, fcast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel_appointment(appointment=booked, by=fcast.owner.user, reason="ZZREASON")
+        services.cancel_appointment(appointment=booked, by=fcast.owner, reason="ZZREASON")
     message = mail.outbox[-1]
     calendar = ics_of(message)
     assert calendar["METHOD"] == "CANCEL"
@@ -98,7 +98,7 @@ def test_switching_off_teletherapy_updates_the_invitation(
     booked, fcast, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks(execute=True):
-        services.change_appointment(appointment=booked, by=fcast.owner.user, is_teletherapy=False)
+        services.change_appointment(appointment=booked, by=fcast.owner, is_teletherapy=False)
     message = mail.outbox[-1]
     assert "no longer a Teletherapy Session" in message.body
     assert event_of(message)["SEQUENCE"] == 1
@@ -122,6 +122,6 @@ def test_no_email_without_an_address(fcast, django_capture_on_commit_callbacks) 
             client=fcast.client_with_portal,
             start=START,
             is_teletherapy=True,
-            by=fcast.therapist.user,
+            by=fcast.therapist,
         )
     assert mail.outbox == []

@@ -25,7 +25,7 @@ def book(cast, **overrides):  # type: ignore[no-untyped-def]
         "client": cast.client_with_portal,
         "start": SLOT,
         "duration_minutes": 50,
-        "by": cast.therapist.user,
+        "by": cast.therapist,
     }
     args.update(overrides)
     return services.book_appointment(**args)
@@ -63,13 +63,13 @@ def test_back_to_back_and_cancelled_do_not_collide(fcast) -> None:  # type: igno
     first = book(fcast)
     book(fcast, start=SLOT + timedelta(minutes=50))  # starts as the first ends
     book(fcast, start=SLOT - timedelta(minutes=15), duration_minutes=15)  # ends at start
-    services.cancel_appointment(appointment=first, by=fcast.owner.user, reason="Client ill")
+    services.cancel_appointment(appointment=first, by=fcast.owner, reason="Client ill")
     book(fcast, client=fcast.client_without_portal)  # the cancelled slot is free again
 
 
 def test_another_therapist_may_use_the_same_time(fcast) -> None:  # type: ignore[no-untyped-def]
     book(fcast)
-    book(fcast, therapist=fcast.therapist_plain, by=fcast.therapist_plain.user)
+    book(fcast, therapist=fcast.therapist_plain, by=fcast.therapist_plain)
 
 
 def test_start_in_the_future_boundary(fcast, traveller) -> None:  # type: ignore[no-untyped-def]
@@ -101,10 +101,10 @@ def test_client_of_another_practice_is_refused(fcast) -> None:  # type: ignore[n
 
 def test_teletherapy_needs_the_therapists_teletherapy_role(fcast) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationError) as excinfo:
-        book(fcast, therapist=fcast.therapist_plain, is_teletherapy=True)
+        book(fcast, therapist=fcast.therapist_plain, by=fcast.owner, is_teletherapy=True)
     assert "does not have Teletherapy enabled" in errors_of(excinfo)["is_teletherapy"][0]
     with pytest.raises(ValidationError):  # the location alone is refused too
-        book(fcast, therapist=fcast.therapist_plain, location="teletherapy")
+        book(fcast, therapist=fcast.therapist_plain, by=fcast.owner, location="teletherapy")
     assert not Appointment.objects.filter(start=SLOT).exists()
 
 
@@ -137,12 +137,12 @@ def test_reschedule_checks_overlap_but_not_with_itself(fcast) -> None:  # type: 
     first = book(fcast)
     second = book(fcast, start=SLOT + timedelta(hours=1))
     moved = services.change_appointment(
-        appointment=first, by=fcast.owner.user, start=SLOT + timedelta(minutes=5)
+        appointment=first, by=fcast.owner, start=SLOT + timedelta(minutes=5)
     )
     assert moved.start == SLOT + timedelta(minutes=5)
     with pytest.raises(ValidationError) as excinfo:
         services.change_appointment(
-            appointment=second, by=fcast.owner.user, start=SLOT + timedelta(minutes=30)
+            appointment=second, by=fcast.owner, start=SLOT + timedelta(minutes=30)
         )
     assert "Casey Client" in errors_of(excinfo)["start"][0]
     second.refresh_from_db()
@@ -156,13 +156,13 @@ def test_switching_to_teletherapy_and_back(fcast, django_capture_on_commit_callb
     appointment = book(fcast)
     with django_capture_on_commit_callbacks(execute=True):
         changed = services.change_appointment(
-            appointment=appointment, by=fcast.therapist.user, is_teletherapy=True
+            appointment=appointment, by=fcast.therapist, is_teletherapy=True
         )
     assert changed.is_teletherapy and changed.location == Appointment.Location.TELETHERAPY
     assert changed.ics_sequence == 1
     with django_capture_on_commit_callbacks(execute=True):
         back = services.change_appointment(
-            appointment=changed, by=fcast.therapist.user, is_teletherapy=False
+            appointment=changed, by=fcast.therapist, is_teletherapy=False
         )
     assert not back.is_teletherapy and back.location == Appointment.Location.OFFICE
     assert back.ics_sequence == 2
@@ -172,11 +172,9 @@ def test_switching_to_teletherapy_and_back(fcast, django_capture_on_commit_callb
 
 
 def test_switching_refused_without_teletherapy_role(fcast) -> None:  # type: ignore[no-untyped-def]
-    appointment = book(fcast, therapist=fcast.therapist_plain)
+    appointment = book(fcast, therapist=fcast.therapist_plain, by=fcast.scheduler)
     with pytest.raises(ValidationError) as excinfo:
-        services.change_appointment(
-            appointment=appointment, by=fcast.owner.user, is_teletherapy=True
-        )
+        services.change_appointment(appointment=appointment, by=fcast.owner, is_teletherapy=True)
     assert "does not have Teletherapy enabled" in errors_of(excinfo)["is_teletherapy"][0]
     appointment.refresh_from_db()
     assert appointment.is_teletherapy is False
@@ -184,7 +182,7 @@ def test_switching_refused_without_teletherapy_role(fcast) -> None:  # type: ign
 
 def test_saving_without_changes_records_nothing(fcast) -> None:  # type: ignore[no-untyped-def]
     appointment = book(fcast)
-    services.change_appointment(appointment=appointment, by=fcast.owner.user, start=SLOT)
+    services.change_appointment(appointment=appointment, by=fcast.owner, start=SLOT)
     assert appointment.changes.count() == 1
     assert not AuditEvent.objects.filter(action=Action.APPOINTMENT_CHANGED).exists()
 
@@ -192,28 +190,28 @@ def test_saving_without_changes_records_nothing(fcast) -> None:  # type: ignore[
 def test_cancel_needs_a_reason_and_is_final(fcast) -> None:  # type: ignore[no-untyped-def]
     appointment = book(fcast)
     with pytest.raises(ValidationError):
-        services.cancel_appointment(appointment=appointment, by=fcast.owner.user, reason="  ")
+        services.cancel_appointment(appointment=appointment, by=fcast.owner, reason="  ")
     cancelled = services.cancel_appointment(
-        appointment=appointment, by=fcast.owner.user, reason="Therapist ill"
+        appointment=appointment, by=fcast.owner, reason="Therapist ill"
     )
     assert cancelled.status == Appointment.Status.CANCELLED
     assert cancelled.cancel_reason == "Therapist ill"
     assert AuditEvent.objects.filter(action=Action.APPOINTMENT_CANCELLED).count() == 1
     with pytest.raises(ValidationError):
         services.change_appointment(
-            appointment=cancelled, by=fcast.owner.user, start=SLOT + timedelta(hours=3)
+            appointment=cancelled, by=fcast.owner, start=SLOT + timedelta(hours=3)
         )
     with pytest.raises(ValidationError):
-        services.cancel_appointment(appointment=cancelled, by=fcast.owner.user, reason="again")
+        services.cancel_appointment(appointment=cancelled, by=fcast.owner, reason="again")
 
 
 def test_no_show_only_once_started(fcast, traveller) -> None:  # type: ignore[no-untyped-def]
     appointment = book(fcast)
     traveller.move_to(SLOT - timedelta(seconds=1))
     with pytest.raises(ValidationError):
-        services.mark_no_show(appointment=appointment, by=fcast.therapist.user)
+        services.mark_no_show(appointment=appointment, by=fcast.therapist)
     traveller.move_to(SLOT)
-    marked = services.mark_no_show(appointment=appointment, by=fcast.therapist.user)
+    marked = services.mark_no_show(appointment=appointment, by=fcast.therapist)
     assert marked.status == Appointment.Status.NO_SHOW
     assert AuditEvent.objects.filter(action=Action.APPOINTMENT_NO_SHOW).count() == 1
     # A no-show still holds its time: nothing else can be booked over it.
@@ -222,3 +220,23 @@ def test_no_show_only_once_started(fcast, traveller) -> None:  # type: ignore[no
 
 def test_now_is_monday_morning() -> None:
     assert NOW.isoformat() == "2026-11-23T14:00:00+00:00"
+
+
+def test_the_acting_staff_member_needs_the_authority(fcast) -> None:  # type: ignore[no-untyped-def]
+    from django.core.exceptions import PermissionDenied
+
+    # A Therapist books only on their own schedule; the Biller on none.
+    for by in (fcast.therapist_plain, fcast.biller, fcast.other_owner):
+        with pytest.raises(PermissionDenied):
+            book(fcast, by=by)
+    assert not Appointment.objects.filter(start=SLOT).exists()
+    mine = book(fcast)
+    # Another therapist can't change, cancel or mark it: it isn't theirs to see.
+    with pytest.raises(PermissionDenied):
+        services.change_appointment(appointment=mine, by=fcast.therapist_plain, staff_note="x")
+    with pytest.raises(PermissionDenied):
+        services.cancel_appointment(appointment=mine, by=fcast.other_owner, reason="x")
+    with pytest.raises(PermissionDenied):
+        services.mark_no_show(appointment=mine, by=fcast.therapist_plain)
+    mine.refresh_from_db()
+    assert mine.status == Appointment.Status.SCHEDULED and mine.changes.count() == 1

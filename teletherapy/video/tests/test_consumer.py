@@ -437,7 +437,8 @@ async def test_connecting_ahead_is_refused_to_others_too(cast, located) -> None:
         f"/ws/sessions/{located.pk}/?wait=1",
         headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())],
     )
-    assert await ws.connect() == (False, 4404)  # another therapist's appointment
+    # Another therapist's appointment is not one they can see: 404, as on the pages.
+    assert await ws.connect() == (False, 4404)
 
 
 @own_loop

@@ -196,10 +196,12 @@ async def test_removing_the_therapist_role_closes_both_sockets(cast, located) ->
 
 @own_loop
 async def test_switching_teletherapy_off_closes_both_sockets(cast, located) -> None:  # type: ignore[no-untyped-def]
-    from teletherapy.practice.services import disable_teletherapy
+    from teletherapy.practice.services import set_teletherapy
 
     client, therapist = await _pair(cast, located)
-    await database_sync_to_async(disable_teletherapy)(staff=cast.therapist, by=cast.manager)
+    await database_sync_to_async(set_teletherapy)(
+        staff=cast.therapist, by=cast.manager, enabled=False
+    )
     for ws in (therapist, client):
         _messages, code = await closed(ws)
         assert code == 4403
@@ -211,7 +213,7 @@ async def test_cancelling_the_appointment_closes_both_sockets(cast, located) -> 
 
     client, therapist = await _pair(cast, located)
     await database_sync_to_async(cancel_appointment)(
-        appointment=located, by=cast.owner.user, reason="The therapist is ill"
+        appointment=located, by=cast.owner, reason="The therapist is ill"
     )
     for ws in (therapist, client):
         _messages, code = await closed(ws)
@@ -225,7 +227,7 @@ async def test_moving_the_appointment_closes_both_sockets(cast, located) -> None
     client, therapist = await _pair(cast, located)
     later = (timezone.now() + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
     await database_sync_to_async(change_appointment)(
-        appointment=located, by=cast.owner.user, start=later
+        appointment=located, by=cast.owner, start=later
     )
     for ws in (therapist, client):
         _messages, code = await closed(ws)
@@ -238,7 +240,7 @@ async def test_a_change_that_keeps_access_keeps_the_call(cast, located) -> None:
 
     client, therapist = await _pair(cast, located)
     await database_sync_to_async(change_appointment)(
-        appointment=located, by=cast.owner.user, staff_note="Bring the worksheet"
+        appointment=located, by=cast.owner, staff_note="Bring the worksheet"
     )
     await therapist.send_json_to({"type": "signal", "description": OFFER})
     assert await client.receive_json_from() == {"type": "signal", "description": OFFER}

@@ -43,7 +43,7 @@ def _users(cast):  # type: ignore[no-untyped-def]
 )
 def test_window_edges(cast, call, moment, open_) -> None:  # type: ignore[no-untyped-def]
     with time_machine.travel(moment, tick=False):
-        assert services.is_joinable(call) is open_
+        assert (services.window_state(call) == "open") is open_
         for user in _users(cast):
             if open_:
                 assert get_call_for(user, call.pk)[0] == call
@@ -55,9 +55,9 @@ def test_window_edges(cast, call, moment, open_) -> None:  # type: ignore[no-unt
 def test_grace_period_is_a_setting(cast, call, settings) -> None:  # type: ignore[no-untyped-def]
     settings.TELETHERAPY_GRACE_MINUTES = 5
     with time_machine.travel(START + timedelta(minutes=55), tick=False):
-        assert services.is_joinable(call)
+        assert services.window_state(call) == "open"
     with time_machine.travel(START + timedelta(minutes=55, seconds=1), tick=False):
-        assert not services.is_joinable(call)
+        assert services.window_state(call) != "open"
 
 
 def test_cancelled_and_office_appointments_never_open(cast, call) -> None:  # type: ignore[no-untyped-def]
