@@ -72,6 +72,7 @@ const machine = createCallMachine({
     refreshIce: () => refreshIce({ background: true }),
     peerEnded() {
       if (root.dataset.role === "client") finish(`${view.peerName} ended the session`);
+      else state.peerLeft = true;
     },
     message: handleOther,
   },
@@ -79,7 +80,8 @@ const machine = createCallMachine({
 
 function showState(now) {
   if (now === "waiting") {
-    const left = machine.marks.peerJoined ? `${view.peerName} left the session. ` : "";
+    const left = state.peerLeft ? `${view.peerName} left the session. ` : "";
+    state.peerLeft = false;
     view.waiting(left ? `${left}Waiting for ${view.peerName} to join` : undefined);
   } else if (now === "connecting") {
     view.connecting();
@@ -151,8 +153,14 @@ function handleOther(msg) {
 }
 
 signaling.addEventListener("message", ({ detail: msg }) => {
-  if (msg.type === "welcome" || msg.type === "peer-joined") view.location(msg.client_location);
   machine.receive(msg);
+  if (msg.type === "welcome" || msg.type === "peer-joined") {
+    try {
+      view.location(msg.client_location);
+    } catch (err) {
+      log(err);
+    }
+  }
 });
 signaling.addEventListener("open", () => {
   view.error("");

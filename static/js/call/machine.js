@@ -174,8 +174,8 @@ export function createCallMachine({ signaling, polite, iceConfig, localStream, o
         return;
       }
       setState("connecting");
-      // Our claim awaits its verdict, or an offer is already being answered.
-      if (m.claim !== null || (m.peer && m.peer.live)) return;
+      // Our claim on the offer applied ahead awaits its verdict (it follows this welcome).
+      if (m.claim !== null) return;
       // They wait with an offer, which the server sends now: answer it rather than offer too.
       closePeers();
       expectOffer();
