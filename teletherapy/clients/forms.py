@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -7,10 +8,13 @@ from django import forms
 from django.utils import timezone
 
 from teletherapy.clients.models import Client
+from teletherapy.lib.phones import display_phone, normalise_phone
 from teletherapy.lib.states import STATE_CHOICES, TIME_ZONE_CHOICES, default_time_zone
 from teletherapy.practice.models import StaffMember
 
 US = "United States"
+ZIP = re.compile(r"(\d{5})-?(\d{4})?")
+PHONE_FIELDS = ("mobile_phone", "emergency_phone")
 _US_SPELLINGS = {"united states", "united states of america", "us", "u.s.", "usa", "u.s.a."}
 
 
@@ -25,6 +29,28 @@ class AddressFormMixin:
     """Country and state rules shared by the staff form and the portal's My details."""
 
     cleaned_data: dict[str, Any]
+
+    def show_phones_as_read(self) -> None:
+        """Stored numbers are E.164; the form shows them the way people write them."""
+        initial: dict[str, Any] = self.initial  # type: ignore[attr-defined]
+        for name in PHONE_FIELDS:
+            if initial.get(name):
+                initial[name] = display_phone(initial[name])
+
+    def _clean_phone(self, name: str) -> str:
+        raw = (self.cleaned_data.get(name) or "").strip()
+        if not raw:
+            return ""
+        try:
+            return normalise_phone(raw)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_mobile_phone(self) -> str:
+        return self._clean_phone("mobile_phone")
+
+    def clean_emergency_phone(self) -> str:
+        return self._clean_phone("emergency_phone")
 
     def clean_country(self) -> str:
         country = " ".join((self.cleaned_data.get("country") or "").split())
@@ -45,6 +71,15 @@ class AddressFormMixin:
                 self.add_error(  # type: ignore[attr-defined]
                     "state", "Leave the state blank for an address outside the U.S."
                 )
+        zip_code = (data.get("zip_code") or "").strip()
+        if "zip_code" in data and zip_code and country == US:
+            match = ZIP.fullmatch(zip_code)
+            if match is None:
+                self.add_error(  # type: ignore[attr-defined]
+                    "zip_code", "Enter a ZIP code of 5 digits, or 9 as 12345-6789."
+                )
+            else:
+                data["zip_code"] = "-".join(part for part in match.groups() if part)
         if "time_zone" in data and not data["time_zone"]:
             data["time_zone"] = default_time_zone(state) if state else "UTC"
 
@@ -107,6 +142,8 @@ class ClientForm(AddressFormMixin, forms.ModelForm):
             "date_of_birth": DateInput(),
             "email": forms.EmailInput(),
             "mobile_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "emergency_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "zip_code": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         }
 
     def __init__(self, *args: Any, staff: StaffMember, **kwargs: Any) -> None:
@@ -125,6 +162,11 @@ class ClientForm(AddressFormMixin, forms.ModelForm):
             del self.fields["therapists"]
         self.fields["country"].required = False
         self.fields["state"].widget.attrs["data-time-zone-source"] = "1"
+        self.show_phones_as_read()
+        if self.instance.pk is None and not self.is_bound:
+            # A new client's address starts in the practice's state, agreeing with the
+            # country's default (United States).
+            self.initial.setdefault("state", staff.practice.state)
 
     def clean_date_of_birth(self) -> date:
         dob: date = self.cleaned_data["date_of_birth"]

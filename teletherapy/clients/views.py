@@ -13,18 +13,33 @@ from teletherapy.clients import services
 from teletherapy.clients.access import can_manage_clients, get_client_for
 from teletherapy.clients.forms import ClientForm
 from teletherapy.clients.models import Client, PortalInvitation
-from teletherapy.lib import clock
+from teletherapy.lib import clock, confirm
 from teletherapy.lib.redirects import safe_next
-from teletherapy.practice.access import staff_view
+from teletherapy.practice.access import StaffRequest, staff_view
 
 LIST_LIMIT = 200
+
+
+def deactivate_question(client: Client) -> confirm.Question:
+    return confirm.Question(
+        title=f"Deactivate {client.full_name}?",
+        consequence=(
+            f"{client.full_name} moves to the inactive clients"
+            + (" and can no longer sign in to the Client Portal" if client.user_id else "")
+            + "; links emailed to them stop working. Their record stays, and you can "
+            "reactivate them later."
+        ),
+        button="Deactivate",
+    )
+
+
 _STATUS_FILTERS = {"active": True, "inactive": False, "all": None}
 
 
 @require_GET
 @staff_view(lambda staff: staff.can_use_clients)
-def client_list(request: HttpRequest) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def client_list(request: StaffRequest) -> HttpResponse:
+    staff = request.staff
     q = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("status", "active")
     if status not in _STATUS_FILTERS:
@@ -57,8 +72,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_view(can_manage_clients)
-def client_add(request: HttpRequest) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def client_add(request: StaffRequest) -> HttpResponse:
+    staff = request.staff
     form = ClientForm(request.POST or None, staff=staff)
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "therapists"}
@@ -77,8 +92,8 @@ def client_add(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_view(lambda staff: staff.can_use_clients)
-def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def client_detail(request: StaffRequest, client_id: int) -> HttpResponse:
+    staff = request.staff
     client = get_client_for(staff, client_id)
     services.record_client_viewed(client=client, by=staff, request=request)
     links = list(client.portal_links.select_related("sent_by")[:6])
@@ -95,14 +110,15 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "reset": reset,
             "viewer_zone": clock.viewer_zone(staff),
             "can_manage": can_manage_clients(staff),
+            "deactivate_question": deactivate_question(client),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
 @staff_view(can_manage_clients)
-def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def client_edit(request: StaffRequest, client_id: int) -> HttpResponse:
+    staff = request.staff
     client = get_client_for(staff, client_id)
     form = ClientForm(request.POST or None, instance=client, staff=staff)
     if request.method == "POST":
@@ -129,9 +145,16 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(can_manage_clients)
-def client_deactivate(request: HttpRequest, client_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def client_deactivate(request: StaffRequest, client_id: int) -> HttpResponse:
+    staff = request.staff
     client = get_client_for(staff, client_id)
+    if not confirm.is_confirmed(request):
+        return confirm.confirmation_page(
+            request,
+            deactivate_question(client),
+            back_url=reverse("clients:detail", kwargs={"client_id": client.pk}),
+            nav_active="clients",
+        )
     services.set_client_active(client=client, by=staff, active=False, request=request)
     messages.success(request, f"{client.full_name} is now inactive.")
     return redirect("clients:detail", client_id=client.pk)
@@ -139,8 +162,8 @@ def client_deactivate(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(can_manage_clients)
-def client_reactivate(request: HttpRequest, client_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def client_reactivate(request: StaffRequest, client_id: int) -> HttpResponse:
+    staff = request.staff
     client = get_client_for(staff, client_id)
     services.set_client_active(client=client, by=staff, active=True, request=request)
     messages.success(request, f"{client.full_name} is active again.")
@@ -156,8 +179,8 @@ def _back(request: HttpRequest, client: Client) -> HttpResponse:
 
 @require_POST
 @staff_view(can_manage_clients)
-def send_portal_invite(request: HttpRequest, client_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def send_portal_invite(request: StaffRequest, client_id: int) -> HttpResponse:
+    staff = request.staff
     client = get_client_for(staff, client_id)
     try:
         services.send_portal_invite(client=client, by=staff, request=request)
@@ -170,8 +193,8 @@ def send_portal_invite(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(can_manage_clients)
-def send_portal_reset(request: HttpRequest, client_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def send_portal_reset(request: StaffRequest, client_id: int) -> HttpResponse:
+    staff = request.staff
     client = get_client_for(staff, client_id)
     try:
         services.send_portal_reset(client=client, by=staff, request=request)

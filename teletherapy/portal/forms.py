@@ -118,7 +118,10 @@ class ContactForm(AddressFormMixin, forms.ModelForm):
             "time_zone",
         ]
         labels = {"mobile_phone": "Mobile phone", "zip_code": "ZIP"}
-        widgets = {"mobile_phone": forms.TextInput(attrs={"type": "tel"})}
+        widgets = {
+            "mobile_phone": forms.TextInput(attrs={"type": "tel"}),
+            "zip_code": forms.TextInput(attrs={"inputmode": "numeric"}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -128,6 +131,7 @@ class ContactForm(AddressFormMixin, forms.ModelForm):
         )
         self.fields["country"].required = False
         self.fields["state"].widget.attrs["data-time-zone-source"] = "1"
+        self.show_phones_as_read()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.lib import clock
-from teletherapy.practice.access import staff_view
+from teletherapy.lib import clock, confirm
+from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling import services
 from teletherapy.scheduling.access import (
@@ -50,7 +50,7 @@ def _int_param(value: str | None) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)
     except ValueError:
         raise Http404("Bad id") from None
 
@@ -68,10 +68,16 @@ def schedule_url(therapist_id: int, day: date, view: str = "week") -> str:
     return f"{reverse('scheduling:my_schedule')}?{query}"
 
 
+def _default_view(request: HttpRequest) -> str:
+    """Phones open on the Day view: a week's seven columns do not fit a 360 px screen."""
+    mobile_hint = request.headers.get("Sec-CH-UA-Mobile") == "?1"
+    return "day" if mobile_hint or "Mobi" in request.headers.get("User-Agent", "") else "week"
+
+
 @require_GET
 @staff_view(_can_schedule)
-def my_schedule(request: HttpRequest) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def my_schedule(request: StaffRequest) -> HttpResponse:
+    staff = request.staff
     tz = _zone(staff)
     therapists = schedule_therapists(staff)
     therapist = get_schedule_therapist_for(
@@ -81,14 +87,14 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
     today = now.astimezone(tz).date()
     day = _date_param(request.GET.get("date"), today)
     view = request.GET.get("view")
-    view = view if view in ("day", "week", "month") else "week"
+    view = view if view in ("day", "week", "month") else _default_view(request)
     context: dict[str, Any] = {
         "nav_active": "schedule",
         "therapists": therapists,
         "therapist": therapist,
         "view": view,
         "zone_name": clock.zone_label(tz),
-        "zone_abbr": now.astimezone(tz).tzname(),
+        "zone_abbr": clock.zone_abbr(now, tz),
         "now_label": clock.date_time_text(now, tz),
     }
     if therapist is None:
@@ -182,7 +188,7 @@ def _month_context(
                 {
                     "appointment": appointment,
                     "span": clock.span_text(appointment.start, appointment.end, tz),
-                    "zone_abbr": local.tzname(),
+                    "zone_abbr": clock.zone_abbr(local, tz),
                 }
             )
     new_url = reverse("scheduling:new_appointment")
@@ -246,8 +252,8 @@ def _render_new(
 
 @require_http_methods(["GET", "POST"])
 @staff_view(_can_schedule)
-def new_appointment(request: HttpRequest) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def new_appointment(request: StaffRequest) -> HttpResponse:
+    staff = request.staff
     tz = _zone(staff)
     source = request.POST if request.method == "POST" else request.GET
     therapist = get_schedule_therapist_for(staff, _int_param(source.get("therapist")))
@@ -302,8 +308,8 @@ def new_appointment(request: HttpRequest) -> HttpResponse:
     return _render_new(request, form, therapist, partial)
 
 
-def _tab_context(request: HttpRequest, appointment: Appointment, tab: str) -> dict[str, Any]:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def _tab_context(request: StaffRequest, appointment: Appointment, tab: str) -> dict[str, Any]:
+    staff = request.staff
     tz = _zone(staff)
     local = appointment.start.astimezone(tz)
     return {
@@ -311,20 +317,40 @@ def _tab_context(request: HttpRequest, appointment: Appointment, tab: str) -> di
         "appointment": appointment,
         "tab": tab,
         "when": clock.date_time_text(appointment.start, tz),
-        "span": f"{clock.span_text(appointment.start, appointment.end, tz)} {local.tzname()}",
+        "span": f"{clock.span_text(appointment.start, appointment.end, tz)} "
+        f"{clock.zone_abbr(appointment.start, tz)}",
         "zone_name": clock.zone_label(tz),
         "schedule_url": schedule_url(appointment.therapist_id, local.date()),
         "can_join_warning": appointment.is_teletherapy
         and not appointment.client.has_portal_account,
         "is_open": appointment.status == Appointment.Status.SCHEDULED,
         "has_started": appointment.start <= timezone.now(),
+        "cancel_question": cancel_question(
+            appointment, clock.date_time_text(appointment.start, tz)
+        ),
     }
+
+
+def cancel_question(appointment: Appointment, when: str) -> confirm.Question:
+    told = (
+        " The client is emailed that the Teletherapy Session is cancelled."
+        if appointment.is_teletherapy
+        else ""
+    )
+    return confirm.Question(
+        title="Cancel this appointment?",
+        consequence=(
+            f"{appointment.client.full_name}, {when}, is cancelled and its time is freed."
+            f"{told} A cancelled appointment can't be restored."
+        ),
+        button="Cancel appointment",
+    )
 
 
 @require_GET
 @staff_view(_can_schedule)
-def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_detail(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     context = _tab_context(request, appointment, "details")
     context["cancel_form"] = CancelForm()
@@ -333,8 +359,8 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @staff_view(_can_schedule)
-def appointment_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_edit(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     tz = _zone(staff)
     if request.method == "POST":
@@ -393,8 +419,8 @@ def _history_lines(appointment: Appointment, tz: ZoneInfo) -> list[dict[str, Any
 
 @require_GET
 @staff_view(_can_schedule)
-def appointment_history(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_history(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     context = _tab_context(request, appointment, "history")
     context["lines"] = _history_lines(appointment, _zone(staff))
@@ -404,10 +430,18 @@ def appointment_history(request: HttpRequest, appointment_id: int) -> HttpRespon
 
 @require_POST
 @staff_view(_can_schedule)
-def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_cancel(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     form = CancelForm(request.POST)
+    if form.is_valid() and not confirm.is_confirmed(request):
+        tz = _zone(staff)
+        return confirm.confirmation_page(
+            request,
+            cancel_question(appointment, clock.date_time_text(appointment.start, tz)),
+            back_url=reverse("scheduling:appointment", kwargs={"appointment_id": appointment.pk}),
+            nav_active="schedule",
+        )
     if form.is_valid():
         try:
             services.cancel_appointment(
@@ -430,9 +464,9 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
 
 @require_POST
 @staff_view(_can_schedule)
-def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
+def appointment_move(request: StaffRequest, appointment_id: int) -> HttpResponse:
     """Drag-and-drop on My Schedule: move to another day and time, keeping the duration."""
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     tz = _zone(staff)
     back = schedule_url(appointment.therapist_id, appointment.start.astimezone(tz).date())
@@ -459,8 +493,8 @@ def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(_can_schedule)
-def appointment_no_show(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_no_show(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     try:
         services.mark_no_show(appointment=appointment, by=staff, request=request)

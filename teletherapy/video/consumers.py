@@ -629,10 +629,16 @@ class CallConsumer(AsyncWebsocketConsumer):
         participation_id, self.participation_id = self.participation_id, None
         if participation_id is None:
             return
-        # leave_call tells the other participant once the change commits.
-        await database_sync_to_async(services.leave_call)(
+        result = await database_sync_to_async(services.leave_call)(
             participation_id=participation_id, ended=ended
         )
+        if result.left and result.peer_channel:
+            # With this connection's channel: only the peer's current one leaving means
+            # they are gone (a replaced connection's goodbye may come late).
+            await self._send_to(
+                result.peer_channel,
+                {"type": "call.peer_left", "ended": ended, "channel": self.channel_name},
+            )
 
     async def _admit(self, user: Any, *, join: bool) -> Admission:
         # Off the shared sync thread, so page loads elsewhere don't hold up a person arriving.

@@ -4,16 +4,16 @@ from teletherapy.test.matrix import Row, staff_page, staff_wrong_method
 _USERS = ("owner", "manager", "therapist", "therapist_plain", "scheduler")
 
 
-def _with_portal(cast):  # type: ignore[no-untyped-def]
+def _with_portal(cast):
     return {"client_id": cast.client_with_portal.pk}
 
 
-def _without_portal(cast):  # type: ignore[no-untyped-def]
+def _without_portal(cast):
     # Assigned only to `therapist`, so `therapist_plain` must not find it.
     return {"client_id": cast.client_without_portal.pk}
 
 
-def _other_practice(cast):  # type: ignore[no-untyped-def]
+def _other_practice(cast):
     return {"client_id": cast.other_client.pk}
 
 
@@ -47,12 +47,21 @@ ROWS = [
     Row("clients:edit", _object_page(therapist_plain=404), kwargs=_without_portal),
     Row("clients:edit", _object_page(), method="POST", kwargs=_with_portal),
     Row("clients:edit", staff_wrong_method(), method="PUT", kwargs=_with_portal),
-    Row("clients:deactivate", _object_page(302), method="POST", kwargs=_with_portal),
+    # Unconfirmed, deactivation only asks (the page for browsers without JavaScript).
+    Row("clients:deactivate", _object_page(), method="POST", kwargs=_with_portal),
+    Row(
+        "clients:deactivate",
+        _object_page(302),
+        method="POST",
+        kwargs=_with_portal,
+        data=lambda cast: {"confirmed": "yes"},
+    ),
     Row(
         "clients:deactivate",
         _object_page(302, therapist_plain=404),
         method="POST",
         kwargs=_without_portal,
+        data=lambda cast: {"confirmed": "yes"},
     ),
     Row("clients:deactivate", staff_wrong_method(), kwargs=_with_portal),
     Row("clients:reactivate", _object_page(302), method="POST", kwargs=_with_portal),

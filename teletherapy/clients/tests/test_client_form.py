@@ -21,7 +21,7 @@ def _form(**overrides: str | list[str]) -> dict[str, str | list[str]]:
         "preferred_name": "",
         "date_of_birth": "1985-12-10",
         "email": "ada@example.com",
-        "mobile_phone": "555-0100",
+        "mobile_phone": "(512) 555-0100",
         "street": "12 Elm St",
         "city": "Austin",
         "state": "TX",
@@ -29,14 +29,14 @@ def _form(**overrides: str | list[str]) -> dict[str, str | list[str]]:
         "country": "United States",
         "time_zone": "",
         "emergency_name": "Byron",
-        "emergency_phone": "555-0101",
+        "emergency_phone": "512 555 0101",
         "emergency_relationship": "Father",
     }
     data.update(overrides)
     return data
 
 
-def test_therapist_adds_a_client_and_is_assigned(cast) -> None:  # type: ignore[no-untyped-def]
+def test_therapist_adds_a_client_and_is_assigned(cast) -> None:
     http = cast.client_for("therapist_plain")
     response = http.post(reverse("clients:add"), _form())
     client = Client.objects.get(last_name="Lovelace")
@@ -54,7 +54,7 @@ def test_therapist_adds_a_client_and_is_assigned(cast) -> None:  # type: ignore[
     assert AuditEvent.objects.filter(action=Action.CLIENT_VIEWED, object_id=str(client.pk)).exists()
 
 
-def test_scheduler_assigns_therapists_of_the_practice_only(cast) -> None:  # type: ignore[no-untyped-def]
+def test_scheduler_assigns_therapists_of_the_practice_only(cast) -> None:
     http = cast.client_for("scheduler")
     http.post(
         reverse("clients:add"),
@@ -73,7 +73,7 @@ def test_scheduler_assigns_therapists_of_the_practice_only(cast) -> None:  # typ
     assert not Client.objects.filter(last_name="Other").exists()
 
 
-def test_non_us_address_is_saved_but_teletherapy_is_refused_with_the_reason(cast) -> None:  # type: ignore[no-untyped-def]
+def test_non_us_address_is_saved_but_teletherapy_is_refused_with_the_reason(cast) -> None:
     http = cast.client_for("owner")
     response = http.post(
         reverse("clients:add"),
@@ -85,7 +85,7 @@ def test_non_us_address_is_saved_but_teletherapy_is_refused_with_the_reason(cast
     assert US_ONLY in http.get(response["Location"]).content.decode()
 
 
-def test_bad_input_gets_plain_messages_and_keeps_what_was_typed(cast) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gets_plain_messages_and_keeps_what_was_typed(cast) -> None:
     http = cast.client_for("owner")
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     cases = {
@@ -112,7 +112,7 @@ def test_bad_input_gets_plain_messages_and_keeps_what_was_typed(cast) -> None:  
     assert not AuditEvent.objects.filter(action=Action.CLIENT_CREATED).exists()
 
 
-def test_edit_saves_changes_and_keeps_input_on_error(cast) -> None:  # type: ignore[no-untyped-def]
+def test_edit_saves_changes_and_keeps_input_on_error(cast) -> None:
     client = cast.client_with_portal
     http = cast.client_for("therapist")
     url = reverse("clients:edit", kwargs={"client_id": client.pk})
@@ -137,7 +137,7 @@ def test_edit_saves_changes_and_keeps_input_on_error(cast) -> None:  # type: ign
     assert "email" in event.details["fields"]
 
 
-def test_deactivate_voids_links_and_switches_the_portal_account_off(cast) -> None:  # type: ignore[no-untyped-def]
+def test_deactivate_voids_links_and_switches_the_portal_account_off(cast) -> None:
     client = cast.client_with_portal
     now = timezone.now()
     link = PortalInvitation.objects.create(
@@ -145,7 +145,10 @@ def test_deactivate_voids_links_and_switches_the_portal_account_off(cast) -> Non
     )
     http = cast.client_for("manager")
     assert (
-        http.post(reverse("clients:deactivate", kwargs={"client_id": client.pk})).status_code == 302
+        http.post(
+            reverse("clients:deactivate", kwargs={"client_id": client.pk}), {"confirmed": "yes"}
+        ).status_code
+        == 302
     )
     client.refresh_from_db()
     link.refresh_from_db()
@@ -156,3 +159,38 @@ def test_deactivate_voids_links_and_switches_the_portal_account_off(cast) -> Non
     http.post(reverse("clients:reactivate", kwargs={"client_id": client.pk}))
     client.refresh_from_db()
     assert client.is_active and client.user.is_active
+
+
+def test_phones_are_stored_in_e164_and_shown_as_people_write_them(cast) -> None:  # type: ignore[no-untyped-def]
+    http = cast.client_for("manager")
+    http.post(reverse("clients:add"), _form(emergency_phone="+44 20 7946 0958"))
+    client = Client.objects.get(last_name="Lovelace")
+    assert (client.mobile_phone, client.emergency_phone) == ("+15125550100", "+442079460958")
+    page = http.get(reverse("clients:detail", kwargs={"client_id": client.pk})).content.decode()
+    assert "(512) 555-0100" in page and "+44 20 7946 0958" in page
+    edit = http.get(reverse("clients:edit", kwargs={"client_id": client.pk})).content.decode()
+    assert 'value="(512) 555-0100"' in edit
+
+
+def test_bad_phone_and_zip_are_explained_and_nothing_is_saved(cast) -> None:  # type: ignore[no-untyped-def]
+    http = cast.client_for("manager")
+    page = http.post(
+        reverse("clients:add"), _form(mobile_phone="555-0100", zip_code="7330")
+    ).content.decode()
+    assert "Enter a phone number with its area code, such as (212) 555-0100." in page
+    assert "Enter a ZIP code of 5 digits, or 9 as 12345-6789." in page
+    assert 'value="555-0100"' in page
+    assert not Client.objects.filter(last_name="Lovelace").exists()
+
+
+def test_nine_digit_zip_is_kept_with_its_dash(cast) -> None:  # type: ignore[no-untyped-def]
+    http = cast.client_for("manager")
+    http.post(reverse("clients:add"), _form(zip_code="733011234"))
+    assert Client.objects.get(last_name="Lovelace").zip_code == "73301-1234"
+
+
+def test_a_new_clients_state_agrees_with_the_country_and_required_fields_are_marked(cast) -> None:  # type: ignore[no-untyped-def]
+    page = cast.client_for("manager").get(reverse("clients:add")).content.decode()
+    assert '<option value="NY" selected>' in page  # the practice's state, with United States
+    assert 'First name <span class="required">(required)</span>' in page
+    assert 'Preferred name <span class="required">' not in page

@@ -11,6 +11,8 @@ from teletherapy.audit.models import Action, AuditEvent
 from teletherapy.practice.views import CREDENTIALING_NOTE
 from teletherapy.test.personas import make_staff
 
+YES = {"confirmed": "yes"}
+
 pytestmark = pytest.mark.django_db
 SWITCH_ON = "Switch on Teletherapy"
 
@@ -52,7 +54,9 @@ def test_switching_teletherapy_on_and_off(cast) -> None:  # type: ignore[no-unty
     assert member.teletherapy_enabled
     page = _profile(cast, "owner", member)
     assert "Switch off Teletherapy" in page
-    _post(cast, "manager", "practice:staff_teletherapy", member, {"enabled": "0"})
+    _post(
+        cast, "manager", "practice:staff_teletherapy", member, {"enabled": "0", "confirmed": "yes"}
+    )
     member.refresh_from_db()
     assert not member.teletherapy_enabled
     actions = list(
@@ -176,9 +180,9 @@ def test_another_practices_staff_answer_404_and_change_nothing(cast) -> None:  #
     owner = cast.client_for("owner")
     assert owner.get(reverse("practice:staff_profile", args=[target.pk])).status_code == 404
     for name, data in [
-        ("practice:staff_teletherapy", {"enabled": "0"}),
+        ("practice:staff_teletherapy", {"enabled": "0", "confirmed": "yes"}),
         ("practice:staff_roles", {"roles": ["biller"]}),
-        ("practice:staff_deactivate", {}),
+        ("practice:staff_deactivate", {"confirmed": "yes"}),
     ]:
         response = owner.post(reverse(name, args=[target.pk]), data)
         assert response.status_code == 404
@@ -197,7 +201,7 @@ def test_deactivation_ends_every_session_and_stops_sign_in(cast) -> None:  # typ
         http.post(reverse("accounts:sign_in"), {"email": "tess@maple.test", "password": PASSWORD})
         assert http.get(reverse("practice:dashboard")).status_code == 200
     assert Session.objects.count() >= 2
-    response = _post(cast, "manager", "practice:staff_deactivate", cast.therapist)
+    response = _post(cast, "manager", "practice:staff_deactivate", cast.therapist, YES)
     assert response.status_code == 302
     for http in (laptop, phone):
         response = http.get(reverse("practice:dashboard"))
@@ -222,8 +226,8 @@ def test_deactivation_ends_every_session_and_stops_sign_in(cast) -> None:  # typ
 
 
 def test_deactivation_rules(cast) -> None:  # type: ignore[no-untyped-def]
-    assert _post(cast, "manager", "practice:staff_deactivate", cast.owner).status_code == 400
-    assert _post(cast, "owner", "practice:staff_deactivate", cast.owner).status_code == 400
+    assert _post(cast, "manager", "practice:staff_deactivate", cast.owner, YES).status_code == 400
+    assert _post(cast, "owner", "practice:staff_deactivate", cast.owner, YES).status_code == 400
     cast.owner.user.refresh_from_db()
     assert cast.owner.user.is_active
 

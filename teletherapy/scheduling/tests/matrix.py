@@ -10,7 +10,7 @@ def _appointment_page(ok: int = 200) -> dict[str, int]:
     return {**staff_page(ok, allowed=_TESS), "therapist_plain": 404}
 
 
-def _tele(cast):  # type: ignore[no-untyped-def]
+def _tele(cast):
     return {"appointment_id": cast.tele_appointment.pk}
 
 
@@ -33,7 +33,22 @@ ROWS = [
     Row("scheduling:appointment_edit", staff_wrong_method(), method="PUT", kwargs=_tele),
     Row("scheduling:appointment_history", _appointment_page(), kwargs=_tele),
     Row("scheduling:appointment_history", staff_wrong_method(), method="POST", kwargs=_tele),
+    # No reason: the form again. A reason alone: the question (no JavaScript). Confirmed: done.
     Row("scheduling:appointment_cancel", _appointment_page(), method="POST", kwargs=_tele),
+    Row(
+        "scheduling:appointment_cancel",
+        _appointment_page(),
+        method="POST",
+        kwargs=_tele,
+        data=lambda cast: {"reason": "Moved away"},
+    ),
+    Row(
+        "scheduling:appointment_cancel",
+        _appointment_page(302),
+        method="POST",
+        kwargs=_tele,
+        data=lambda cast: {"reason": "Moved away", "confirmed": "yes"},
+    ),
     Row("scheduling:appointment_cancel", staff_wrong_method(), kwargs=_tele),
     Row("scheduling:appointment_move", _appointment_page(302), method="POST", kwargs=_tele),
     Row("scheduling:appointment_move", staff_wrong_method(), kwargs=_tele),

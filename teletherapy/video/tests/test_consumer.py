@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.test import Client as HttpClient
 
 from config.asgi import application
 from teletherapy.audit.models import Action, AuditEvent
+from teletherapy.test.sockets import WebsocketCommunicator
 from teletherapy.video.models import Participation, VideoSession
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,7 +85,7 @@ async def _pair(cast: Any, call: Any) -> tuple[WebsocketCommunicator, WebsocketC
 
 
 @own_loop
-async def test_signals_go_to_the_other_participant_only(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_signals_go_to_the_other_participant_only(cast, located) -> None:
     client, therapist = await _pair(cast, located)
     await therapist.send_json_to({"type": "signal", "description": OFFER})
     assert await client.receive_json_from() == {"type": "signal", "description": OFFER}
@@ -105,7 +105,7 @@ async def test_signals_go_to_the_other_participant_only(cast, located) -> None: 
 
 
 @own_loop
-async def test_bad_messages_are_answered_and_the_session_goes_on(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_messages_are_answered_and_the_session_goes_on(cast, located) -> None:
     client, therapist = await _pair(cast, located)
     bad: list[tuple[str, str]] = [
         ("{not json", "malformed"),
@@ -133,7 +133,7 @@ async def test_bad_messages_are_answered_and_the_session_goes_on(cast, located) 
 
 
 @own_loop
-async def test_an_offer_made_alone_is_handed_over_on_arrival(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_an_offer_made_alone_is_handed_over_on_arrival(cast, located) -> None:
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     await client.send_json_to({"type": "signal", "candidate": CANDIDATE})
     assert await client.receive_json_from() == {"type": "error", "code": "peer_absent"}
@@ -172,7 +172,7 @@ async def test_an_offer_made_alone_is_handed_over_on_arrival(cast, located) -> N
     ],
 )
 @own_loop
-async def test_third_parties_are_refused_and_receive_nothing(cast, located, who, code) -> None:  # type: ignore[no-untyped-def]
+async def test_third_parties_are_refused_and_receive_nothing(cast, located, who, code) -> None:
     client, therapist = await _pair(cast, located)
     user = cast.other_therapist.user if who == "other_therapist" else cast.user_of(who)
     intruder = await socket(user, located.pk)
@@ -191,7 +191,7 @@ async def test_third_parties_are_refused_and_receive_nothing(cast, located, who,
 
 
 @own_loop
-async def test_refused_outside_the_window_without_teletherapy_or_location(cast, open_call) -> None:  # type: ignore[no-untyped-def]
+async def test_refused_outside_the_window_without_teletherapy_or_location(cast, open_call) -> None:
     # The cast's own appointment is tomorrow: closed.
     for user in (cast.therapist.user, cast.client_with_portal.user):
         ws = await socket(user, cast.tele_appointment.pk)
@@ -214,7 +214,7 @@ async def test_refused_outside_the_window_without_teletherapy_or_location(cast, 
 
 
 @own_loop
-async def test_an_expired_sign_in_is_refused(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_an_expired_sign_in_is_refused(cast, located) -> None:
     cookie = await database_sync_to_async(_cookie_for)(cast.therapist.user)
     from django.contrib.sessions.models import Session
 
@@ -228,7 +228,7 @@ async def test_an_expired_sign_in_is_refused(cast, located) -> None:  # type: ig
 
 
 @own_loop
-async def test_a_foreign_origin_is_refused(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_a_foreign_origin_is_refused(cast, located) -> None:
     cookie = await database_sync_to_async(_cookie_for)(cast.therapist.user)
     ws = WebsocketCommunicator(
         application,
@@ -240,7 +240,7 @@ async def test_a_foreign_origin_is_refused(cast, located) -> None:  # type: igno
 
 
 @own_loop
-async def test_access_is_checked_again_when_it_changes(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_access_is_checked_again_when_it_changes(cast, located) -> None:
     client, therapist = await _pair(cast, located)
 
     def _switch_off() -> None:
@@ -255,7 +255,7 @@ async def test_access_is_checked_again_when_it_changes(cast, located) -> None:  
 
 
 @own_loop
-async def test_reconnecting_replaces_the_earlier_connection(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_reconnecting_replaces_the_earlier_connection(cast, located) -> None:
     client, therapist = await _pair(cast, located)
     second, welcome = await joined(cast.client_with_portal.user, located.pk)
     assert welcome["peer_present"] is True
@@ -277,7 +277,7 @@ async def test_reconnecting_replaces_the_earlier_connection(cast, located) -> No
 
 
 @own_loop
-async def test_the_session_record(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_the_session_record(cast, located) -> None:
     client, therapist = await _pair(cast, located)
     await therapist.send_json_to({"type": "end"})
     assert await therapist.receive_json_from() == {"type": "ended"}
@@ -309,7 +309,7 @@ async def test_the_session_record(cast, located) -> None:  # type: ignore[no-unt
 
 
 @own_loop
-async def test_connecting_ahead_is_not_being_there(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_connecting_ahead_is_not_being_there(cast, located) -> None:
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     cookie = await database_sync_to_async(_cookie_for)(cast.therapist.user)
     ahead = WebsocketCommunicator(
@@ -349,7 +349,7 @@ async def _ahead(user: Any, appointment_id: int) -> WebsocketCommunicator:
 
 
 @own_loop
-async def test_a_held_offer_is_given_ahead_to_the_other_participant_only(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_a_held_offer_is_given_ahead_to_the_other_participant_only(cast, located) -> None:
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     await client.send_json_to({"type": "hold-offer", "id": 1, "description": OFFER})
     assert await client.receive_json_from() == {"type": "offer-held", "id": 1}
@@ -391,7 +391,7 @@ async def test_a_held_offer_is_given_ahead_to_the_other_participant_only(cast, l
 
 
 @own_loop
-async def test_a_held_offer_given_ahead_is_withdrawn_when_the_holder_goes(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_a_held_offer_given_ahead_is_withdrawn_when_the_holder_goes(cast, located) -> None:
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     ahead = await _ahead(cast.therapist.user, located.pk)
     assert await ahead.receive_nothing()  # no offer held yet
@@ -413,7 +413,7 @@ async def test_a_held_offer_given_ahead_is_withdrawn_when_the_holder_goes(cast, 
 
 
 @own_loop
-async def test_a_held_offer_is_not_given_ahead_once_access_is_gone(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_a_held_offer_is_not_given_ahead_once_access_is_gone(cast, located) -> None:
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     ahead = await _ahead(cast.therapist.user, located.pk)
 
@@ -430,7 +430,7 @@ async def test_a_held_offer_is_not_given_ahead_once_access_is_gone(cast, located
 
 
 @own_loop
-async def test_connecting_ahead_is_refused_to_others_too(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_connecting_ahead_is_refused_to_others_too(cast, located) -> None:
     cookie = await database_sync_to_async(_cookie_for)(cast.therapist_plain.user)
     ws = WebsocketCommunicator(
         application,
@@ -442,7 +442,7 @@ async def test_connecting_ahead_is_refused_to_others_too(cast, located) -> None:
 
 
 @own_loop
-async def test_join_is_checked_again(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_join_is_checked_again(cast, located) -> None:
     cookie = await database_sync_to_async(_cookie_for)(cast.therapist.user)
     ahead = WebsocketCommunicator(
         application,
@@ -463,7 +463,7 @@ async def test_join_is_checked_again(cast, located) -> None:  # type: ignore[no-
 
 @pytest.mark.redis
 @pytest.mark.postgres
-def test_relay_through_redis_and_postgresql(cast, located, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_relay_through_redis_and_postgresql(cast, located, settings, monkeypatch) -> None:
     """Several app processes: presence in the database, messages through Redis."""
     import os
 
@@ -483,16 +483,16 @@ def test_relay_through_redis_and_postgresql(cast, located, settings, monkeypatch
     async def body() -> None:
         client, therapist = await _pair(cast, located)
         await therapist.send_json_to({"type": "signal", "description": OFFER})
-        assert await client.receive_json_from(timeout=3) == {"type": "signal", "description": OFFER}
+        assert await client.receive_json_from() == {"type": "signal", "description": OFFER}
         await client.send_json_to({"type": "signal", "candidate": CANDIDATE})
-        assert await therapist.receive_json_from(timeout=3) == {
+        assert await therapist.receive_json_from() == {
             "type": "signal",
             "candidate": CANDIDATE,
         }
         assert await client.receive_nothing(timeout=0.3)
         second, _welcome = await joined(cast.client_with_portal.user, located.pk)
-        assert await client.receive_json_from(timeout=3) == {"type": "replaced"}
-        assert (await therapist.receive_json_from(timeout=3))["type"] == "peer-joined"
+        assert await client.receive_json_from() == {"type": "replaced"}
+        assert (await therapist.receive_json_from())["type"] == "peer-joined"
         await second.disconnect()
         await therapist.disconnect()
 
@@ -512,7 +512,7 @@ async def _waiting_with_offer_ahead(
 
 
 @own_loop
-async def test_the_renewal_replaces_the_offer_before_the_arrival(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_the_renewal_replaces_the_offer_before_the_arrival(cast, located) -> None:
     """The renewal's fresh offer lands first: the arrival's claim on the old one is refused
     and the fresh one is sent instead, so no one answers a stale offer."""
     client, ahead = await _waiting_with_offer_ahead(cast, located)
@@ -534,7 +534,7 @@ async def test_the_renewal_replaces_the_offer_before_the_arrival(cast, located) 
 
 
 @own_loop
-async def test_the_arrival_takes_the_offer_before_the_renewal(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_the_arrival_takes_the_offer_before_the_renewal(cast, located) -> None:
     """The arrival's claim lands first: it is granted, and the fresh offer made meanwhile is
     refused (the page keeps the connection of offer 1, as "peer-joined" says)."""
     client, ahead = await _waiting_with_offer_ahead(cast, located)
@@ -552,7 +552,7 @@ async def test_the_arrival_takes_the_offer_before_the_renewal(cast, located) -> 
 
 
 @own_loop
-async def test_a_claim_on_a_withdrawn_offer_is_refused(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_a_claim_on_a_withdrawn_offer_is_refused(cast, located) -> None:
     client, ahead = await _waiting_with_offer_ahead(cast, located)
     await client.disconnect()
     assert await ahead.receive_json_from() == {"type": "held-offer", "id": 1, "description": None}
@@ -578,7 +578,7 @@ async def test_a_claim_on_a_withdrawn_offer_is_refused(cast, located) -> None:  
     ],
 )
 @own_loop
-async def test_a_bad_offer_to_hold_or_claim_is_refused(cast, located, message) -> None:  # type: ignore[no-untyped-def]
+async def test_a_bad_offer_to_hold_or_claim_is_refused(cast, located, message) -> None:
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     await client.send_json_to(message)
     reply = await client.receive_json_from()

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from config.asgi import application
 from teletherapy.audit.models import Action, AuditEvent
+from teletherapy.test.sockets import WebsocketCommunicator
 from teletherapy.video.models import Participation, VideoSession
 from teletherapy.video.tests.test_consumer import (
     CANDIDATE,

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
 from django.test import Client as HttpClient
 from django.utils import timezone
 
 from config.asgi import application
+from teletherapy.test.sockets import WebsocketCommunicator
 from teletherapy.video.tests.conftest import make_tele_appointment
 from teletherapy.video.tests.test_consumer import CANDIDATE, OFFER, ORIGIN, _pair, joined, own_loop
 
