@@ -58,7 +58,7 @@ def test_collected_modules_import_hashed_names(tmp_path: Path) -> None:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_call_page_fetches_each_module_once_hashed(  # type: ignore[no-untyped-def]
+def test_the_call_page_fetches_each_module_once_hashed(
     cast, browser, live_server_factory, tmp_path
 ) -> None:
     from teletherapy.video.tests.conftest import make_tele_appointment

@@ -55,7 +55,7 @@ def _wait(page: Any, expression: str, arg: Any, expected: Any, timeout: float = 
 
 @pytest.mark.netns
 @needs_netns
-def test_choosing_another_camera_or_microphone_mid_call_changes_what_is_sent(  # type: ignore[no-untyped-def]
+def test_choosing_another_camera_or_microphone_mid_call_changes_what_is_sent(
     cast, browser, live_server_factory
 ) -> None:
     from teletherapy.video.models import VideoSession
@@ -102,7 +102,7 @@ COUNT_CLOSES = """{
 }"""
 
 
-def test_the_microphone_meter_is_closed_once(cast, browser, live_server_factory) -> None:  # type: ignore[no-untyped-def]
+def test_the_microphone_meter_is_closed_once(cast, browser, live_server_factory) -> None:
     call = make_tele_appointment(cast)
     _passwords(cast.client_with_portal.user)
     base = live_server_factory().url
@@ -133,7 +133,7 @@ NO_MEDIA_DEVICES = """Object.defineProperty(Navigator.prototype, "mediaDevices",
 });"""
 
 
-def test_a_browser_without_camera_access_is_told_so_not_to_use_https(  # type: ignore[no-untyped-def]
+def test_a_browser_without_camera_access_is_told_so_not_to_use_https(
     cast, browser, live_server_factory
 ) -> None:
     call = make_tele_appointment(cast)

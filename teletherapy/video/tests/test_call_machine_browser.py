@@ -102,7 +102,7 @@ def _connected_within(pages: list[Any], seconds: float) -> None:
 
 
 @pytest.mark.parametrize("order", ["renewed-first", "at-once"])
-def test_the_renewal_racing_an_arrival_still_connects(  # type: ignore[no-untyped-def]
+def test_the_renewal_racing_an_arrival_still_connects(
     cast, browser, live_server_factory, order
 ) -> None:
     """The client, waiting, makes its fresh offer just as the therapist presses Start. With
@@ -167,9 +167,7 @@ def _in_call(browser: Any, base: str, call: Any, *, relay: bool = False) -> tupl
     return client_ctx, therapist_ctx, client, therapist, client_relay, therapist_relay
 
 
-def test_a_handler_that_throws_does_not_deafen_the_page(  # type: ignore[no-untyped-def]
-    cast, browser, live_server_factory
-) -> None:
+def test_a_handler_that_throws_does_not_deafen_the_page(cast, browser, live_server_factory) -> None:
     call, base = _setup(cast, live_server_factory)
     client_ctx, therapist_ctx, client, therapist, _, relay = _in_call(
         browser, base, call, relay=True
@@ -192,7 +190,7 @@ def test_a_handler_that_throws_does_not_deafen_the_page(  # type: ignore[no-unty
         client_ctx.close()
 
 
-def test_glare_both_sides_offering_at_once_resolves(cast, browser, live_server_factory) -> None:  # type: ignore[no-untyped-def]
+def test_glare_both_sides_offering_at_once_resolves(cast, browser, live_server_factory) -> None:
     call, base = _setup(cast, live_server_factory)
     client_ctx, therapist_ctx, client, therapist, client_relay, therapist_relay = _in_call(
         browser, base, call, relay=True

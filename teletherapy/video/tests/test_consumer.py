@@ -512,7 +512,7 @@ async def _waiting_with_offer_ahead(
 
 
 @own_loop
-async def test_the_renewal_replaces_the_offer_before_the_arrival(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_the_renewal_replaces_the_offer_before_the_arrival(cast, located) -> None:
     """The renewal's fresh offer lands first: the arrival's claim on the old one is refused
     and the fresh one is sent instead, so no one answers a stale offer."""
     client, ahead = await _waiting_with_offer_ahead(cast, located)
@@ -534,7 +534,7 @@ async def test_the_renewal_replaces_the_offer_before_the_arrival(cast, located) 
 
 
 @own_loop
-async def test_the_arrival_takes_the_offer_before_the_renewal(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_the_arrival_takes_the_offer_before_the_renewal(cast, located) -> None:
     """The arrival's claim lands first: it is granted, and the fresh offer made meanwhile is
     refused (the page keeps the connection of offer 1, as "peer-joined" says)."""
     client, ahead = await _waiting_with_offer_ahead(cast, located)
@@ -552,7 +552,7 @@ async def test_the_arrival_takes_the_offer_before_the_renewal(cast, located) -> 
 
 
 @own_loop
-async def test_a_claim_on_a_withdrawn_offer_is_refused(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_a_claim_on_a_withdrawn_offer_is_refused(cast, located) -> None:
     client, ahead = await _waiting_with_offer_ahead(cast, located)
     await client.disconnect()
     assert await ahead.receive_json_from() == {"type": "held-offer", "id": 1, "description": None}
@@ -578,7 +578,7 @@ async def test_a_claim_on_a_withdrawn_offer_is_refused(cast, located) -> None:  
     ],
 )
 @own_loop
-async def test_a_bad_offer_to_hold_or_claim_is_refused(cast, located, message) -> None:  # type: ignore[no-untyped-def]
+async def test_a_bad_offer_to_hold_or_claim_is_refused(cast, located, message) -> None:
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     await client.send_json_to(message)
     reply = await client.receive_json_from()
