@@ -194,7 +194,12 @@ def test_nginx_serves_static_proxies_pages_and_websockets_and_survives_an_app_pr
 ) -> None:  # type: ignore[no-untyped-def]
     from teletherapy.video.tests.conftest import make_tele_appointment
 
-    env = {"ALLOWED_HOSTS": f"127.0.0.1,localhost,{NAME}", "TRUSTED_PROXIES": "127.0.0.1"}
+    # As in production: SITE_URL is the public address (also the only WebSocket origin).
+    env = {
+        "ALLOWED_HOSTS": f"127.0.0.1,localhost,{NAME}",
+        "TRUSTED_PROXIES": "127.0.0.1",
+        "SITE_URL": f"https://{NAME}",
+    }
     apps = [live_server_factory(env=env), live_server_factory(env=env)]
     ports = [int(app.url.rsplit(":", 1)[1]) for app in apps]
     nginx = running_nginx(ports)
@@ -252,7 +257,12 @@ def test_nginx_serves_static_proxies_pages_and_websockets_and_survives_an_app_pr
 
 
 def test_nginx_access_log_carries_no_one_time_token(live_server_factory, running_nginx) -> None:  # type: ignore[no-untyped-def]
-    env = {"ALLOWED_HOSTS": f"127.0.0.1,localhost,{NAME}", "TRUSTED_PROXIES": "127.0.0.1"}
+    # As in production: SITE_URL is the public address (also the only WebSocket origin).
+    env = {
+        "ALLOWED_HOSTS": f"127.0.0.1,localhost,{NAME}",
+        "TRUSTED_PROXIES": "127.0.0.1",
+        "SITE_URL": f"https://{NAME}",
+    }
     app = live_server_factory(env=env)
     nginx = running_nginx([int(app.url.rsplit(":", 1)[1])])
     token = "Zq3-secret_Token-4xYz"
