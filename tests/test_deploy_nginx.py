@@ -194,11 +194,11 @@ def test_nginx_serves_static_proxies_pages_and_websockets_and_survives_an_app_pr
 ) -> None:  # type: ignore[no-untyped-def]
     from teletherapy.video.tests.conftest import make_tele_appointment
 
-    # As in production: SITE_URL is the public address (also the only WebSocket origin).
     env = {
         "ALLOWED_HOSTS": f"127.0.0.1,localhost,{NAME}",
         "TRUSTED_PROXIES": "127.0.0.1",
-        "SITE_URL": f"https://{NAME}",
+        # The signaling socket accepts exactly the site's origins: the name nginx serves.
+        "EXTRA_ORIGINS": f"https://{NAME}",
     }
     apps = [live_server_factory(env=env), live_server_factory(env=env)]
     ports = [int(app.url.rsplit(":", 1)[1]) for app in apps]
@@ -257,11 +257,11 @@ def test_nginx_serves_static_proxies_pages_and_websockets_and_survives_an_app_pr
 
 
 def test_nginx_access_log_carries_no_one_time_token(live_server_factory, running_nginx) -> None:  # type: ignore[no-untyped-def]
-    # As in production: SITE_URL is the public address (also the only WebSocket origin).
     env = {
         "ALLOWED_HOSTS": f"127.0.0.1,localhost,{NAME}",
         "TRUSTED_PROXIES": "127.0.0.1",
-        "SITE_URL": f"https://{NAME}",
+        # The signaling socket accepts exactly the site's origins: the name nginx serves.
+        "EXTRA_ORIGINS": f"https://{NAME}",
     }
     app = live_server_factory(env=env)
     nginx = running_nginx([int(app.url.rsplit(":", 1)[1])])
