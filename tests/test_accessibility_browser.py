@@ -160,6 +160,11 @@ def test_every_page_passes_axe_and_fits_a_phone(browser, live_server_factory, ca
     assert AXE.exists(), f"{AXE} is missing: run scripts/setup --test (npm ci)"
     cast = build_cast()
     extra = _open_call_pages(cast)
+    # Long unbroken words and addresses wrap instead of widening the page.
+    cast.tele_appointment.staff_note = "Unbroken" + "x" * 600 + " https://example.com/" + "a" * 300
+    cast.tele_appointment.save(update_fields=["staff_note"])
+    cast.client_with_portal.email = "casey." + "c" * 120 + "@example.com"
+    cast.client_with_portal.save(update_fields=["email"])
     # The same key as this process, so the sessions made here are good there.
     server = live_server_factory(env={"SECRET_KEY": settings.SECRET_KEY})
     findings: list[Finding] = []
