@@ -145,8 +145,9 @@ else:
             # behind each signaling message.
             "CONN_MAX_AGE": 60,
             "NAME": env_str("SQLITE_PATH", str(VAR_DIR / "db.sqlite3")),
-            # A file, not memory, so a browser test's server process sees the test's data.
-            "TEST": {"NAME": str(VAR_DIR / "test-db.sqlite3")},
+            # A file, so a browser test's server process sees the test's data (the test run
+            # names one per pytest process, or memory when no test needs a file).
+            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", str(VAR_DIR / "test-db.sqlite3"))},
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, which serializes booking transactions.
                 "transaction_mode": "IMMEDIATE",
@@ -212,6 +213,10 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "practice:dashboard"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+if TESTING:
+    # Test runs (and their app servers) hash with fast MD5; Argon2 stays for reading its
+    # hashes and for the test that checks it (accounts/tests/test_password_hashing.py).
+    PASSWORD_HASHERS.insert(0, "django.contrib.auth.hashers.MD5PasswordHasher")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -1,4 +1,4 @@
-"""Print one closing line for both test passes: 'tests: N passed, N failed, N skipped'."""
+"""Print one closing line for every test pass: 'tests: N passed, N failed, N skipped'."""
 
 import sys
 import xml.etree.ElementTree as ET

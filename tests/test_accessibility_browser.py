@@ -194,7 +194,7 @@ def test_every_page_passes_axe_and_fits_a_phone(browser, live_server_factory, ca
         phone.close()
 
     totals = Counter(f.impact for f in findings)
-    nodes = Counter()
+    nodes: Counter[str] = Counter()
     for f in findings:
         nodes[f.impact] += f.nodes
     with capsys.disabled():

@@ -6,12 +6,17 @@ import pytest
 
 
 @pytest.mark.browser
-def test_home_page_offers_the_three_ways_in(browser, live_server_factory) -> None:  # type: ignore[no-untyped-def]
+def test_home_page_offers_the_three_ways_in(browser, live_server_factory) -> None:
     server = live_server_factory()
     context = browser.new_context()
     page = context.new_page()
     console_errors: list[str] = []
-    page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
+
+    def on_console(msg):
+        if msg.type == "error":
+            console_errors.append(msg.text)
+
+    page.on("console", on_console)
     page.goto(server.url + "/")
     assert page.get_by_role("link", name="Create your practice").is_visible()
     assert page.get_by_role("link", name="Sign in", exact=True).is_visible()

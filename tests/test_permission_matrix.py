@@ -55,7 +55,7 @@ def test_every_route_answers_a_wrong_method() -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.method} {r.name}{r.query}")
-def test_matrix(row: Row, persona: str, cast) -> None:  # type: ignore[no-untyped-def]
+def test_matrix(row: Row, persona: str, cast) -> None:
     from django.urls import reverse
 
     http = cast.client_for(persona)
@@ -71,7 +71,7 @@ def test_matrix(row: Row, persona: str, cast) -> None:  # type: ignore[no-untype
     )
 
 
-def _encode(data: dict) -> str:  # type: ignore[type-arg]
+def _encode(data: dict) -> str:
     from urllib.parse import urlencode
 
     return urlencode(data, doseq=True)

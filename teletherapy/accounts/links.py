@@ -59,7 +59,7 @@ def issue(model: type[L], *, earlier: models.QuerySet[L], **fields: Any) -> L:
     Call inside the service's transaction.atomic, then enqueue the task with
     `transaction.on_commit`."""
     now = timezone.now()
-    earlier.filter(used_at__isnull=True, voided_at__isnull=True).update(voided_at=now)
+    void(earlier)
     return model._default_manager.create(
         token_hash=placeholder_hash(),
         created_at=now,
@@ -68,10 +68,18 @@ def issue(model: type[L], *, earlier: models.QuerySet[L], **fields: Any) -> L:
     )
 
 
-def sent_recently(links: models.QuerySet[Any], *, limit: int, hours: int = 1) -> bool:
-    """True when `links` already holds `limit` links issued within the last `hours`."""
+def void(queryset: models.QuerySet[Any]) -> int:
+    """Stop every still-usable link in `queryset` from working (a newer one, or a person
+    deactivated); return how many."""
+    return queryset.filter(used_at__isnull=True, voided_at__isnull=True).update(
+        voided_at=timezone.now()
+    )
+
+
+def sent_recently(queryset: models.QuerySet[Any], *, limit: int, hours: int = 1) -> bool:
+    """True when `queryset` already holds `limit` links issued within the last `hours`."""
     since = timezone.now() - timedelta(hours=hours)
-    return links.filter(created_at__gte=since).count() >= limit
+    return queryset.filter(created_at__gte=since).count() >= limit
 
 
 # Send -----------------------------------------------------------------------------------------
@@ -87,12 +95,15 @@ def send(link: OneTimeLink, *, email: Callable[[str], EmailMultiAlternatives | N
     if not link.is_usable() or not is_placeholder(link.token_hash):
         return SKIPPED
     raw, token_hash = new_token()
-    type(link)._default_manager.filter(pk=link.pk).update(token_hash=token_hash)
+    rows = type(link)._default_manager
+    # Mint only over the placeholder this run read: a second run of the task finds it gone.
+    if not rows.filter(pk=link.pk, token_hash=link.token_hash).update(token_hash=token_hash):
+        return SKIPPED
     link.token_hash = token_hash
     message = email(raw)
     delivered = message is not None and send_with_retries(message)
     link.delivery_status = SENT if delivered else FAILED
-    type(link)._default_manager.filter(pk=link.pk).update(delivery_status=link.delivery_status)
+    rows.filter(pk=link.pk).update(delivery_status=link.delivery_status)
     return link.delivery_status
 
 
@@ -111,10 +122,10 @@ def problem_of(link: OneTimeLink | None) -> Reason | None:
     return None
 
 
-def find_usable(links: models.QuerySet[L], token_hash: str | None) -> L:
-    """The link among `links` (already narrowed to its kind and to accounts that may use it)
+def find_usable(queryset: models.QuerySet[L], token_hash: str | None) -> L:
+    """The link in `queryset` (already narrowed to its kind and to accounts that may use it)
     whose token hashes to `token_hash`; LinkError when there is none or it is spent."""
-    link = links.filter(token_hash=token_hash).first() if token_hash else None
+    link = queryset.filter(token_hash=token_hash).first() if token_hash else None
     reason = problem_of(link)
     if reason is not None:
         raise LinkError(reason, link)
@@ -188,6 +199,7 @@ __all__ = [
     "problem_page",
     "send",
     "sent_recently",
+    "void",
     "session_hash",
     "use",
 ]

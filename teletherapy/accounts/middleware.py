@@ -76,9 +76,9 @@ class AreaMiddleware:
 
                 return redirect_to_login(request.get_full_path(), resolve_url("portal:sign_in"))
             return None  # LoginRequiredMiddleware sends them to the staff sign-in.
-        if in_portal and not user.is_client:  # type: ignore[union-attr]
+        if in_portal and not user.is_client:
             raise PermissionDenied("Staff accounts cannot use the client portal.")
-        if not in_portal and not user.is_staff_member:  # type: ignore[union-attr]
+        if not in_portal and not user.is_staff_member:
             raise PermissionDenied("Client accounts can only use the client portal.")
         return None
 

@@ -48,7 +48,7 @@ def locked_message() -> str:
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Staff sign-in by email and password. Client accounts are refused here."""
-    if request.user.is_authenticated and request.user.is_staff_member:  # type: ignore[union-attr]
+    if request.user.is_authenticated and request.user.is_staff_member:
         return redirect("practice:dashboard")
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -56,11 +56,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         user = authenticate(request, username=email, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
-        if user is not None and user.is_staff_member and hasattr(user, "staff"):  # type: ignore[union-attr]
-            if mfa.confirmed_device(user) is not None:  # type: ignore[arg-type]
-                mfa.start_pending(request, user, safe_next(request, portal=False) or "")  # type: ignore[arg-type]
+        if user is not None and user.is_staff_member and hasattr(user, "staff"):
+            if mfa.confirmed_device(user) is not None:
+                mfa.start_pending(request, user, safe_next(request, portal=False) or "")
                 return redirect("accounts:sign_in_code")
-            services.sign_in(request=request, user=user)  # type: ignore[arg-type]
+            services.sign_in(request=request, user=user)
             return redirect(safe_next(request, portal=False) or "practice:dashboard")
         services.record_failed_sign_in(request=request, identifier=email)
         form.add_error(None, "That email and password don't match a staff account.")

@@ -128,13 +128,18 @@ def record_client_viewed(*, client: Client, by: StaffMember, request: HttpReques
 
 
 def _void_outstanding(
-    client: Client, *, by: User | None, reason: str, request: HttpRequest | None
+    client: Client,
+    *,
+    by: User | None,
+    reason: str,
+    request: HttpRequest | None,
+    ip: str | None = None,
 ) -> None:
     now = timezone.now()
-    links = PortalInvitation.objects.select_for_update().filter(
+    outstanding = PortalInvitation.objects.select_for_update().filter(
         client=client, used_at__isnull=True, voided_at__isnull=True, expires_at__gte=now
     )
-    for link in links:
+    for link in outstanding:
         link.voided_at = now
         link.void_reason = reason
         link.save(update_fields=["voided_at", "void_reason"])
@@ -144,6 +149,7 @@ def _void_outstanding(
             practice=client.practice,
             obj=client,
             request=request,
+            ip=ip,
             link_id=link.pk,
             kind=link.kind,
             reason=reason,
@@ -207,10 +213,14 @@ def send_portal_invite(
 
 
 def send_portal_reset(
-    *, client: Client, by: StaffMember | None, request: HttpRequest | None = None
+    *,
+    client: Client,
+    by: StaffMember | None,
+    request: HttpRequest | None = None,
+    ip: str | None = None,
 ) -> PortalInvitation:
     """Email the client a password reset link; earlier links stop working. `by` is None when
-    the client asked for it themselves."""
+    the client asked for it themselves (from `ip`, when the request was queued)."""
     if by is not None:
         _require_manager_of(by, client)
     sender = by.user if by is not None else None
@@ -225,7 +235,7 @@ def send_portal_reset(
         _check_send_rate(client)
         who = f"sent by {sender}" if sender is not None else "requested by the client"
         _void_outstanding(
-            client, by=sender, reason=f"Replaced by a newer link {who}", request=request
+            client, by=sender, reason=f"Replaced by a newer link {who}", request=request, ip=ip
         )
         link = _new_link(client, kind=PortalInvitation.Kind.RESET, by=sender)
         record(
@@ -235,6 +245,7 @@ def send_portal_reset(
             practice=client.practice,
             obj=client,
             request=request,
+            ip=ip,
             link_id=link.pk,
             expires_at=link.expires_at.isoformat(),
         )
@@ -242,9 +253,10 @@ def send_portal_reset(
     return link
 
 
-def request_password_reset(*, identifier: str, request: HttpRequest | None = None) -> None:
-    """'Forgot password' in the portal: send a reset link to each active client account whose
-    username or email is `identifier`. Says nothing about whether one exists."""
+def request_password_reset(*, identifier: str, ip: str | None = None) -> None:
+    """'Forgot password' in the portal, from its queued task (portal.tasks, so the request
+    does the same work whoever `identifier` belongs to): send a reset link to each active
+    client account whose username or email is `identifier`."""
     identifier = identifier.strip()
     if not identifier:
         return
@@ -259,4 +271,4 @@ def request_password_reset(*, identifier: str, request: HttpRequest | None = Non
         resets = PortalInvitation.objects.filter(client=client, kind=PortalInvitation.Kind.RESET)
         if links.sent_recently(resets, limit=RESET_REQUESTS_PER_HOUR):
             continue
-        send_portal_reset(client=client, by=None, request=request)
+        send_portal_reset(client=client, by=None, ip=ip)

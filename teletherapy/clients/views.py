@@ -15,7 +15,7 @@ from teletherapy.clients.forms import ClientForm
 from teletherapy.clients.models import Client, PortalInvitation
 from teletherapy.lib import clock, confirm
 from teletherapy.lib.redirects import safe_next
-from teletherapy.practice.access import staff_view
+from teletherapy.practice.access import StaffRequest, staff_view
 
 LIST_LIMIT = 200
 
@@ -38,8 +38,8 @@ _STATUS_FILTERS = {"active": True, "inactive": False, "all": None}
 
 @require_GET
 @staff_view(lambda staff: staff.can_use_clients)
-def client_list(request: HttpRequest) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def client_list(request: StaffRequest) -> HttpResponse:
+    staff = request.staff
     q = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("status", "active")
     if status not in _STATUS_FILTERS:
@@ -72,8 +72,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_view(can_manage_clients)
-def client_add(request: HttpRequest) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def client_add(request: StaffRequest) -> HttpResponse:
+    staff = request.staff
     form = ClientForm(request.POST or None, staff=staff)
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "therapists"}
@@ -92,8 +92,8 @@ def client_add(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_view(lambda staff: staff.can_use_clients)
-def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def client_detail(request: StaffRequest, client_id: int) -> HttpResponse:
+    staff = request.staff
     client = get_client_for(staff, client_id)
     services.record_client_viewed(client=client, by=staff, request=request)
     links = list(client.portal_links.select_related("sent_by")[:6])
@@ -117,8 +117,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_view(can_manage_clients)
-def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def client_edit(request: StaffRequest, client_id: int) -> HttpResponse:
+    staff = request.staff
     client = get_client_for(staff, client_id)
     form = ClientForm(request.POST or None, instance=client, staff=staff)
     if request.method == "POST":
@@ -145,8 +145,8 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(can_manage_clients)
-def client_deactivate(request: HttpRequest, client_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def client_deactivate(request: StaffRequest, client_id: int) -> HttpResponse:
+    staff = request.staff
     client = get_client_for(staff, client_id)
     if not confirm.is_confirmed(request):
         return confirm.confirmation_page(
@@ -162,8 +162,8 @@ def client_deactivate(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(can_manage_clients)
-def client_reactivate(request: HttpRequest, client_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def client_reactivate(request: StaffRequest, client_id: int) -> HttpResponse:
+    staff = request.staff
     client = get_client_for(staff, client_id)
     services.set_client_active(client=client, by=staff, active=True, request=request)
     messages.success(request, f"{client.full_name} is active again.")
@@ -179,8 +179,8 @@ def _back(request: HttpRequest, client: Client) -> HttpResponse:
 
 @require_POST
 @staff_view(can_manage_clients)
-def send_portal_invite(request: HttpRequest, client_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def send_portal_invite(request: StaffRequest, client_id: int) -> HttpResponse:
+    staff = request.staff
     client = get_client_for(staff, client_id)
     try:
         services.send_portal_invite(client=client, by=staff, request=request)
@@ -193,8 +193,8 @@ def send_portal_invite(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(can_manage_clients)
-def send_portal_reset(request: HttpRequest, client_id: int) -> HttpResponse:
-    staff = request.staff  # type: ignore[attr-defined]
+def send_portal_reset(request: StaffRequest, client_id: int) -> HttpResponse:
+    staff = request.staff
     client = get_client_for(staff, client_id)
     try:
         services.send_portal_reset(client=client, by=staff, request=request)

@@ -14,6 +14,7 @@ import re
 # URL pattern with a <token> argument is covered.
 TOKEN_PATH_PREFIXES: tuple[str, ...] = (
     "/accounts/reset/",
+    "/create-practice/confirm/",
     "/invitation/",
     "/portal/invite/",
     "/portal/reset/",

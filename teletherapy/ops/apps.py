@@ -6,3 +6,6 @@ class OpsConfig(AppConfig):
 
     name = "teletherapy.ops"
     label = "ops"
+
+    def ready(self) -> None:
+        from teletherapy.ops import checks  # noqa: F401 - registers the deploy checks

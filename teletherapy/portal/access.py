@@ -11,7 +11,7 @@ from teletherapy.clients.models import Client
 def current_client(request: HttpRequest) -> Client:
     """The client record of the signed-in portal user; 403 for anyone else (staff included)."""
     user = request.user
-    if not user.is_authenticated or not user.is_client or not user.is_active:  # type: ignore[union-attr]
+    if not user.is_authenticated or not user.is_client or not user.is_active:
         raise PermissionDenied("Only clients can use the portal.")
     try:
         client: Client = Client.objects.select_related("practice", "user").get(user=user)

@@ -15,10 +15,9 @@ from teletherapy.accounts import links
 from teletherapy.accounts import services as account_services
 from teletherapy.accounts.views import locked_message
 from teletherapy.clients.models import PortalInvitation
-from teletherapy.clients.services import request_password_reset
 from teletherapy.lib import clock
 from teletherapy.lib.redirects import safe_next
-from teletherapy.portal import services
+from teletherapy.portal import services, tasks
 from teletherapy.portal.access import current_client
 from teletherapy.portal.forms import (
     ConfirmBirthDateForm,
@@ -48,7 +47,7 @@ LINK_WORDING = links.Wording(
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Client sign-in by username and password. Staff accounts are refused here."""
     user = request.user
-    if user.is_authenticated and user.is_client:  # type: ignore[union-attr]
+    if user.is_authenticated and user.is_client:
         return redirect("portal:dashboard")
     form = PortalSignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -57,16 +56,16 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if getattr(request, "axes_locked_out", False):
             return locked_out_page(request, locked_message())
         client = getattr(found, "client", None) if found is not None else None
-        if found is not None and found.is_client and client is not None and client.is_active:  # type: ignore[union-attr]
+        if found is not None and found.is_client and client is not None and client.is_active:
             account_services.sign_in(
                 request=request,
-                user=found,  # type: ignore[arg-type]
+                user=found,
                 practice=client.practice,
                 obj=client,
             )
             return redirect(safe_next(request, portal=True) or "portal:dashboard")
         account_services.record_failed_sign_in(request=request, identifier=username, portal=True)
-        if found is not None and found.is_staff_member:  # type: ignore[union-attr]
+        if found is not None and found.is_staff_member:
             form.add_error(
                 None,
                 "Staff accounts can't sign in to the Client Portal. Please use the staff sign-in page.",
@@ -148,7 +147,7 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
     form = ForgotPasswordForm(request.POST or None)
     sent = False
     if request.method == "POST" and form.is_valid():
-        request_password_reset(identifier=form.cleaned_data["identifier"], request=request)
+        tasks.request_password_reset(identifier=form.cleaned_data["identifier"], request=request)
         sent = True
     return render(request, "portal/forgot.html", {"form": form, "sent": sent})
 

@@ -3,24 +3,23 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from teletherapy.audit.models import AuditEvent
 from teletherapy.lib import clock
-from teletherapy.practice.access import staff_view
+from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.practice.audit_forms import AuditFilterForm
-from teletherapy.practice.models import StaffMember
 
 PAGE_SIZE = 50
 
 
 @require_GET
 @staff_view(lambda staff: staff.can_read_audit)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: StaffRequest) -> HttpResponse:
     """The practice's audit log, newest first: read-only, filtered, paginated."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     zone = clock.zone(clock.viewer_zone(viewer))
     form = AuditFilterForm(request.GET or None, viewer=viewer)
     events = AuditEvent.objects.visible_to(viewer).select_related("actor")

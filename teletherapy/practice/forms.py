@@ -10,14 +10,18 @@ from teletherapy.accounts.models import User
 from teletherapy.lib.states import STATE_CHOICES, TIME_ZONE_CHOICES
 from teletherapy.practice.models import Practice, Role, StaffMember
 
-DUPLICATE_EMAIL = "Someone with this email address already has an account. Use a different one."
+DUPLICATE_EMAIL = (
+    "Someone in your practice already has an account with this email address. Use a different one."
+)
 STATE_FIELD_CHOICES = [("", "Choose a state")] + STATE_CHOICES
 ZONE_FIELD_CHOICES = [("", "Choose a time zone")] + TIME_ZONE_CHOICES
 
 
-def _clean_new_email(value: str) -> str:
+def _clean_new_email(value: str, *, practice_id: int) -> str:
+    # Only the practice's own accounts are named: whether an address has an account in another
+    # practice is not this form's to tell (invite_staff() tells that person instead).
     email = value.strip().lower()
-    if User.objects.filter(username=email).exists():
+    if StaffMember.objects.filter(practice_id=practice_id, user__username=email).exists():
         raise forms.ValidationError(DUPLICATE_EMAIL)
     return email
 
@@ -79,7 +83,8 @@ class CreatePracticeForm(NewPasswordForm):
         self.fields["password2"].label = "Password again"
 
     def clean_email(self) -> str:
-        return _clean_new_email(self.cleaned_data["email"])
+        # Not checked against existing accounts here: the page must not tell who has one.
+        return str(self.cleaned_data["email"]).strip().lower()
 
     def clean_password1(self) -> str:
         password = self.cleaned_data["password1"]
@@ -128,7 +133,7 @@ class AddStaffForm(forms.Form):
             roles.error_messages["invalid_choice"] = "Only an Owner can make someone an Owner."
 
     def clean_email(self) -> str:
-        return _clean_new_email(self.cleaned_data["email"])
+        return _clean_new_email(self.cleaned_data["email"], practice_id=self.by.practice_id)
 
     def clean_roles(self) -> list[str]:
         roles = self.cleaned_data["roles"]

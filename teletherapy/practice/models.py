@@ -143,3 +143,22 @@ class StaffInvitation(OneTimeLink):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+
+class PracticeSignup(OneTimeLink):
+    """ "Create your practice", waiting for the new Owner to open the link emailed to them.
+
+    Nothing is created until then, so the form answers the same whether or not the address
+    already has an account (its holder gets a note instead of a link). The password is kept
+    hashed, exactly as the account will hold it."""
+
+    email = models.EmailField()
+    practice_name = models.CharField(max_length=200)
+    state = models.CharField(max_length=2, choices=STATE_CHOICES)
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES)
+    owner_name = models.CharField(max_length=150)
+    password_hash = models.CharField(max_length=128)
+    requested_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["email", "created_at"])]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
@@ -13,8 +14,15 @@ from teletherapy.accounts import links
 from teletherapy.accounts.models import User
 from teletherapy.accounts.services import end_all_sessions
 from teletherapy.audit.models import Action
-from teletherapy.audit.services import record
-from teletherapy.practice.models import ROLE_FIELDS, Practice, Role, StaffInvitation, StaffMember
+from teletherapy.audit.services import client_ip, record
+from teletherapy.practice.models import (
+    ROLE_FIELDS,
+    Practice,
+    PracticeSignup,
+    Role,
+    StaffInvitation,
+    StaffMember,
+)
 
 
 class StaffError(Exception):
@@ -53,7 +61,17 @@ def _active_owner_count(practice_id: int) -> int:
     ).count()
 
 
-def create_practice(
+# "Create your practice" sends at most this many emails per address, and accepts at most
+# this many requests per network address, per hour.
+SIGNUPS_PER_EMAIL_PER_HOUR = 3
+SIGNUPS_PER_IP_PER_HOUR = 10
+TOO_MANY_SIGNUPS = (
+    "Too many practices were requested from here or for this address in the last hour. "
+    "Please try again later."
+)
+
+
+def request_practice(
     *,
     name: str,
     state: str,
@@ -62,8 +80,79 @@ def create_practice(
     email: str,
     password: str,
     request: HttpRequest | None = None,
+) -> PracticeSignup:
+    """ "Create your practice": keep the request and email its confirmation link.
+
+    Whether the address already has an account is decided in the email task (its holder gets
+    a note instead of a link), so the request does the same work, and the page says the same,
+    either way. Rate-limited per address and per network address (StaffError)."""
+    from teletherapy.practice.tasks import send_practice_signup
+
+    email = email.strip().lower()
+    ip = client_ip(request)
+    earlier = PracticeSignup.objects.filter(email=email)
+    if links.sent_recently(earlier, limit=SIGNUPS_PER_EMAIL_PER_HOUR) or (
+        ip
+        and links.sent_recently(
+            PracticeSignup.objects.filter(requested_ip=ip), limit=SIGNUPS_PER_IP_PER_HOUR
+        )
+    ):
+        raise StaffError(TOO_MANY_SIGNUPS)
+    with transaction.atomic():
+        signup = links.issue(
+            PracticeSignup,
+            earlier=earlier,
+            email=email,
+            practice_name=name.strip(),
+            state=state,
+            time_zone=time_zone,
+            owner_name=owner_name.strip(),
+            password_hash=make_password(password),
+            requested_ip=ip,
+        )
+        transaction.on_commit(lambda: send_practice_signup.enqueue(signup_id=signup.pk))
+    return signup
+
+
+def find_signup(token_hash: str) -> PracticeSignup:
+    """The usable practice sign-up with this hash, or links.LinkError saying why not."""
+    return links.find_usable(PracticeSignup.objects.all(), token_hash)
+
+
+def confirm_practice(*, token_hash: str, request: HttpRequest | None = None) -> StaffMember:
+    """The new Owner opened their link: create the practice and its Owner (LinkError "used"
+    when the address got an account meanwhile)."""
+    with transaction.atomic():
+        signup = links.use(find_signup(token_hash))
+        if User.objects.filter(username=signup.email).exists():
+            raise links.LinkError("used", signup)
+        owner = create_practice(
+            name=signup.practice_name,
+            state=signup.state,
+            time_zone=signup.time_zone,
+            owner_name=signup.owner_name,
+            email=signup.email,
+            password_hash=signup.password_hash,
+            request=request,
+        )
+        # The account holds the password now; the used sign-up keeps no copy.
+        PracticeSignup.objects.filter(pk=signup.pk).update(password_hash="")
+    return owner
+
+
+def create_practice(
+    *,
+    name: str,
+    state: str,
+    time_zone: str,
+    owner_name: str,
+    email: str,
+    password: str | None = None,
+    password_hash: str | None = None,
+    request: HttpRequest | None = None,
 ) -> StaffMember:
-    """Create a practice and its first Owner, who can sign in at once."""
+    """Create a practice and its first Owner, who can sign in at once (with `password`, or
+    the already hashed `password_hash` of a confirmed sign-up)."""
     with transaction.atomic():
         practice = Practice.objects.create(name=name.strip(), state=state, time_zone=time_zone)
         user = User.objects.create_user(
@@ -73,6 +162,9 @@ def create_practice(
             full_name=owner_name.strip(),
             kind=User.Kind.STAFF,
         )
+        if password_hash:
+            user.password = password_hash
+            user.save(update_fields=["password"])
         owner = StaffMember.objects.create(
             user=user,
             practice=practice,
@@ -95,12 +187,24 @@ def invite_staff(
     time_zone: str,
     licensed_states: Iterable[str] = (),
     request: HttpRequest | None = None,
-) -> StaffMember:
-    """Add a staff member with no password yet and email them an invitation link."""
+) -> StaffMember | None:
+    """Add a staff member with no password yet and email them an invitation link.
+
+    When the address already has an account elsewhere, nothing is added and its holder is
+    told by email instead; None is returned and the caller answers as for an invitation, so
+    the form does not tell who has an account in another practice."""
+    from teletherapy.practice.tasks import send_address_taken
+
     _require_manager(by)
     roles = set(roles)
     if Role.OWNER in roles and not by.is_owner:
         raise StaffError(ONLY_OWNER_GRANTS_OWNER)
+    address = email.strip().lower()
+    if User.objects.filter(username=address).exists():
+        transaction.on_commit(
+            lambda: send_address_taken.enqueue(email=address, practice_id=by.practice_id)
+        )
+        return None
     with transaction.atomic():
         user = User.objects.create_user(
             email,
@@ -340,9 +444,7 @@ def deactivate_staff(
             raise StaffError(LAST_OWNER)
         user.is_active = False
         user.save(update_fields=["is_active"])
-        StaffInvitation.objects.filter(
-            staff=staff, used_at__isnull=True, voided_at__isnull=True
-        ).update(voided_at=timezone.now())
+        links.void(StaffInvitation.objects.filter(staff=staff))
         end_all_sessions(user=user)
         record(
             Action.STAFF_DEACTIVATED,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError
@@ -16,9 +17,8 @@ from teletherapy.accounts import services as account_services
 from teletherapy.accounts.forms import NewPasswordForm
 from teletherapy.lib import clock, confirm
 from teletherapy.practice import services
-from teletherapy.practice.access import get_staff_member_for, staff_view
+from teletherapy.practice.access import StaffRequest, get_staff_member_for, staff_view
 from teletherapy.practice.forms import (
-    DUPLICATE_EMAIL,
     AddStaffForm,
     CreatePracticeForm,
     PracticeDetailsForm,
@@ -28,6 +28,16 @@ from teletherapy.practice.forms import (
 from teletherapy.practice.models import Role, StaffMember
 
 INVITATION_SESSION_KEY = "staff_invitation_hash"
+SIGNUP_SESSION_KEY = "practice_signup_hash"
+SIGNUP_WORDING = links.Wording(
+    invalid="This link is not valid. Please check you copied the whole link.",
+    used="This link has already been used. Sign in with your email and password.",
+    expired=(
+        "This link has expired. Links are valid for 24 hours; please fill in "
+        "\u201cCreate your practice\u201d again."
+    ),
+    next_steps=[("practice:create", "Create your practice"), ("accounts:sign_in", "Sign in")],
+)
 INVITATION_WORDING = links.Wording(
     invalid="This invitation link is not valid. Please check you copied the whole link.",
     used="This invitation has already been used. Sign in with your email and password.",
@@ -77,7 +87,7 @@ def teletherapy_off_question(member: StaffMember) -> confirm.Question:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("portal:dashboard" if request.user.is_client else "practice:dashboard")  # type: ignore[union-attr]
+        return redirect("portal:dashboard" if request.user.is_client else "practice:dashboard")
     return render(request, "practice/home.html")
 
 
@@ -85,14 +95,17 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def create_practice(request: HttpRequest) -> HttpResponse:
-    """Create your practice: its name, state and time zone, and you as its Owner."""
+    """Create your practice: its name, state and time zone, and you as its Owner.
+
+    The same "check your inbox" page follows whether or not the address has an account:
+    the practice is created when its Owner opens the emailed link."""
     if request.user.is_authenticated:
         return redirect("practice:home")
     form = CreatePracticeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            owner = services.create_practice(
+            signup = services.request_practice(
                 name=data["practice_name"],
                 state=data["state"],
                 time_zone=data["time_zone"],
@@ -101,36 +114,68 @@ def create_practice(request: HttpRequest) -> HttpResponse:
                 password=data["password1"],
                 request=request,
             )
-        except IntegrityError:
-            # Someone took the address between the form's check and the save.
-            form.add_error("email", DUPLICATE_EMAIL)
+        except services.StaffError as exc:
+            form.add_error(None, str(exc))
         else:
+            return render(
+                request,
+                "practice/create_sent.html",
+                {"email": signup.email, "hours": settings.LINK_VALID_HOURS},
+            )
+    return render(request, "practice/create.html", {"form": form})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def create_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed confirmation link: keep only the token's hash, in the session."""
+    return links.open_link(
+        request, token, session_key=SIGNUP_SESSION_KEY, to="practice:create_confirm"
+    )
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def create_confirm(request: HttpRequest) -> HttpResponse:
+    """Confirm and create the practice, then land on the Dashboard signed in as its Owner."""
+    if request.user.is_authenticated:
+        return redirect("practice:home")
+    token_hash = links.session_hash(request, SIGNUP_SESSION_KEY)
+    try:
+        signup = services.find_signup(token_hash)
+        if request.method == "POST":
+            owner = services.confirm_practice(token_hash=token_hash, request=request)
+            request.session.pop(SIGNUP_SESSION_KEY, None)
             account_services.sign_in(request=request, user=owner.user)
             messages.success(request, f"Welcome! {owner.practice.name} is ready.")
             return redirect("practice:dashboard")
-    return render(request, "practice/create.html", {"form": form})
+    except links.LinkError as exc:
+        return links.problem_page(request, exc, SIGNUP_WORDING)
+    return render(request, "practice/create_confirm.html", {"signup": signup})
 
 
 @require_GET
 @staff_view()
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: StaffRequest) -> HttpResponse:
     """The staff Dashboard; the apps above practice fill its slots (lib/slots.py)."""
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     return render(request, "practice/dashboard.html", {"nav_active": "dashboard", "staff": staff})
 
 
 # Practice Settings -------------------------------------------------------------------------
 
 
-def _settings_context(request: HttpRequest, tab: str, **extra: Any) -> dict[str, Any]:
-    return {"nav_active": "settings", "tab": tab, "staff": request.staff, **extra}  # type: ignore[attr-defined]
+def _settings_context(request: StaffRequest, tab: str, **extra: Any) -> dict[str, Any]:
+    return {"nav_active": "settings", "tab": tab, "staff": request.staff, **extra}
 
 
 @require_GET
 @staff_view()
-def settings_home(request: HttpRequest) -> HttpResponse:
+def settings_home(request: StaffRequest) -> HttpResponse:
     """Practice Settings, Staff tab: everyone in the practice, active or not."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     members = (
         StaffMember.objects.visible_to(viewer)
         .select_related("user")
@@ -143,14 +188,14 @@ def settings_home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_view(_can_manage)
-def staff_add(request: HttpRequest) -> HttpResponse:
+def staff_add(request: StaffRequest) -> HttpResponse:
     """Add staff member: creates the account and emails the invitation link."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     form = AddStaffForm(request.POST or None, by=viewer)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            member = services.invite_staff(
+            services.invite_staff(
                 by=viewer,
                 full_name=data["full_name"],
                 email=data["email"],
@@ -162,21 +207,23 @@ def staff_add(request: HttpRequest) -> HttpResponse:
         except services.StaffError as exc:
             form.add_error(None, str(exc))
         except IntegrityError:
-            form.add_error("email", DUPLICATE_EMAIL)
-        else:
+            pass  # Another request took the address just now: answer as below all the same.
+        if not form.errors:
+            # The same answer whether or not the address has an account elsewhere.
             messages.success(
-                request, f"{member.name} was added. We emailed them a link to set their password."
+                request,
+                f"We emailed {data['full_name']} ({data['email']}) a link to set their password.",
             )
-            return redirect("practice:staff_profile", staff_id=member.pk)
+            return redirect("practice:settings")
     return render(
         request, "practice/staff_add.html", _settings_context(request, "staff", form=form)
     )
 
 
 def _profile(
-    request: HttpRequest, member: StaffMember, *, status: int = 200, **forms: Any
+    request: StaffRequest, member: StaffMember, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     roles_form = forms.get("roles_form")
     # Keep what was ticked when the form comes back with an error.
     selected = roles_form.data.getlist("roles") if roles_form is not None else member.roles
@@ -218,16 +265,16 @@ def _has_two_step(member: StaffMember) -> bool:
 
 @require_GET
 @staff_view()
-def staff_profile(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_profile(request: StaffRequest, staff_id: int) -> HttpResponse:
     """A staff member's Profile with Permissions and Roles (changes: Owner/Manager only)."""
-    member = get_staff_member_for(request.staff, staff_id)  # type: ignore[attr-defined]
+    member = get_staff_member_for(request.staff, staff_id)
     return _profile(request, member)
 
 
 @require_POST
 @staff_view(_can_manage)
-def staff_roles(request: HttpRequest, staff_id: int) -> HttpResponse:
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+def staff_roles(request: StaffRequest, staff_id: int) -> HttpResponse:
+    viewer = request.staff
     member = get_staff_member_for(viewer, staff_id)
     form = RolesForm(request.POST, auto_id="roles_%s")
     if form.is_valid():
@@ -246,9 +293,9 @@ def staff_roles(request: HttpRequest, staff_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(_can_manage)
-def staff_teletherapy(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_teletherapy(request: StaffRequest, staff_id: int) -> HttpResponse:
     """Switch Teletherapy on (enabled=1) or off (enabled=0) for a Therapist."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     member = get_staff_member_for(viewer, staff_id)
     enabled = request.POST.get("enabled")
     if enabled not in {"0", "1"}:
@@ -274,9 +321,9 @@ def staff_teletherapy(request: HttpRequest, staff_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(_can_manage)
-def staff_details(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_details(request: StaffRequest, staff_id: int) -> HttpResponse:
     """Licensed U.S. states and time zone."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     member = get_staff_member_for(viewer, staff_id)
     form = TherapistDetailsForm(request.POST)
     if form.is_valid():
@@ -292,8 +339,8 @@ def staff_details(request: HttpRequest, staff_id: int) -> HttpResponse:
     return _profile(request, member, status=400, details_form=form)
 
 
-def _status_action(request: HttpRequest, staff_id: int, action: str) -> HttpResponse:
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+def _status_action(request: StaffRequest, staff_id: int, action: str) -> HttpResponse:
+    viewer = request.staff
     member = get_staff_member_for(viewer, staff_id)
     try:
         if action == "deactivate":
@@ -312,9 +359,9 @@ def _status_action(request: HttpRequest, staff_id: int, action: str) -> HttpResp
 
 @require_POST
 @staff_view(_can_manage)
-def staff_deactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_deactivate(request: StaffRequest, staff_id: int) -> HttpResponse:
     if not confirm.is_confirmed(request):
-        viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+        viewer = request.staff
         member = get_staff_member_for(viewer, staff_id)
         return confirm.confirmation_page(
             request,
@@ -327,15 +374,15 @@ def staff_deactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(_can_manage)
-def staff_reactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_reactivate(request: StaffRequest, staff_id: int) -> HttpResponse:
     return _status_action(request, staff_id, "reactivate")
 
 
 @require_POST
 @staff_view(_can_manage)
-def staff_two_step_off(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_two_step_off(request: StaffRequest, staff_id: int) -> HttpResponse:
     """Switch off a colleague's two-step sign-in, e.g. after they lost their phone."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     member = get_staff_member_for(viewer, staff_id)
     if services.switch_off_two_step(staff=member, by=viewer, request=request):
         messages.success(request, f"Two-step sign-in is off for {member.name}.")
@@ -344,15 +391,15 @@ def staff_two_step_off(request: HttpRequest, staff_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(_can_manage)
-def staff_resend(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_resend(request: StaffRequest, staff_id: int) -> HttpResponse:
     return _status_action(request, staff_id, "resend")
 
 
 @require_http_methods(["GET", "POST"])
 @staff_view(_can_manage)
-def practice_details(request: HttpRequest) -> HttpResponse:
+def practice_details(request: StaffRequest) -> HttpResponse:
     """Practice details tab: name, U.S. state and time zone."""
-    viewer: StaffMember = request.staff  # type: ignore[attr-defined]
+    viewer = request.staff
     practice = viewer.practice
     form = PracticeDetailsForm.for_practice(practice, request.POST or None)
     if request.method == "POST" and form.is_valid():

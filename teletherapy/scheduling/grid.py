@@ -131,7 +131,7 @@ def build_grid(
                     Entry(
                         a,
                         clock.span_text(a.start, a.end, tz),
-                        a.start.astimezone(tz).tzname() or "",
+                        clock.zone_abbr(a.start, tz),
                     )
                     for a in starts[day][slot]
                 ]

@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from teletherapy.lib import clock, confirm
-from teletherapy.practice.access import staff_view
+from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling import services
 from teletherapy.scheduling.access import (
@@ -50,7 +50,7 @@ def _int_param(value: str | None) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)
     except ValueError:
         raise Http404("Bad id") from None
 
@@ -76,8 +76,8 @@ def _default_view(request: HttpRequest) -> str:
 
 @require_GET
 @staff_view(_can_schedule)
-def my_schedule(request: HttpRequest) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def my_schedule(request: StaffRequest) -> HttpResponse:
+    staff = request.staff
     tz = _zone(staff)
     therapists = schedule_therapists(staff)
     therapist = get_schedule_therapist_for(
@@ -94,7 +94,7 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
         "therapist": therapist,
         "view": view,
         "zone_name": clock.zone_label(tz),
-        "zone_abbr": now.astimezone(tz).tzname(),
+        "zone_abbr": clock.zone_abbr(now, tz),
         "now_label": clock.date_time_text(now, tz),
     }
     if therapist is None:
@@ -188,7 +188,7 @@ def _month_context(
                 {
                     "appointment": appointment,
                     "span": clock.span_text(appointment.start, appointment.end, tz),
-                    "zone_abbr": local.tzname(),
+                    "zone_abbr": clock.zone_abbr(local, tz),
                 }
             )
     new_url = reverse("scheduling:new_appointment")
@@ -252,8 +252,8 @@ def _render_new(
 
 @require_http_methods(["GET", "POST"])
 @staff_view(_can_schedule)
-def new_appointment(request: HttpRequest) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def new_appointment(request: StaffRequest) -> HttpResponse:
+    staff = request.staff
     tz = _zone(staff)
     source = request.POST if request.method == "POST" else request.GET
     therapist = get_schedule_therapist_for(staff, _int_param(source.get("therapist")))
@@ -308,8 +308,8 @@ def new_appointment(request: HttpRequest) -> HttpResponse:
     return _render_new(request, form, therapist, partial)
 
 
-def _tab_context(request: HttpRequest, appointment: Appointment, tab: str) -> dict[str, Any]:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def _tab_context(request: StaffRequest, appointment: Appointment, tab: str) -> dict[str, Any]:
+    staff = request.staff
     tz = _zone(staff)
     local = appointment.start.astimezone(tz)
     return {
@@ -317,7 +317,8 @@ def _tab_context(request: HttpRequest, appointment: Appointment, tab: str) -> di
         "appointment": appointment,
         "tab": tab,
         "when": clock.date_time_text(appointment.start, tz),
-        "span": f"{clock.span_text(appointment.start, appointment.end, tz)} {local.tzname()}",
+        "span": f"{clock.span_text(appointment.start, appointment.end, tz)} "
+        f"{clock.zone_abbr(appointment.start, tz)}",
         "zone_name": clock.zone_label(tz),
         "schedule_url": schedule_url(appointment.therapist_id, local.date()),
         "can_join_warning": appointment.is_teletherapy
@@ -348,8 +349,8 @@ def cancel_question(appointment: Appointment, when: str) -> confirm.Question:
 
 @require_GET
 @staff_view(_can_schedule)
-def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_detail(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     context = _tab_context(request, appointment, "details")
     context["cancel_form"] = CancelForm()
@@ -358,8 +359,8 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @staff_view(_can_schedule)
-def appointment_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_edit(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     tz = _zone(staff)
     if request.method == "POST":
@@ -418,8 +419,8 @@ def _history_lines(appointment: Appointment, tz: ZoneInfo) -> list[dict[str, Any
 
 @require_GET
 @staff_view(_can_schedule)
-def appointment_history(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_history(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     context = _tab_context(request, appointment, "history")
     context["lines"] = _history_lines(appointment, _zone(staff))
@@ -429,8 +430,8 @@ def appointment_history(request: HttpRequest, appointment_id: int) -> HttpRespon
 
 @require_POST
 @staff_view(_can_schedule)
-def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_cancel(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     form = CancelForm(request.POST)
     if form.is_valid() and not confirm.is_confirmed(request):
@@ -463,9 +464,9 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
 
 @require_POST
 @staff_view(_can_schedule)
-def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
+def appointment_move(request: StaffRequest, appointment_id: int) -> HttpResponse:
     """Drag-and-drop on My Schedule: move to another day and time, keeping the duration."""
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     tz = _zone(staff)
     back = schedule_url(appointment.therapist_id, appointment.start.astimezone(tz).date())
@@ -492,8 +493,8 @@ def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(_can_schedule)
-def appointment_no_show(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    staff: StaffMember = request.staff  # type: ignore[attr-defined]
+def appointment_no_show(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     try:
         services.mark_no_show(appointment=appointment, by=staff, request=request)

@@ -25,6 +25,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
+# Playwright's expect() waits 5 s by default; a loaded 2-core machine needs longer.
+EXPECT_TIMEOUT_MS = 30_000
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -59,7 +61,7 @@ class SmtpServer:
     def url(self) -> str:
         return f"smtp://{self.host}:{self.port}"
 
-    def wait_for(self, *, to: str, timeout: float = 10.0, count: int = 1) -> EmailMessage:
+    def wait_for(self, *, to: str, timeout: float = 30.0, count: int = 1) -> EmailMessage:
         """The newest message to `to`, once at least `count` have arrived for them."""
         deadline = time.monotonic() + timeout
         with self._arrived:
@@ -75,7 +77,7 @@ class SmtpServer:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._arrived:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
@@ -228,14 +230,24 @@ def browser() -> Iterator[Any]:
     runs, which would break the async (consumer) tests that come after it in the session."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run the README's test command, which installs it")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Assertions wait for their condition; give them a deadline a busy machine meets.
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     # Playwright's sync API keeps an event loop in this thread, which makes Django think the
-    # test's own ORM calls are inside async code; they are not, so allow them here only.
+    # test's own ORM calls are inside async code; they are not, so allow them while this
+    # module's browser runs, and only then: async tests must still catch ORM calls.
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+    finally:
+        if before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before

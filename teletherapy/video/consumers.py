@@ -331,10 +331,13 @@ class CallConsumer(AsyncWebsocketConsumer):
         participation_id, self.participation_id = self.participation_id, None
         if participation_id is None:
             return
-        # leave_call tells the other participant once the change commits.
-        await database_sync_to_async(services.leave_call)(
+        result = await database_sync_to_async(services.leave_call)(
             participation_id=participation_id, ended=ended
         )
+        if result.left and result.peer_channel:
+            await self.channel_layer.send(
+                result.peer_channel, {"type": "call.peer_left", "ended": ended}
+            )
 
     async def _admit(self, user: Any, *, join: bool) -> Admission:
         # Off the shared sync thread, so page loads elsewhere don't hold up a person arriving.

@@ -19,7 +19,6 @@ from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import Client
 from teletherapy.lib.clock import local, short_date_text, time_text
-from teletherapy.lib.realtime import send_after_commit
 from teletherapy.lib.states import is_us_state, state_name
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.models import Appointment, AppointmentQuerySet
@@ -257,8 +256,8 @@ def join_call(*, appointment: Appointment, user: Any, role: str, channel_name: s
 
 
 def leave_call(*, participation_id: int, ended: bool = False) -> LeaveResult:
-    """Mark a connection gone and, once that commits, tell the other participant's
-    connection. When nobody is left in a started session, it has ended."""
+    """Mark a connection gone. When nobody is left in a started session, it has ended.
+    The consumer tells the other participant once this has returned (committed)."""
     now = timezone.now()
     with transaction.atomic():
         row = (
@@ -285,8 +284,6 @@ def leave_call(*, participation_id: int, ended: bool = False) -> LeaveResult:
         result = LeaveResult(
             left=True, peer_channel=peer_channel(session_id=session.pk, role=row.role)
         )
-        if result.peer_channel is not None:
-            send_after_commit(result.peer_channel, {"type": "call.peer_left", "ended": ended})
         if session.started_at is not None and not anyone_left:
             session.ended_at = now
             session.save(update_fields=["ended_at"])

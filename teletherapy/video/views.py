@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from teletherapy.lib.clock import date_time_text, viewer_zone
-from teletherapy.practice.access import staff_view
+from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.scheduling.models import Appointment
 from teletherapy.video import services, turn
 from teletherapy.video.access import CallClosed, get_call_for
@@ -111,7 +111,7 @@ def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> 
 @require_GET
 @staff_view()
 @call_view
-def check(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
+def check(request: StaffRequest, appointment: Appointment, role: str) -> HttpResponse:
     # The therapist checks their devices on the call page itself: Start then joins in place,
     # with the camera already running (no second page load, no second permission prompt).
     return _room(request, appointment, role, prejoin=True)
@@ -159,7 +159,7 @@ def _room(
 @require_GET
 @staff_view()
 @call_view
-def room(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
+def room(request: StaffRequest, appointment: Appointment, role: str) -> HttpResponse:
     return _room(request, appointment, role)
 
 
@@ -180,7 +180,7 @@ def _ice(request: HttpRequest) -> JsonResponse:
 @require_GET
 @staff_view()
 @call_view
-def ice(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
+def ice(request: StaffRequest, appointment: Appointment, role: str) -> HttpResponse:
     return _ice(request)
 
 
@@ -195,8 +195,8 @@ def portal_ice(request: HttpRequest, appointment: Appointment, role: str) -> Htt
 
 @require_GET
 @staff_view()
-def ready(request: HttpRequest) -> HttpResponse:
-    prompts = staff_prompts(request.staff)  # type: ignore[attr-defined]
+def ready(request: StaffRequest) -> HttpResponse:
+    prompts = staff_prompts(request.staff)
     html = render_to_string("video/_prompt_list.html", {"prompts": prompts}, request=request)
     return JsonResponse(
         {"count": len(prompts), "html": html}, headers={"Cache-Control": "no-store"}

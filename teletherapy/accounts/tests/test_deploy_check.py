@@ -35,6 +35,7 @@ def _check_deploy(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[s
             "SECRET_KEY": secrets.token_urlsafe(60),
             "VAR_DIR": str(tmp_path),
             "EMAIL_URL": "smtp://mail.example.org:587?tls=1",
+            "SITE_URL": "https://example.org",
             **extra,
         }
     )
@@ -61,3 +62,11 @@ def test_check_deploy_warns_when_email_goes_to_the_console(tmp_path: Path) -> No
     assert result.returncode != 0
     assert "teletherapy.W001" in result.stdout + result.stderr
     assert "Set EMAIL_URL" in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_links_would_point_at_the_app_process(tmp_path: Path) -> None:
+    # SITE_URL's default is the address the process listens on: wrong behind nginx.
+    result = _check_deploy(tmp_path, SITE_URL="", PORT="8001")
+    assert result.returncode != 0
+    assert "ops.W001" in result.stdout + result.stderr
+    assert "http://127.0.0.1:8001" in result.stdout + result.stderr

@@ -22,7 +22,7 @@ NEW_PASSWORD = "copper meadow bicycle 5"
 FORGOT = "/accounts/forgot-password/"
 
 
-def _ask(email: str, capture) -> HttpClient:  # type: ignore[no-untyped-def]
+def _ask(email: str, capture) -> HttpClient:
     http = HttpClient()
     with capture(execute=True):
         response = http.post(FORGOT, {"email": email}, follow=True)
@@ -37,7 +37,7 @@ def _link() -> str:
     return match.group(1)
 
 
-def _use(path: str, password: str = NEW_PASSWORD):  # type: ignore[no-untyped-def]
+def _use(path: str, password: str = NEW_PASSWORD):
     http = HttpClient()
     opened = http.get(path)
     assert opened.status_code == 302 and opened["Location"] == reverse("accounts:reset_password")
@@ -48,7 +48,7 @@ def _use(path: str, password: str = NEW_PASSWORD):  # type: ignore[no-untyped-de
 
 def test_known_and_unknown_emails_get_the_same_answer(
     cast, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     known = _ask("tess@maple.test", django_capture_on_commit_callbacks).last_page  # type: ignore[attr-defined]
     assert len(mail.outbox) == 1
     unknown = _ask("nobody@nowhere.test", django_capture_on_commit_callbacks).last_page  # type: ignore[attr-defined]
@@ -61,7 +61,7 @@ def test_known_and_unknown_emails_get_the_same_answer(
 
 def test_reset_sets_the_password_once_and_ends_other_sessions(
     cast, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     elsewhere = cast.client_for("therapist")
     assert elsewhere.get(reverse("practice:dashboard")).status_code == 200
     _ask("tess@maple.test", django_capture_on_commit_callbacks)
@@ -97,7 +97,7 @@ def test_reset_sets_the_password_once_and_ends_other_sessions(
         (timedelta(hours=24, seconds=1), False),
     ],
 )
-def test_link_is_valid_for_24_hours(cast, django_capture_on_commit_callbacks, after, ok) -> None:  # type: ignore[no-untyped-def]
+def test_link_is_valid_for_24_hours(cast, django_capture_on_commit_callbacks, after, ok) -> None:
     with time_machine.travel(T0, tick=False) as traveller:
         _ask("tess@maple.test", django_capture_on_commit_callbacks)
         traveller.move_to(T0 + after)
@@ -108,7 +108,7 @@ def test_link_is_valid_for_24_hours(cast, django_capture_on_commit_callbacks, af
         assert response.status_code == 400 and "has expired" in response.content.decode()
 
 
-def test_a_newer_link_replaces_the_older(cast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_a_newer_link_replaces_the_older(cast, django_capture_on_commit_callbacks) -> None:
     _ask("tess@maple.test", django_capture_on_commit_callbacks)
     first = _link()
     _ask("tess@maple.test", django_capture_on_commit_callbacks)
@@ -118,7 +118,7 @@ def test_a_newer_link_replaces_the_older(cast, django_capture_on_commit_callback
     assert accepted.status_code == 302
 
 
-def test_weak_password_is_explained_and_kept_out(cast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_weak_password_is_explained_and_kept_out(cast, django_capture_on_commit_callbacks) -> None:
     _ask("tess@maple.test", django_capture_on_commit_callbacks)
     _http, response = _use(_link(), password="tess@maple.test")
     assert response.status_code == 200
@@ -126,7 +126,7 @@ def test_weak_password_is_explained_and_kept_out(cast, django_capture_on_commit_
     assert not cast.therapist.user.check_password("tess@maple.test")
 
 
-def test_reset_emails_are_rate_limited(cast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_reset_emails_are_rate_limited(cast, django_capture_on_commit_callbacks) -> None:
     with time_machine.travel(T0, tick=False) as traveller:
         for _ in range(RESET_LINKS_PER_HOUR + 2):
             _ask("tess@maple.test", django_capture_on_commit_callbacks)
@@ -138,7 +138,7 @@ def test_reset_emails_are_rate_limited(cast, django_capture_on_commit_callbacks)
 
 def test_the_token_never_stays_in_the_url_or_the_session(
     cast, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _ask("tess@maple.test", django_capture_on_commit_callbacks)
     path = _link()
     raw = path.rstrip("/").rsplit("/", 1)[-1]

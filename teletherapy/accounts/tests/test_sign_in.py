@@ -19,7 +19,7 @@ SIGN_IN = "/accounts/sign-in/"
 
 
 @pytest.fixture
-def signable(cast):  # type: ignore[no-untyped-def]
+def signable(cast):
     """The cast, with real passwords for the few who sign in through the form here."""
     for member in (cast.therapist, cast.therapist_plain):
         member.user.set_password(PASSWORD)
@@ -29,12 +29,12 @@ def signable(cast):  # type: ignore[no-untyped-def]
     return cast
 
 
-def _sign_in(http: HttpClient, email: str, password: str, next_url: str = ""):  # type: ignore[no-untyped-def]
+def _sign_in(http: HttpClient, email: str, password: str, next_url: str = ""):
     url = SIGN_IN + (f"?next={next_url}" if next_url else "")
     return http.post(url, {"email": email, "password": password})
 
 
-def test_sign_in_and_out(signable) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_and_out(signable) -> None:
     http = HttpClient()
     response = _sign_in(http, "Tess@Maple.test", PASSWORD)
     assert response.status_code == 302 and response["Location"] == reverse("practice:dashboard")
@@ -49,14 +49,14 @@ def test_sign_in_and_out(signable) -> None:  # type: ignore[no-untyped-def]
     assert AuditEvent.objects.filter(action=Action.SIGN_OUT).count() == 1
 
 
-def test_next_is_followed_only_within_the_site(signable) -> None:  # type: ignore[no-untyped-def]
+def test_next_is_followed_only_within_the_site(signable) -> None:
     ok = _sign_in(HttpClient(), "tess@maple.test", PASSWORD, next_url="/settings/")
     assert ok["Location"] == "/settings/"
     evil = _sign_in(HttpClient(), "tess@maple.test", PASSWORD, next_url="https://evil.example/")
     assert evil["Location"] == reverse("practice:dashboard")
 
 
-def test_wrong_password_keeps_the_email_and_is_audited(signable) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_keeps_the_email_and_is_audited(signable) -> None:
     response = _sign_in(HttpClient(), "tess@maple.test", "wrong password here")
     page = response.content.decode()
     assert response.status_code == 200
@@ -65,7 +65,7 @@ def test_wrong_password_keeps_the_email_and_is_audited(signable) -> None:  # typ
     assert event.actor_label == "tess@maple.test" and event.practice == signable.practice
 
 
-def test_client_accounts_cannot_sign_in_as_staff(signable) -> None:  # type: ignore[no-untyped-def]
+def test_client_accounts_cannot_sign_in_as_staff(signable) -> None:
     http = HttpClient()
     response = http.post(SIGN_IN, {"email": "casey@example.com", "password": PASSWORD})
     assert response.status_code == 200
@@ -81,7 +81,7 @@ def _lock_out(http: HttpClient) -> None:
     assert "sign-in is paused" in page and 'value="tess@maple.test"' in page
 
 
-def test_lockout_refuses_even_the_right_password_for_that_account_only(signable) -> None:  # type: ignore[no-untyped-def]
+def test_lockout_refuses_even_the_right_password_for_that_account_only(signable) -> None:
     http = HttpClient()
     _lock_out(http)
     still = _sign_in(http, "tess@maple.test", PASSWORD)
@@ -94,7 +94,7 @@ def test_lockout_refuses_even_the_right_password_for_that_account_only(signable)
 
 
 @pytest.mark.parametrize(("after", "status"), [(-1, 429), (1, 302)])
-def test_cool_off_ends_after_its_time(signable, after, status) -> None:  # type: ignore[no-untyped-def]
+def test_cool_off_ends_after_its_time(signable, after, status) -> None:
     """Counted from the last failed attempt: refused 1 s before the end, accepted 1 s after."""
     with time_machine.travel(T0, tick=False) as traveller:
         http = HttpClient()
@@ -103,7 +103,7 @@ def test_cool_off_ends_after_its_time(signable, after, status) -> None:  # type:
         assert _sign_in(http, "tess@maple.test", PASSWORD).status_code == status
 
 
-def test_idle_sign_out_after_the_timeout(cast) -> None:  # type: ignore[no-untyped-def]
+def test_idle_sign_out_after_the_timeout(cast) -> None:
     timeout = settings.IDLE_TIMEOUT_MINUTES * 60
     with time_machine.travel(T0, tick=False) as traveller:
         http = cast.client_for("owner")
@@ -121,7 +121,7 @@ def test_idle_sign_out_after_the_timeout(cast) -> None:  # type: ignore[no-untyp
     assert AuditEvent.objects.filter(action=Action.IDLE_SIGN_OUT).count() == 1
 
 
-def test_activity_keeps_the_session_alive(cast) -> None:  # type: ignore[no-untyped-def]
+def test_activity_keeps_the_session_alive(cast) -> None:
     timeout = settings.IDLE_TIMEOUT_MINUTES * 60
     with time_machine.travel(T0, tick=False) as traveller:
         http = cast.client_for("owner")
@@ -132,7 +132,7 @@ def test_activity_keeps_the_session_alive(cast) -> None:  # type: ignore[no-unty
         assert http.get(reverse("practice:dashboard")).status_code == 200
 
 
-def test_pages_carry_the_security_headers(cast) -> None:  # type: ignore[no-untyped-def]
+def test_pages_carry_the_security_headers(cast) -> None:
     response = HttpClient().get(SIGN_IN)
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
@@ -141,20 +141,20 @@ def test_pages_carry_the_security_headers(cast) -> None:  # type: ignore[no-unty
     assert 'name="csrfmiddlewaretoken"' in response.content.decode()
 
 
-def test_forms_refuse_a_post_without_csrf(signable) -> None:  # type: ignore[no-untyped-def]
+def test_forms_refuse_a_post_without_csrf(signable) -> None:
     http = HttpClient(enforce_csrf_checks=True)
     response = http.post(SIGN_IN, {"email": "tess@maple.test", "password": PASSWORD})
     assert response.status_code == 403
 
 
-def test_the_locked_page_shows_no_field_errors(signable) -> None:  # type: ignore[no-untyped-def]
+def test_the_locked_page_shows_no_field_errors(signable) -> None:
     http = HttpClient()
     _lock_out(http)
     page = _sign_in(http, "tess@maple.test", PASSWORD).content.decode()
     assert "This field is required" not in page
 
 
-def test_the_portal_locked_page_keeps_the_username(signable) -> None:  # type: ignore[no-untyped-def]
+def test_the_portal_locked_page_keeps_the_username(signable) -> None:
     http = HttpClient()
     statuses = [
         http.post("/portal/sign-in/", {"username": "casey", "password": "wrong " * 3}).status_code

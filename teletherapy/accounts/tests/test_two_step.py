@@ -29,13 +29,13 @@ def _wrong(code: str) -> str:
 
 
 @pytest.fixture
-def tess(cast):  # type: ignore[no-untyped-def]
+def tess(cast):
     cast.therapist.user.set_password(PASSWORD)
     cast.therapist.user.save()
     return cast.therapist.user
 
 
-def _turn_on(cast, traveller) -> TOTPDevice:  # type: ignore[no-untyped-def]
+def _turn_on(cast, traveller) -> TOTPDevice:
     http = cast.client_for("therapist")
     page = http.get(TWO_STEP)
     assert page.status_code == 200 and page.context["manual_key"]
@@ -53,11 +53,11 @@ def _turn_on(cast, traveller) -> TOTPDevice:  # type: ignore[no-untyped-def]
     return device
 
 
-def _password(http: HttpClient):  # type: ignore[no-untyped-def]
+def _password(http: HttpClient):
     return http.post("/accounts/sign-in/", {"email": "tess@maple.test", "password": PASSWORD})
 
 
-def test_switching_on_then_signing_in_with_a_code(cast, tess) -> None:  # type: ignore[no-untyped-def]
+def test_switching_on_then_signing_in_with_a_code(cast, tess) -> None:
     with time_machine.travel(T0, tick=False) as traveller:
         device = _turn_on(cast, traveller)
         http = HttpClient()
@@ -79,7 +79,7 @@ def test_switching_on_then_signing_in_with_a_code(cast, tess) -> None:  # type: 
 
 
 @pytest.mark.parametrize(("after", "ok"), [(PENDING_SECONDS, True), (PENDING_SECONDS + 1, False)])
-def test_the_code_must_follow_the_password_quickly(cast, tess, after, ok) -> None:  # type: ignore[no-untyped-def]
+def test_the_code_must_follow_the_password_quickly(cast, tess, after, ok) -> None:
     with time_machine.travel(T0, tick=False) as traveller:
         device = _turn_on(cast, traveller)
         http = HttpClient()
@@ -93,7 +93,7 @@ def test_the_code_must_follow_the_password_quickly(cast, tess, after, ok) -> Non
         assert "_auth_user_id" not in http.session
 
 
-def test_switching_off_needs_a_current_code(cast, tess) -> None:  # type: ignore[no-untyped-def]
+def test_switching_off_needs_a_current_code(cast, tess) -> None:
     with time_machine.travel(T0, tick=False) as traveller:
         device = _turn_on(cast, traveller)
         http = cast.client_for("therapist")
@@ -107,19 +107,19 @@ def test_switching_off_needs_a_current_code(cast, tess) -> None:  # type: ignore
         assert response["Location"] == reverse("practice:dashboard")
 
 
-def test_the_code_page_needs_a_password_first(cast) -> None:  # type: ignore[no-untyped-def]
+def test_the_code_page_needs_a_password_first(cast) -> None:
     response = HttpClient().get(reverse("accounts:sign_in_code"))
     assert response["Location"] == reverse("accounts:sign_in")
 
 
-def test_own_profile_links_to_two_step(cast) -> None:  # type: ignore[no-untyped-def]
+def test_own_profile_links_to_two_step(cast) -> None:
     http = cast.client_for("therapist")
     own = http.get(reverse("practice:staff_profile", args=[cast.therapist.pk])).content.decode()
     other = http.get(reverse("practice:staff_profile", args=[cast.owner.pk])).content.decode()
     assert TWO_STEP in own and TWO_STEP not in other
 
 
-def test_a_manager_can_switch_off_a_colleagues_two_step(cast, tess) -> None:  # type: ignore[no-untyped-def]
+def test_a_manager_can_switch_off_a_colleagues_two_step(cast, tess) -> None:
     with time_machine.travel(T0, tick=False) as traveller:
         _turn_on(cast, traveller)
         profile = reverse("practice:staff_profile", args=[cast.therapist.pk])

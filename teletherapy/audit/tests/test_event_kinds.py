@@ -65,18 +65,24 @@ def password_reset(cast: Cast, capture) -> None:  # type: ignore[no-untyped-def]
 
 
 def practice_created(cast: Cast, capture) -> None:  # type: ignore[no-untyped-def]
-    HttpClient().post(
-        "/create-practice/",
-        {
-            "practice_name": "Aspen Care",
-            "state": "CO",
-            "time_zone": "America/Denver",
-            "owner_name": "Ada Aspen",
-            "email": "ada@aspen.test",
-            "password1": NEW,
-            "password2": NEW,
-        },
-    )
+    http = HttpClient()
+    with capture(execute=True):
+        http.post(
+            "/create-practice/",
+            {
+                "practice_name": "Aspen Care",
+                "state": "CO",
+                "time_zone": "America/Denver",
+                "owner_name": "Ada Aspen",
+                "email": "ada@aspen.test",
+                "password1": NEW,
+                "password2": NEW,
+            },
+        )
+    link = re.search(r"http://[^\s]+(/create-practice/confirm/[^\s/]+/)", str(mail.outbox[-1].body))
+    assert link, mail.outbox[-1].body
+    http.get(link.group(1))
+    http.post("/create-practice/confirm/")
 
 
 def _invite(cast: Cast, capture) -> str:  # type: ignore[no-untyped-def]

@@ -4,16 +4,16 @@ from teletherapy.test.matrix import Row, staff_page, staff_wrong_method
 _USERS = ("owner", "manager", "therapist", "therapist_plain", "scheduler")
 
 
-def _with_portal(cast):  # type: ignore[no-untyped-def]
+def _with_portal(cast):
     return {"client_id": cast.client_with_portal.pk}
 
 
-def _without_portal(cast):  # type: ignore[no-untyped-def]
+def _without_portal(cast):
     # Assigned only to `therapist`, so `therapist_plain` must not find it.
     return {"client_id": cast.client_without_portal.pk}
 
 
-def _other_practice(cast):  # type: ignore[no-untyped-def]
+def _other_practice(cast):
     return {"client_id": cast.other_client.pk}
 
 

@@ -36,7 +36,7 @@ def _form(**overrides: str | list[str]) -> dict[str, str | list[str]]:
     return data
 
 
-def test_therapist_adds_a_client_and_is_assigned(cast) -> None:  # type: ignore[no-untyped-def]
+def test_therapist_adds_a_client_and_is_assigned(cast) -> None:
     http = cast.client_for("therapist_plain")
     response = http.post(reverse("clients:add"), _form())
     client = Client.objects.get(last_name="Lovelace")
@@ -54,7 +54,7 @@ def test_therapist_adds_a_client_and_is_assigned(cast) -> None:  # type: ignore[
     assert AuditEvent.objects.filter(action=Action.CLIENT_VIEWED, object_id=str(client.pk)).exists()
 
 
-def test_scheduler_assigns_therapists_of_the_practice_only(cast) -> None:  # type: ignore[no-untyped-def]
+def test_scheduler_assigns_therapists_of_the_practice_only(cast) -> None:
     http = cast.client_for("scheduler")
     http.post(
         reverse("clients:add"),
@@ -73,7 +73,7 @@ def test_scheduler_assigns_therapists_of_the_practice_only(cast) -> None:  # typ
     assert not Client.objects.filter(last_name="Other").exists()
 
 
-def test_non_us_address_is_saved_but_teletherapy_is_refused_with_the_reason(cast) -> None:  # type: ignore[no-untyped-def]
+def test_non_us_address_is_saved_but_teletherapy_is_refused_with_the_reason(cast) -> None:
     http = cast.client_for("owner")
     response = http.post(
         reverse("clients:add"),
@@ -85,7 +85,7 @@ def test_non_us_address_is_saved_but_teletherapy_is_refused_with_the_reason(cast
     assert US_ONLY in http.get(response["Location"]).content.decode()
 
 
-def test_bad_input_gets_plain_messages_and_keeps_what_was_typed(cast) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gets_plain_messages_and_keeps_what_was_typed(cast) -> None:
     http = cast.client_for("owner")
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     cases = {
@@ -112,7 +112,7 @@ def test_bad_input_gets_plain_messages_and_keeps_what_was_typed(cast) -> None:  
     assert not AuditEvent.objects.filter(action=Action.CLIENT_CREATED).exists()
 
 
-def test_edit_saves_changes_and_keeps_input_on_error(cast) -> None:  # type: ignore[no-untyped-def]
+def test_edit_saves_changes_and_keeps_input_on_error(cast) -> None:
     client = cast.client_with_portal
     http = cast.client_for("therapist")
     url = reverse("clients:edit", kwargs={"client_id": client.pk})
@@ -137,7 +137,7 @@ def test_edit_saves_changes_and_keeps_input_on_error(cast) -> None:  # type: ign
     assert "email" in event.details["fields"]
 
 
-def test_deactivate_voids_links_and_switches_the_portal_account_off(cast) -> None:  # type: ignore[no-untyped-def]
+def test_deactivate_voids_links_and_switches_the_portal_account_off(cast) -> None:
     client = cast.client_with_portal
     now = timezone.now()
     link = PortalInvitation.objects.create(

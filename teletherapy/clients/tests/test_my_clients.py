@@ -7,25 +7,25 @@ from django.urls import reverse
 from teletherapy.test.personas import make_client
 
 
-def _names(response) -> str:  # type: ignore[no-untyped-def]
+def _names(response) -> str:
     return response.content.decode()
 
 
-def test_therapist_sees_only_assigned_clients(cast) -> None:  # type: ignore[no-untyped-def]
+def test_therapist_sees_only_assigned_clients(cast) -> None:
     page = _names(cast.client_for("therapist_plain").get(reverse("clients:list")))
     assert "Client, Casey" in page
     assert "Noportal, Nora" not in page
     assert "ZZSECRET" not in page
 
 
-def test_owner_manager_scheduler_see_the_whole_practice_only(cast) -> None:  # type: ignore[no-untyped-def]
+def test_owner_manager_scheduler_see_the_whole_practice_only(cast) -> None:
     for persona in ("owner", "manager", "scheduler"):
         page = _names(cast.client_for(persona).get(reverse("clients:list")))
         assert "Client, Casey" in page and "Noportal, Nora" in page, persona
         assert "ZZSECRET" not in page, persona
 
 
-def test_search_by_name_or_email_and_filter_by_status(cast) -> None:  # type: ignore[no-untyped-def]
+def test_search_by_name_or_email_and_filter_by_status(cast) -> None:
     make_client(cast.practice, "Irene", "Inactive", is_active=False, email="irene@mail.test")
     http = cast.client_for("owner")
     url = reverse("clients:list")
@@ -41,7 +41,7 @@ def test_search_by_name_or_email_and_filter_by_status(cast) -> None:  # type: ig
     assert http.get(url, {"status": "bogus"}).status_code == 200
 
 
-def test_list_query_count_is_constant(cast, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_list_query_count_is_constant(cast, django_assert_num_queries) -> None:
     http = cast.client_for("owner")
     url = reverse("clients:list")
     http.get(url)  # warm the session

@@ -29,13 +29,13 @@ T0 = datetime(2026, 3, 2, 15, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def nora(cast):  # type: ignore[no-untyped-def]
+def nora(cast):
     return cast.client_without_portal
 
 
 def test_invite_email_and_sign_up_land_on_dashboard(
     cast, nora, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     staff = cast.client_for("therapist")
     with time_machine.travel(T0, tick=False):
         response = send_from_profile(staff, nora, django_capture_on_commit_callbacks)
@@ -94,7 +94,7 @@ def test_invite_email_and_sign_up_land_on_dashboard(
 )
 def test_link_valid_for_24_hours(
     cast, nora, django_capture_on_commit_callbacks, after, accepted
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     staff = cast.client_for("owner")
     with time_machine.travel(T0, tick=False):
         send_from_profile(staff, nora, django_capture_on_commit_callbacks)
@@ -118,7 +118,7 @@ def test_link_valid_for_24_hours(
     assert nora.has_portal_account is accepted
 
 
-def test_link_is_single_use(cast, nora, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_link_is_single_use(cast, nora, django_capture_on_commit_callbacks) -> None:
     send_from_profile(cast.client_for("owner"), nora, django_capture_on_commit_callbacks)
     path = last_link()
     assert sign_up(HttpClient(), nora, path).status_code == 302
@@ -126,7 +126,7 @@ def test_link_is_single_use(cast, nora, django_capture_on_commit_callbacks) -> N
     assert EXPIRED in again.content.decode()
 
 
-def test_resend_voids_the_older_link(cast, nora, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_resend_voids_the_older_link(cast, nora, django_capture_on_commit_callbacks) -> None:
     staff = cast.client_for("scheduler")
     send_from_profile(staff, nora, django_capture_on_commit_callbacks)
     first = last_link()
@@ -143,7 +143,7 @@ def test_resend_voids_the_older_link(cast, nora, django_capture_on_commit_callba
 
 def test_wrong_birth_date_keeps_the_form_and_five_tries_void_the_link(
     cast, nora, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     staff = cast.client_for("owner")
     send_from_profile(staff, nora, django_capture_on_commit_callbacks)
     http = HttpClient()
@@ -170,7 +170,7 @@ def test_wrong_birth_date_keeps_the_form_and_five_tries_void_the_link(
 
 def test_taken_username_and_weak_password_keep_what_was_typed(
     cast, nora, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     send_from_profile(cast.client_for("owner"), nora, django_capture_on_commit_callbacks)
     http = HttpClient()
     open_link(http, last_link())
@@ -188,7 +188,7 @@ def test_taken_username_and_weak_password_keep_what_was_typed(
     assert PortalInvitation.objects.get(client=nora).used_at is None
 
 
-def test_invite_refused_without_email_and_button_disabled(cast, nora) -> None:  # type: ignore[no-untyped-def]
+def test_invite_refused_without_email_and_button_disabled(cast, nora) -> None:
     nora.email = ""
     nora.save()
     staff = cast.client_for("owner")
@@ -204,7 +204,7 @@ def test_invite_refused_without_email_and_button_disabled(cast, nora) -> None:  
 
 def test_next_parameter_returns_to_a_same_site_page_only(
     cast, nora, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     staff = cast.client_for("owner")
     back = send_from_profile(
         staff, nora, django_capture_on_commit_callbacks, next="/schedule/?day=2026-03-02"
@@ -218,7 +218,7 @@ def test_next_parameter_returns_to_a_same_site_page_only(
 
 def test_failed_delivery_shows_not_delivered(
     cast, nora, settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from teletherapy.test.browser import free_port
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -234,12 +234,12 @@ def test_failed_delivery_shows_not_delivered(
 
 def test_raw_token_is_never_stored_or_logged(
     cast, nora, caplog, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from django_tasks.signals import task_enqueued
 
     enqueued: list[tuple] = []
 
-    def remember(sender, task_result, **kwargs):  # type: ignore[no-untyped-def]
+    def remember(sender, task_result, **kwargs):
         enqueued.append((task_result.args, task_result.kwargs))
 
     task_enqueued.connect(remember)
@@ -292,7 +292,7 @@ def _found_in_database(needle: str) -> list[str]:
 
 def test_token_stored_in_database_queue_args_is_only_the_id(
     cast, nora, settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """With the database task backend, the queued row holds the link id; the worker mints
     the token and the queue row never sees it."""
     from django_tasks_db.management.commands.db_worker import Worker
@@ -324,7 +324,7 @@ def test_token_stored_in_database_queue_args_is_only_the_id(
 
 def test_staff_sends_are_capped_per_client_per_hour(
     cast, nora, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     staff = cast.client_for("owner")
     for _ in range(10):
         send_from_profile(staff, nora, django_capture_on_commit_callbacks)
@@ -336,7 +336,7 @@ def test_staff_sends_are_capped_per_client_per_hour(
     assert "Too many links were sent to this client in the last hour" in page
 
 
-def test_teletherapy_unavailable_reason(cast, nora) -> None:  # type: ignore[no-untyped-def]
+def test_teletherapy_unavailable_reason(cast, nora) -> None:
     assert cast.client_with_portal.teletherapy_unavailable_reason == ""
     assert "client portal account" in nora.teletherapy_unavailable_reason
     nora.country, nora.state = "Canada", ""

@@ -17,7 +17,7 @@ CLIENT_PASSWORD = "a long and unusual passphrase 71"
 EXPIRED = "This link has expired. Please ask your therapist's office to send a new one."
 
 
-def _staff_sign_in(browser, url: str):  # type: ignore[no-untyped-def]
+def _staff_sign_in(browser, url: str):
     context = browser.new_context()
     page = context.new_page()
     page.goto(url + "/accounts/sign-in/")
@@ -28,17 +28,17 @@ def _staff_sign_in(browser, url: str):  # type: ignore[no-untyped-def]
     return context, page
 
 
-def _note_error(errors: list[str], msg) -> None:  # type: ignore[no-untyped-def]
+def _note_error(errors: list[str], msg) -> None:
     if msg.type == "error":
         errors.append(msg.text)
 
 
-def _link_in(message) -> str:  # type: ignore[no-untyped-def]
+def _link_in(message) -> str:
     return re.search(r"http://\S+/portal/invite/\S+/", text_of(message)).group(0)  # type: ignore[union-attr]
 
 
 @pytest.mark.browser
-def test_invite_from_profile_to_portal_dashboard(browser, live_server_factory, smtp_server) -> None:  # type: ignore[no-untyped-def]
+def test_invite_from_profile_to_portal_dashboard(browser, live_server_factory, smtp_server) -> None:
     cast = build_cast(password=PASSWORD)
     server = live_server_factory(smtp=smtp_server)
     errors: list[str] = []
@@ -103,7 +103,7 @@ def test_invite_from_profile_to_portal_dashboard(browser, live_server_factory, s
 @pytest.mark.browser
 def test_link_refused_a_day_later_and_staff_page_offers_a_new_one(
     browser, live_server_factory, smtp_server
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     cast = build_cast(password=PASSWORD)
     make_client(
         cast.practice, "Lee", "Later", therapists=[cast.therapist_plain], email="lee@example.com"

@@ -136,3 +136,13 @@ def test_healthy_through_redis(settings) -> None:  # type: ignore[no-untyped-def
     status, body = _get(Client())
     assert status == 200, body
     assert body["checks"]["channel_layer"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_the_load_balancer_may_ask_over_plain_http_behind_tls(settings) -> None:  # type: ignore[no-untyped-def]
+    # HTTPS=1 redirects everything to https, except the health check that balancers send to
+    # each app process directly.
+    settings.SECURE_SSL_REDIRECT = True
+    assert Client().get("/accounts/sign-in/").status_code == 301
+    status, body = _get(Client())
+    assert status == 200, body

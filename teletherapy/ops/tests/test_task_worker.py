@@ -215,3 +215,25 @@ def test_a_slow_worker_keeps_its_task_past_the_lease(  # type: ignore[no-untyped
     assert PortalInvitation.objects.get(pk=link.pk).delivery_status == "failed"
     assert smtp_server.messages == []
     assert "abandoned by its worker" not in log_a.read_text() + log_b.read_text()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_share_a_queue_and_send_each_email_once(  # type: ignore[no-untyped-def]
+    cast, database_queue, smtp_server, start_worker
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from teletherapy.scheduling.tasks import send_appointment_email
+
+    for _ in range(12):
+        send_appointment_email.enqueue(cast.tele_appointment.pk, "booked")
+    start_worker("worker-a", smtp_port=smtp_server.port, lease=1)
+    start_worker("worker-b", smtp_port=smtp_server.port, lease=1)
+    wait_until(
+        lambda: DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 12, "all 12 tasks"
+    )
+    smtp_server.wait_for(to=cast.client_with_portal.email, count=12)
+    assert len(smtp_server.messages) == 12
+    runs = [row.worker_ids for row in DBTaskResult.objects.all()]
+    assert all(len(ids) == 1 for ids in runs), runs  # none was run twice

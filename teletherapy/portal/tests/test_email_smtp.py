@@ -13,7 +13,7 @@ from teletherapy.clients.tests.links import PASSWORD, send_from_profile
 from teletherapy.test.browser import text_of
 
 
-def test_invite_over_smtp(cast, smtp_server, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_invite_over_smtp(cast, smtp_server, django_capture_on_commit_callbacks) -> None:
     nora = cast.client_without_portal
     send_from_profile(cast.client_for("therapist"), nora, django_capture_on_commit_callbacks)
     message = smtp_server.wait_for(to="nora@example.com")
@@ -39,7 +39,7 @@ def test_invite_over_smtp(cast, smtp_server, django_capture_on_commit_callbacks)
     assert "Upcoming appointments" in done.content.decode()
 
 
-def test_reset_over_smtp(cast, smtp_server, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_reset_over_smtp(cast, smtp_server, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         HttpClient().post(reverse("portal:forgot_password"), {"identifier": "casey"})
     message = smtp_server.wait_for(to="casey.client@example.com")
@@ -53,7 +53,7 @@ def test_reset_over_smtp(cast, smtp_server, django_capture_on_commit_callbacks) 
 
 def test_text_part_is_not_html_escaped(
     cast, smtp_server, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     cast.practice.name = "O'Brien & Daughters Counseling"
     cast.practice.save()
     send_from_profile(

@@ -22,7 +22,7 @@ T0 = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 SENT = "If a Client Portal account matches, we have emailed a password reset link"
 
 
-def _choose_password(http: HttpClient, path: str):  # type: ignore[no-untyped-def]
+def _choose_password(http: HttpClient, path: str):
     open_link(http, path)
     return http.post(
         reverse("portal:reset"), {"new_password1": PASSWORD, "new_password2": PASSWORD}
@@ -36,7 +36,7 @@ def _choose_password(http: HttpClient, path: str):  # type: ignore[no-untyped-de
 )
 def test_staff_sent_reset_link_works_once_for_24_hours(
     cast, django_capture_on_commit_callbacks, after, accepted
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     casey = cast.client_with_portal
     with time_machine.travel(T0, tick=False):
         send_from_profile(
@@ -62,7 +62,7 @@ def test_staff_sent_reset_link_works_once_for_24_hours(
             assert not casey.user.check_password(PASSWORD)
 
 
-def test_weak_password_on_reset_keeps_the_link(cast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_weak_password_on_reset_keeps_the_link(cast, django_capture_on_commit_callbacks) -> None:
     send_from_profile(
         cast.client_for("owner"),
         cast.client_with_portal,
@@ -78,7 +78,7 @@ def test_weak_password_on_reset_keeps_the_link(cast, django_capture_on_commit_ca
 
 def test_reset_needs_an_account_and_invite_needs_none(
     cast, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     http = cast.client_for("owner")
     page = send_from_profile(
         http, cast.client_without_portal, django_capture_on_commit_callbacks, kind="reset"
@@ -92,7 +92,7 @@ def test_reset_needs_an_account_and_invite_needs_none(
 
 def test_forgot_password_gives_the_same_answer_either_way(
     cast, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     http = HttpClient()
     url = reverse("portal:forgot_password")
     answers = []
@@ -118,9 +118,43 @@ def test_forgot_password_gives_the_same_answer_either_way(
     assert _choose_password(HttpClient(), last_link()).status_code == 302
 
 
-def test_forgot_password_is_rate_limited(cast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_forgot_password_is_rate_limited(cast, django_capture_on_commit_callbacks) -> None:
     http = HttpClient()
     for _ in range(5):
         with django_capture_on_commit_callbacks(execute=True):
             http.post(reverse("portal:forgot_password"), {"identifier": "casey"})
     assert len(mail.outbox) == 3
+
+
+def test_known_and_unknown_accounts_cost_the_same_work(
+    cast, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """No timing oracle: the request does the same queries and queues one task whoever the
+    identifier names; the task then emails only a real account, with the requester's IP."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def work(identifier: str) -> tuple[list[str], int]:
+        http = HttpClient()
+        http.get(reverse("portal:forgot_password"))
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=False) as callbacks,
+        ):
+            response = http.post(reverse("portal:forgot_password"), {"identifier": identifier})
+        assert SENT in response.content.decode()
+        shapes = [re.sub(r"'[^']*'|\b\d+\b", "?", q["sql"]) for q in queries.captured_queries]
+        return shapes, len(callbacks)
+
+    for identifier in ("casey", "casey.client@example.com"):
+        assert work(identifier) == work("nobody-here") == work("no@body.test")
+    assert not mail.outbox and not PortalInvitation.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        HttpClient().post(
+            reverse("portal:forgot_password"), {"identifier": "casey"}, REMOTE_ADDR="203.0.113.9"
+        )
+    assert mail.outbox[-1].to == ["casey.client@example.com"]
+    sent = AuditEvent.objects.get(action=Action.PORTAL_RESET_SENT)
+    assert sent.ip == "203.0.113.9"

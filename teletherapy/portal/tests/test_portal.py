@@ -18,12 +18,12 @@ NEW_PASSWORD = "another quite long passphrase 93"
 
 
 @pytest.fixture
-def signable_cast(db):  # type: ignore[no-untyped-def]
+def signable_cast(db):
     """The cast with real passwords, for tests that sign in through the form."""
     return build_cast(password=PASSWORD)
 
 
-def test_client_signs_in_and_out(signable_cast) -> None:  # type: ignore[no-untyped-def]
+def test_client_signs_in_and_out(signable_cast) -> None:
     http = HttpClient()
     response = http.post(reverse("portal:sign_in"), {"username": "Casey", "password": PASSWORD})
     assert response["Location"] == reverse("portal:dashboard")
@@ -33,7 +33,7 @@ def test_client_signs_in_and_out(signable_cast) -> None:  # type: ignore[no-unty
     assert http.get(reverse("portal:dashboard")).status_code == 302
 
 
-def test_wrong_password_and_staff_account_are_refused(signable_cast) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_and_staff_account_are_refused(signable_cast) -> None:
     http = HttpClient()
     wrong = http.post(reverse("portal:sign_in"), {"username": "casey", "password": "nope"})
     assert "don&#x27;t match a portal account" in wrong.content.decode()
@@ -46,7 +46,7 @@ def test_wrong_password_and_staff_account_are_refused(signable_cast) -> None:  #
     assert AuditEvent.objects.filter(action=Action.PORTAL_SIGN_IN_FAILED).count() == 2
 
 
-def test_dashboard_lists_upcoming_appointments_in_the_client_zone(cast) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_lists_upcoming_appointments_in_the_client_zone(cast) -> None:
     client = cast.client_with_portal
     client.time_zone = "America/Los_Angeles"
     client.save()
@@ -89,7 +89,7 @@ def test_dashboard_lists_upcoming_appointments_in_the_client_zone(cast) -> None:
     assert "ZZSECRET" not in page and "Nora" not in page
 
 
-def test_dashboard_query_count_is_constant(cast, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_query_count_is_constant(cast, django_assert_num_queries) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -112,7 +112,7 @@ def test_dashboard_query_count_is_constant(cast, django_assert_num_queries) -> N
         http.get(url)
 
 
-def test_update_contact_details_is_audited_and_bad_input_keeps_what_was_typed(cast) -> None:  # type: ignore[no-untyped-def]
+def test_update_contact_details_is_audited_and_bad_input_keeps_what_was_typed(cast) -> None:
     http = cast.client_for("client")
     url = reverse("portal:details")
     data = {
@@ -142,7 +142,7 @@ def test_update_contact_details_is_audited_and_bad_input_keeps_what_was_typed(ca
     assert event.practice == cast.practice
 
 
-def test_change_password(signable_cast) -> None:  # type: ignore[no-untyped-def]
+def test_change_password(signable_cast) -> None:
     http = signable_cast.client_for("client")
     url = reverse("portal:password")
     weak = http.post(
@@ -159,7 +159,7 @@ def test_change_password(signable_cast) -> None:  # type: ignore[no-untyped-def]
     assert signable_cast.client_with_portal.user.check_password(NEW_PASSWORD)
 
 
-def test_idle_client_is_signed_out_after_30_minutes(cast) -> None:  # type: ignore[no-untyped-def]
+def test_idle_client_is_signed_out_after_30_minutes(cast) -> None:
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         http = cast.client_for("client")
@@ -182,14 +182,14 @@ def test_idle_client_is_signed_out_after_30_minutes(cast) -> None:  # type: igno
         "/accounts/",
     ],
 )
-def test_client_cannot_reach_staff_pages(cast, url) -> None:  # type: ignore[no-untyped-def]
+def test_client_cannot_reach_staff_pages(cast, url) -> None:
     response = cast.client_for("client").get(url)
     assert response.status_code in (302, 403, 404)
     assert "ZZSECRET" not in response.content.decode()
     assert "Noportal" not in response.content.decode()
 
 
-def test_client_cannot_see_other_clients(cast) -> None:  # type: ignore[no-untyped-def]
+def test_client_cannot_see_other_clients(cast) -> None:
     http = cast.client_for("client")
     for client in (cast.client_without_portal, cast.other_client):
         assert (
@@ -200,7 +200,7 @@ def test_client_cannot_see_other_clients(cast) -> None:  # type: ignore[no-untyp
     assert "Theo ZZSECRETTHERAPIST" in page
 
 
-def test_repeated_failures_lock_the_portal_sign_in(signable_cast) -> None:  # type: ignore[no-untyped-def]
+def test_repeated_failures_lock_the_portal_sign_in(signable_cast) -> None:
     http = HttpClient()
     url = reverse("portal:sign_in")
     for _ in range(5):

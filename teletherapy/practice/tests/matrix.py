@@ -12,7 +12,7 @@ NEW_PRACTICE = {
 }
 
 
-def _staff(name: str):  # type: ignore[no-untyped-def]
+def _staff(name: str):
     return lambda cast: {"staff_id": getattr(cast, name).pk}
 
 
@@ -21,8 +21,25 @@ ROWS = [
     Row("practice:home", expect(405), method="DELETE"),
     # Signed-in people already belong somewhere: they are sent home.
     Row("practice:create", expect(302, anonymous=200)),
-    Row("practice:create", expect(302), method="POST", data=lambda cast: NEW_PRACTICE),
+    # Anonymous: "check your inbox" (the practice is made from the emailed link).
+    Row(
+        "practice:create",
+        expect(302, anonymous=200),
+        method="POST",
+        data=lambda cast: NEW_PRACTICE,
+    ),
     Row("practice:create", expect(405), method="PUT"),
+    Row("practice:create_link", expect(302), kwargs=lambda cast: {"token": "not-a-token"}),
+    Row(
+        "practice:create_link",
+        expect(405),
+        method="POST",
+        kwargs=lambda cast: {"token": "not-a-token"},
+    ),
+    # No link in the session: the link-problem page; signed-in people are sent home.
+    Row("practice:create_confirm", expect(302, anonymous=400)),
+    Row("practice:create_confirm", expect(302, anonymous=400), method="POST"),
+    Row("practice:create_confirm", expect(405), method="PUT"),
     Row("practice:dashboard", staff_page(allowed=STAFF, other_practice=200)),
     Row("practice:dashboard", staff_wrong_method(), method="POST"),
     Row("practice:settings", staff_page(allowed=STAFF, other_practice=200)),

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 LOG = "/settings/audit/"
 
 
-def test_the_log_shows_this_practices_events_only(cast) -> None:  # type: ignore[no-untyped-def]
+def test_the_log_shows_this_practices_events_only(cast) -> None:
     record(Action.SIGN_IN, actor=cast.therapist.user)
     record(Action.SIGN_IN, actor=cast.other_owner.user)
     record(Action.TELETHERAPY_ENABLED, actor=cast.owner.user, obj=cast.therapist_plain)
@@ -26,7 +26,7 @@ def test_the_log_shows_this_practices_events_only(cast) -> None:  # type: ignore
     assert "ZZSECRET" not in page
 
 
-def test_filters_by_person_action_and_date(cast) -> None:  # type: ignore[no-untyped-def]
+def test_filters_by_person_action_and_date(cast) -> None:
     # The viewer (the owner) works in New York: dates are their local days.
     with time_machine.travel(datetime.fromisoformat("2026-05-04 03:30:00+00:00"), tick=False):
         record(Action.SIGN_IN, actor=cast.therapist.user)  # May 3, 11:30 PM in New York
@@ -58,20 +58,20 @@ def test_filters_by_person_action_and_date(cast) -> None:  # type: ignore[no-unt
         ({"date_from": "not a date"}, "Enter a valid date"),
     ],
 )
-def test_bad_filters_are_explained(cast, query, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_filters_are_explained(cast, query, message) -> None:
     response = cast.client_for("owner").get(LOG, query)
     assert response.status_code == 200
     assert message in response.content.decode()
 
 
-def test_another_practices_person_cannot_be_chosen(cast) -> None:  # type: ignore[no-untyped-def]
+def test_another_practices_person_cannot_be_chosen(cast) -> None:
     record(Action.SIGN_IN, actor=cast.other_owner.user)
     response = cast.client_for("owner").get(LOG, {"person": str(cast.other_owner.user_id)})
     assert "Choose a person from the list" in response.content.decode()
     assert "ZZSECRET" not in response.content.decode()
 
 
-def test_pagination_and_constant_queries(cast, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_pagination_and_constant_queries(cast, django_assert_max_num_queries) -> None:
     for _ in range(PAGE_SIZE + 5):
         record(Action.SIGN_IN, actor=cast.therapist.user)
     http = cast.client_for("owner")
@@ -83,7 +83,7 @@ def test_pagination_and_constant_queries(cast, django_assert_max_num_queries) ->
     assert len(second.context["page"]) == 5
 
 
-def test_no_way_to_change_the_log(cast) -> None:  # type: ignore[no-untyped-def]
+def test_no_way_to_change_the_log(cast) -> None:
     event = record(Action.SIGN_IN, actor=cast.therapist.user)
     http = cast.client_for("owner")
     for method in ("post", "put", "patch", "delete"):
@@ -99,7 +99,7 @@ def test_no_way_to_change_the_log(cast) -> None:  # type: ignore[no-untyped-def]
     assert AuditEvent.objects.count() == 1
 
 
-def test_only_owners_and_managers_see_the_tab(cast) -> None:  # type: ignore[no-untyped-def]
+def test_only_owners_and_managers_see_the_tab(cast) -> None:
     assert reverse("audit:log") in cast.client_for("manager").get("/settings/").content.decode()
     for persona in ("therapist", "scheduler", "biller"):
         http = cast.client_for(persona)
@@ -107,7 +107,7 @@ def test_only_owners_and_managers_see_the_tab(cast) -> None:  # type: ignore[no-
         assert http.get(LOG).status_code == 403
 
 
-def test_event_times_are_shown_in_the_viewers_zone(cast) -> None:  # type: ignore[no-untyped-def]
+def test_event_times_are_shown_in_the_viewers_zone(cast) -> None:
     with time_machine.travel(datetime.fromisoformat("2026-07-01 16:05:00+00:00"), tick=False):
         record(Action.SIGN_IN, actor=cast.therapist.user)
     page = cast.client_for("owner").get(LOG).content.decode()
@@ -115,7 +115,7 @@ def test_event_times_are_shown_in_the_viewers_zone(cast) -> None:  # type: ignor
     assert "America/New York" in page
 
 
-def test_role_and_detail_changes_are_described(cast) -> None:  # type: ignore[no-untyped-def]
+def test_role_and_detail_changes_are_described(cast) -> None:
     http = cast.client_for("owner")
     http.post(
         reverse("practice:staff_roles", args=[cast.biller.pk]), {"roles": ["biller", "scheduler"]}

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from teletherapy.audit.models import Action, AuditEvent
-from teletherapy.practice.models import Practice, StaffMember
+from teletherapy.practice.models import Practice, PracticeSignup, StaffMember
+from teletherapy.practice.services import SIGNUPS_PER_EMAIL_PER_HOUR, SIGNUPS_PER_IP_PER_HOUR
+from teletherapy.test.personas import make_staff
 
 GOOD = {
     "practice_name": "Birch Therapy",
@@ -25,8 +30,32 @@ def test_home_offers_the_three_ways_in(client) -> None:  # type: ignore[no-untyp
     assert reverse("practice:create") in page
 
 
-def test_create_practice_makes_an_owner_and_lands_on_the_dashboard(client) -> None:  # type: ignore[no-untyped-def]
-    response = client.post(reverse("practice:create"), GOOD, follow=True)
+def _request(client, capture, data=GOOD):  # type: ignore[no-untyped-def]
+    with capture(execute=True):
+        response = client.post(reverse("practice:create"), data)
+    assert response.status_code == 200
+    return response
+
+
+def _confirm(client, message):  # type: ignore[no-untyped-def]
+    match = re.search(r"http://\S+(/create-practice/confirm/[A-Za-z0-9_-]+/)", message.body)
+    assert match, message.body
+    opened = client.get(match.group(1))
+    assert opened.status_code == 302 and opened["Location"] == reverse("practice:create_confirm")
+    page = client.get(opened["Location"])
+    assert page.status_code == 200 and "Create Birch Therapy" in page.content.decode()
+    return client.post(reverse("practice:create_confirm"), follow=True)
+
+
+def test_create_practice_makes_an_owner_and_lands_on_the_dashboard(  # type: ignore[no-untyped-def]
+    client, django_capture_on_commit_callbacks
+) -> None:
+    sent = _request(client, django_capture_on_commit_callbacks)
+    assert "Check your inbox" in sent.content.decode()
+    assert not Practice.objects.filter(name="Birch Therapy").exists()
+    [message] = mail.outbox
+    assert message.to == ["bea@birch.test"]
+    response = _confirm(client, message)
     assert response.redirect_chain[-1][0] == reverse("practice:dashboard")
     assert "Welcome" in response.content.decode()
     practice = Practice.objects.get(name="Birch Therapy")
@@ -36,6 +65,7 @@ def test_create_practice_makes_an_owner_and_lands_on_the_dashboard(client) -> No
     assert owner.user.username == "bea@birch.test"
     assert owner.user.check_password(GOOD["password1"])
     assert response.context["user"] == owner.user
+    assert PracticeSignup.objects.get().password_hash == ""
     assert AuditEvent.objects.filter(action=Action.PRACTICE_CREATED, practice=practice).count() == 1
 
 
@@ -47,7 +77,6 @@ def test_create_practice_makes_an_owner_and_lands_on_the_dashboard(client) -> No
         ({"password1": "short", "password2": "short"}, "password1", "at least 12 characters"),
         ({"password1": "password1234", "password2": "password1234"}, "password1", "too common"),
         ({"password2": "something else entirely"}, "password2", "don't match"),
-        ({"email": "owner@maple.test"}, "email", "already has an account"),
         ({"practice_name": ""}, "practice_name", "required"),
     ],
 )
@@ -65,12 +94,45 @@ def test_bad_input_is_explained_beside_the_field_and_kept(  # type: ignore[no-un
     assert not AuditEvent.objects.filter(action=Action.PRACTICE_CREATED).exists()
 
 
-def test_an_email_taken_at_the_last_moment_is_explained(client, cast, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from teletherapy.practice import forms
+def test_a_taken_email_gets_the_same_page_and_its_holder_a_note(  # type: ignore[no-untyped-def]
+    client, cast, django_capture_on_commit_callbacks
+) -> None:
+    csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    free = _request(client, django_capture_on_commit_callbacks).content.decode()
+    taken = _request(
+        client, django_capture_on_commit_callbacks, {**GOOD, "email": "Owner@Maple.test"}
+    ).content.decode()
+    # The same page, but for the address typed.
+    assert csrf.sub("", free).replace("bea@birch.test", "X") == csrf.sub("", taken).replace(
+        "owner@maple.test", "X"
+    )
+    assert "already has an account" not in taken
+    note = mail.outbox[-1]
+    assert note.to == ["owner@maple.test"] and "already has an account" in note.body
+    assert "/create-practice/confirm/" not in note.body
+    assert Practice.objects.filter(name="Birch Therapy").count() == 0
+    assert PracticeSignup.objects.get(email="owner@maple.test").password_hash == ""
+    assert StaffMember.objects.filter(user__username="owner@maple.test").count() == 1
 
-    # The form's own check passes, as if another request took the address just after it.
-    monkeypatch.setattr(forms, "_clean_new_email", lambda value: value.strip().lower())
-    response = client.post(reverse("practice:create"), {**GOOD, "email": "owner@maple.test"})
-    assert response.status_code == 200
-    assert "already has an account" in response.context["form"].errors["email"][0]
+
+def test_an_email_taken_before_the_link_is_opened_is_explained(  # type: ignore[no-untyped-def]
+    client, cast, django_capture_on_commit_callbacks
+) -> None:
+    _request(client, django_capture_on_commit_callbacks)
+    make_staff(cast.practice, "bea@birch.test", "Bea Elsewhere")
+    response = _confirm(client, mail.outbox[0])
+    assert response.status_code == 400
+    assert "already been used" in response.content.decode()
     assert not Practice.objects.filter(name="Birch Therapy").exists()
+
+
+def test_create_practice_is_rate_limited(client, cast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    for email in ("bea@birch.test", "owner@maple.test"):
+        for _ in range(SIGNUPS_PER_EMAIL_PER_HOUR):
+            _request(client, django_capture_on_commit_callbacks, {**GOOD, "email": email})
+        refused = client.post(reverse("practice:create"), {**GOOD, "email": email})
+        assert "Too many practices were requested" in refused.content.decode()
+    # From one network address, at most SIGNUPS_PER_IP_PER_HOUR requests in all.
+    for n in range(SIGNUPS_PER_IP_PER_HOUR):
+        client.post(reverse("practice:create"), {**GOOD, "email": f"b{n}@birch.test"})
+    assert PracticeSignup.objects.count() == SIGNUPS_PER_IP_PER_HOUR

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.fromisoformat("2026-07-01 14:00:00+00:00")
 
 
-def _book(cast, start: datetime, **fields) -> Appointment:  # type: ignore[no-untyped-def]
+def _book(cast, start: datetime, **fields) -> Appointment:
     fields.setdefault("therapist", cast.therapist)
     fields.setdefault("client", cast.client_without_portal)
     return Appointment.objects.create(
@@ -22,7 +22,7 @@ def _book(cast, start: datetime, **fields) -> Appointment:  # type: ignore[no-un
 
 
 @time_machine.travel(NOW, tick=False)
-def test_therapist_sees_the_next_seven_days_in_their_zone(cast) -> None:  # type: ignore[no-untyped-def]
+def test_therapist_sees_the_next_seven_days_in_their_zone(cast) -> None:
     Appointment.objects.all().delete()
     soon = _book(cast, NOW + timedelta(hours=2), is_teletherapy=True, location="teletherapy")
     _book(cast, NOW - timedelta(minutes=1))  # already started
@@ -38,7 +38,7 @@ def test_therapist_sees_the_next_seven_days_in_their_zone(cast) -> None:  # type
 
 
 @time_machine.travel(NOW, tick=False)
-def test_dashboard_query_count_does_not_grow(cast, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_query_count_does_not_grow(cast, django_assert_max_num_queries) -> None:
     http = cast.client_for("therapist")
     http.get(reverse("practice:dashboard"))
     with django_assert_max_num_queries(12) as before:
@@ -52,7 +52,7 @@ def test_dashboard_query_count_does_not_grow(cast, django_assert_max_num_queries
     assert len(after.captured_queries) == len(before.captured_queries)
 
 
-def test_non_therapists_get_a_welcome_without_appointments(cast) -> None:  # type: ignore[no-untyped-def]
+def test_non_therapists_get_a_welcome_without_appointments(cast) -> None:
     page = cast.client_for("scheduler").get(reverse("practice:dashboard")).content.decode()
     assert "Welcome, Sam Scheduler" in page
     assert "Your appointments" not in page

@@ -169,6 +169,43 @@ def test_duplicate_email_and_missing_roles_are_explained(cast) -> None:  # type:
     assert not mail.outbox
 
 
+def test_an_address_of_another_practice_gets_the_same_answer(  # type: ignore[no-untyped-def]
+    cast, django_capture_on_commit_callbacks
+) -> None:
+    """No account enumeration: Add staff answers the same for an address with an account in
+    another practice (or a client's), and that account's holder is told by email instead."""
+
+    def add(email: str):  # type: ignore[no-untyped-def]
+        with django_capture_on_commit_callbacks(execute=True):
+            return cast.client_for("owner").post(
+                reverse("practice:staff_add"),
+                {
+                    "full_name": "Pat Person",
+                    "email": email,
+                    "roles": ["scheduler"],
+                    "time_zone": "UTC",
+                },
+                follow=True,
+            )
+
+    free = add("pat@free.test")
+    taken = add(cast.other_owner.user.email.upper())
+    assert free.redirect_chain == taken.redirect_chain == [(reverse("practice:settings"), 302)]
+
+    def said(response) -> list[str]:  # type: ignore[no-untyped-def]
+        return [str(m).replace(str(m).split("(")[-1], "") for m in response.context["messages"]]
+
+    assert said(free) == said(taken)
+    note = mail.outbox[-1]
+    assert note.to == [cast.other_owner.user.email]
+    assert "Maple Counseling tried to add" in note.subject
+    assert "/invitation/" not in note.body
+    assert not StaffMember.objects.filter(
+        practice=cast.practice, user__username=cast.other_owner.user.username
+    ).exists()
+    assert StaffMember.objects.get(user=cast.other_owner.user).practice == cast.other_practice
+
+
 def test_a_manager_cannot_invite_an_owner(cast) -> None:  # type: ignore[no-untyped-def]
     response = cast.client_for("manager").post(
         reverse("practice:staff_add"),

@@ -12,6 +12,7 @@ from django.core import mail
 from icalendar import Calendar
 
 from teletherapy.test.personas import Cast, build_cast
+from teletherapy.test.shared import module_data, take
 
 # Monday November 23, 2026, 9:00 AM in New York (EST, UTC-5).
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -23,10 +24,23 @@ def traveller() -> Iterator[Any]:
         yield traveller
 
 
+def _build_at_now() -> Cast:
+    with time_machine.travel(NOW, tick=False):
+        return build_cast()
+
+
+@pytest.fixture(scope="module")
+def _module_fcast(
+    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: Any
+) -> Iterator[None]:
+    yield from module_data(request, "fcast", _build_at_now, django_db_blocker)
+
+
 @pytest.fixture
-def fcast(traveller: Any, db: None) -> Cast:
-    """The shared cast, built with the clock stopped at NOW."""
-    return build_cast()
+def fcast(request: pytest.FixtureRequest, _module_fcast: None, traveller: Any, db: None) -> Cast:
+    """The shared cast, built with the clock stopped at NOW (once per module, rolled back
+    after each test)."""
+    return take(request, "fcast", _build_at_now)
 
 
 def ics_of(message: mail.EmailMessage) -> Calendar:
@@ -38,5 +52,5 @@ def ics_of(message: mail.EmailMessage) -> Calendar:
     raise AssertionError("no .ics attachment")
 
 
-def event_of(message: mail.EmailMessage):  # type: ignore[no-untyped-def]
+def event_of(message: mail.EmailMessage):
     return next(iter(ics_of(message).walk("VEVENT")))

@@ -10,7 +10,7 @@ def _appointment_page(ok: int = 200) -> dict[str, int]:
     return {**staff_page(ok, allowed=_TESS), "therapist_plain": 404}
 
 
-def _tele(cast):  # type: ignore[no-untyped-def]
+def _tele(cast):
     return {"appointment_id": cast.tele_appointment.pk}
 
 

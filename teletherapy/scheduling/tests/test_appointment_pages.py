@@ -13,7 +13,7 @@ def url(name: str, appointment: Appointment) -> str:
     return reverse(f"scheduling:{name}", args=[appointment.pk])
 
 
-def test_details_tab(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_details_tab(fcast) -> None:
     html = fcast.client_for("therapist").get(url("appointment", fcast.tele_appointment)).content
     html = html.decode()
     assert "Casey Client: Tuesday November 24, 2026, 9:00 AM EST" in html
@@ -22,7 +22,7 @@ def test_details_tab(fcast) -> None:  # type: ignore[no-untyped-def]
     assert "Client can't join yet" not in html  # Casey has a portal account
 
 
-def test_details_warn_when_the_client_cannot_join(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_details_warn_when_the_client_cannot_join(fcast) -> None:
     office = fcast.office_appointment  # Nora has no portal account
     office.is_teletherapy = True
     office.save()
@@ -30,7 +30,7 @@ def test_details_warn_when_the_client_cannot_join(fcast) -> None:  # type: ignor
     assert "Client can't join yet: no client portal account." in html
 
 
-def test_edit_switches_to_teletherapy(fcast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_edit_switches_to_teletherapy(fcast, django_capture_on_commit_callbacks) -> None:
     http = fcast.client_for("therapist")
     appointment = fcast.office_appointment
     html = http.get(url("appointment_edit", appointment)).content.decode()
@@ -55,7 +55,7 @@ def test_edit_switches_to_teletherapy(fcast, django_capture_on_commit_callbacks)
     assert "Tess Therapist" in history
 
 
-def test_edit_reschedules_and_keeps_input_on_error(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_edit_reschedules_and_keeps_input_on_error(fcast) -> None:
     http = fcast.client_for("owner")
     appointment = fcast.office_appointment
     data = {
@@ -86,7 +86,7 @@ def test_edit_reschedules_and_keeps_input_on_error(fcast) -> None:  # type: igno
     assert "Olivia Owner" in history
 
 
-def test_edit_refuses_tampered_teletherapy(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_edit_refuses_tampered_teletherapy(fcast) -> None:
     http = fcast.client_for("therapist_plain")
     start = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
     appointment = Appointment.objects.create(
@@ -111,7 +111,7 @@ def test_edit_refuses_tampered_teletherapy(fcast) -> None:  # type: ignore[no-un
     assert not appointment.is_teletherapy
 
 
-def test_cancel_with_reason(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_with_reason(fcast) -> None:
     http = fcast.client_for("scheduler")
     appointment = fcast.office_appointment
     response = http.post(url("appointment_cancel", appointment), {"reason": ""})
@@ -140,7 +140,7 @@ def test_cancel_with_reason(fcast) -> None:  # type: ignore[no-untyped-def]
     assert "Reason: Client moved away" in history
 
 
-def test_no_show_once_started(fcast, traveller) -> None:  # type: ignore[no-untyped-def]
+def test_no_show_once_started(fcast, traveller) -> None:
     http = fcast.client_for("therapist")
     appointment = fcast.tele_appointment
     response = http.post(url("appointment_no_show", appointment), follow=True)
@@ -156,7 +156,7 @@ def test_no_show_once_started(fcast, traveller) -> None:  # type: ignore[no-unty
     assert appointment.status == Appointment.Status.NO_SHOW
 
 
-def test_another_therapists_appointment_is_not_found(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_another_therapists_appointment_is_not_found(fcast) -> None:
     http = fcast.client_for("therapist_plain")
     for name in ("appointment", "appointment_edit", "appointment_history"):
         assert http.get(url(name, fcast.tele_appointment)).status_code == 404
@@ -170,7 +170,7 @@ def test_another_therapists_appointment_is_not_found(fcast) -> None:  # type: ig
     assert fcast.tele_appointment.status == Appointment.Status.SCHEDULED
 
 
-def test_send_invite_from_the_appointment(fcast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_send_invite_from_the_appointment(fcast, django_capture_on_commit_callbacks) -> None:
     from django.core import mail
 
     office = fcast.office_appointment  # Nora has no portal account
@@ -190,7 +190,7 @@ def test_send_invite_from_the_appointment(fcast, django_capture_on_commit_callba
     assert [m.to for m in mail.outbox] == [["nora@example.com"]]
 
 
-def test_move_keeps_the_duration(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_move_keeps_the_duration(fcast) -> None:
     http = fcast.client_for("therapist")
     appointment = fcast.office_appointment  # Tuesday 11:00-11:50 AM EST
     week = http.get(reverse("scheduling:my_schedule")).content.decode()
@@ -206,7 +206,7 @@ def test_move_keeps_the_duration(fcast) -> None:  # type: ignore[no-untyped-def]
     assert "Moved Nora Noportal to Thursday November 26, 2026, 2:15 PM EST." in page
 
 
-def test_move_refused_with_a_message(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_move_refused_with_a_message(fcast) -> None:
     http = fcast.client_for("therapist")
     appointment = fcast.office_appointment
     for data, message in [

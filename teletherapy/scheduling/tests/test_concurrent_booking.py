@@ -35,12 +35,15 @@ def race(personas: list[str]) -> list[tuple[int, str]]:
     clients = [cast.client_for(persona) for persona in personas]
     barrier = threading.Barrier(len(clients))
     results: list[tuple[int, str]] = [(0, "")] * len(clients)
+    errors: list[BaseException] = []
 
     def post(index: int) -> None:
         try:
             barrier.wait(timeout=30)
             response = clients[index].post(URL, data)
             results[index] = (response.status_code, response.content.decode())
+        except BaseException as exc:  # the test fails with it below, not in a thread's log
+            errors.append(exc)
         finally:
             connections.close_all()
 
@@ -49,6 +52,9 @@ def race(personas: list[str]) -> list[tuple[int, str]]:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+        assert not thread.is_alive(), "a request did not finish within 120 s"
+    if errors:
+        raise errors[0]
     assert (
         Appointment.objects.filter(therapist=cast.therapist, start__date=start.date()).count() == 1
     )

@@ -9,7 +9,7 @@ from django.urls import reverse
 INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\sstyle=|\son[a-z]+=", re.I)
 
 
-def test_pages_have_no_inline_script_or_style(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_pages_have_no_inline_script_or_style(fcast) -> None:
     http = fcast.client_for("scheduler")
     appointment = fcast.tele_appointment.pk
     urls = [

@@ -16,7 +16,7 @@ START = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # Wednesday 10:00 AM EST
 
 
 @pytest.fixture
-def booked(fcast, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def booked(fcast, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         appointment = services.book_appointment(
             therapist=fcast.therapist,
@@ -31,7 +31,7 @@ def booked(fcast, django_capture_on_commit_callbacks):  # type: ignore[no-untype
     return appointment
 
 
-def test_booking_email(booked) -> None:  # type: ignore[no-untyped-def]
+def test_booking_email(booked) -> None:
     [message] = mail.outbox
     assert message.to == ["casey.client@example.com"]
     assert "Wednesday November 25, 2026, 10:00 AM EST" in message.subject
@@ -48,7 +48,7 @@ def test_booking_email(booked) -> None:  # type: ignore[no-untyped-def]
         assert secret not in everything
 
 
-def test_ics_request(booked) -> None:  # type: ignore[no-untyped-def]
+def test_ics_request(booked) -> None:
     calendar = ics_of(mail.outbox[0])
     assert calendar["METHOD"] == "REQUEST"
     event = event_of(mail.outbox[0])
@@ -63,7 +63,7 @@ def test_ics_request(booked) -> None:  # type: ignore[no-untyped-def]
 
 def test_change_keeps_uid_and_raises_sequence(
     booked, fcast, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         services.change_appointment(
             appointment=booked, by=fcast.therapist, start=START + timedelta(hours=2)
@@ -80,7 +80,7 @@ def test_change_keeps_uid_and_raises_sequence(
     assert len(mail.outbox) == 2
 
 
-def test_cancel_sends_method_cancel(booked, fcast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_sends_method_cancel(booked, fcast, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         services.cancel_appointment(appointment=booked, by=fcast.owner, reason="ZZREASON")
     message = mail.outbox[-1]
@@ -96,7 +96,7 @@ def test_cancel_sends_method_cancel(booked, fcast, django_capture_on_commit_call
 
 def test_switching_off_teletherapy_updates_the_invitation(
     booked, fcast, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         services.change_appointment(appointment=booked, by=fcast.owner, is_teletherapy=False)
     message = mail.outbox[-1]
@@ -105,7 +105,7 @@ def test_switching_off_teletherapy_updates_the_invitation(
     assert str(event_of(message)["SUMMARY"]) == "Appointment with Tess Therapist"
 
 
-def test_the_task_takes_only_the_id(booked) -> None:  # type: ignore[no-untyped-def]
+def test_the_task_takes_only_the_id(booked) -> None:
     result = send_appointment_email.enqueue(booked.pk, "booked")
     assert result.args == [booked.pk, "booked"]
     assert len(mail.outbox) == 2
@@ -113,7 +113,7 @@ def test_the_task_takes_only_the_id(booked) -> None:  # type: ignore[no-untyped-
         send_appointment_email.call(booked.pk, "bogus")
 
 
-def test_no_email_without_an_address(fcast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_no_email_without_an_address(fcast, django_capture_on_commit_callbacks) -> None:
     fcast.client_with_portal.email = ""
     fcast.client_with_portal.save()
     with django_capture_on_commit_callbacks(execute=True):

@@ -24,7 +24,7 @@ def appointment_links(html: str) -> list[str]:
     return [" ".join(re.sub(r"<[^>]+>", " ", link).split()) for link in links]
 
 
-def test_week_shows_the_therapists_own_appointments(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_week_shows_the_therapists_own_appointments(fcast) -> None:
     response = fcast.client_for("therapist").get(URL)
     html = response.content.decode()
     assert response.status_code == 200
@@ -38,7 +38,7 @@ def test_week_shows_the_therapists_own_appointments(fcast) -> None:  # type: ign
     assert "ZZSECRET" not in html
 
 
-def test_every_empty_future_slot_is_a_named_link(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_every_empty_future_slot_is_a_named_link(fcast) -> None:
     html = fcast.client_for("therapist").get(URL).content.decode()
     names = slot_names(html)
     assert "New appointment, Tuesday November 24, 9:15 AM" not in names  # inside an appointment
@@ -59,7 +59,7 @@ def test_every_empty_future_slot_is_a_named_link(fcast) -> None:  # type: ignore
     assert 'name="time" value="10:00"' in response.content.decode()
 
 
-def test_today_and_now_are_marked_and_hours_shaded(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_today_and_now_are_marked_and_hours_shaded(fcast) -> None:
     html = fcast.client_for("therapist").get(URL).content.decode()
     assert re.search(r'<th scope="col" class="today" aria-current="date">.*?Mon 11/23', html)
     assert html.count("Current time") == 1
@@ -67,7 +67,7 @@ def test_today_and_now_are_marked_and_hours_shaded(fcast) -> None:  # type: igno
     assert 'class="work"' in html and re.search(r'<td class="(past|)"', html)
 
 
-def test_navigation_and_day_view(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_navigation_and_day_view(fcast) -> None:
     http = fcast.client_for("therapist")
     html = http.get(URL, {"date": "2026-11-24"}).content.decode()
     assert "date=2026-11-15" in html and "date=2026-11-29" in html  # previous and next week
@@ -78,7 +78,7 @@ def test_navigation_and_day_view(fcast) -> None:  # type: ignore[no-untyped-def]
     assert all("Tuesday" in name for name in slot_names(day))
 
 
-def test_schedulers_choose_a_therapist(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_schedulers_choose_a_therapist(fcast) -> None:
     http = fcast.client_for("scheduler")
     html = http.get(URL, {"therapist": fcast.therapist_plain.pk}).content.decode()
     assert 'id="therapist-select"' in html
@@ -90,7 +90,7 @@ def test_schedulers_choose_a_therapist(fcast) -> None:  # type: ignore[no-untype
     assert http.get(URL, {"therapist": fcast.other_therapist.pk}).status_code == 404
 
 
-def test_a_therapist_cannot_open_a_colleagues_schedule(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_a_therapist_cannot_open_a_colleagues_schedule(fcast) -> None:
     http = fcast.client_for("therapist_plain")
     assert http.get(URL, {"therapist": fcast.therapist.pk}).status_code == 404
     html = http.get(URL).content.decode()
@@ -98,7 +98,7 @@ def test_a_therapist_cannot_open_a_colleagues_schedule(fcast) -> None:  # type: 
     assert appointment_links(html) == []
 
 
-def test_viewer_zone_is_used(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_viewer_zone_is_used(fcast) -> None:
     fcast.scheduler.time_zone = "America/Phoenix"
     fcast.scheduler.save()
     html = fcast.client_for("scheduler").get(URL, {"therapist": fcast.therapist.pk}).content
@@ -106,7 +106,7 @@ def test_viewer_zone_is_used(fcast) -> None:  # type: ignore[no-untyped-def]
     assert appointment_links(html.decode())[0] == "7:00 AM–7:50 AM MST Casey Client Teletherapy"
 
 
-def test_cancelled_appointments_leave_the_grid(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_cancelled_appointments_leave_the_grid(fcast) -> None:
     fcast.office_appointment.status = Appointment.Status.CANCELLED
     fcast.office_appointment.save()
     html = fcast.client_for("therapist").get(URL).content.decode()
@@ -114,7 +114,7 @@ def test_cancelled_appointments_leave_the_grid(fcast) -> None:  # type: ignore[n
     assert "New appointment, Tuesday November 24, 11:00 AM" in slot_names(html)
 
 
-def _fill_week(cast, count: int) -> None:  # type: ignore[no-untyped-def]
+def _fill_week(cast, count: int) -> None:
     Appointment.objects.filter(therapist=cast.therapist).delete()
     base = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)  # Monday 8:00 AM EST
     Appointment.objects.bulk_create(
@@ -131,7 +131,7 @@ def _fill_week(cast, count: int) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("persona", ["therapist", "scheduler"])
-def test_week_query_count_does_not_grow(fcast, persona: str) -> None:  # type: ignore[no-untyped-def]
+def test_week_query_count_does_not_grow(fcast, persona: str) -> None:
     http = fcast.client_for(persona)
     http.get(URL)  # the first request of a session also writes the session
     counts = []
@@ -144,7 +144,7 @@ def test_week_query_count_does_not_grow(fcast, persona: str) -> None:  # type: i
     assert counts[0] == counts[1]
 
 
-def test_week_query_count_is_fixed(fcast, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_week_query_count_is_fixed(fcast, django_assert_num_queries) -> None:
     http = fcast.client_for("therapist")
     _fill_week(fcast, 30)
     http.get(URL)  # the first request of a session also writes the session
@@ -153,7 +153,7 @@ def test_week_query_count_is_fixed(fcast, django_assert_num_queries) -> None:  #
         http.get(URL)
 
 
-def test_month_view(fcast, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_month_view(fcast, django_assert_max_num_queries) -> None:
     http = fcast.client_for("therapist")
     http.get(URL)
     with django_assert_max_num_queries(5):

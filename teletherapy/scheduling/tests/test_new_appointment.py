@@ -13,7 +13,7 @@ URL = reverse("scheduling:new_appointment")
 WEDNESDAY_10 = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # 10:00 AM EST
 
 
-def form_data(cast, **overrides):  # type: ignore[no-untyped-def]
+def form_data(cast, **overrides):
     data = {
         "therapist": cast.therapist.pk,
         "client": cast.client_with_portal.pk,
@@ -28,7 +28,7 @@ def form_data(cast, **overrides):  # type: ignore[no-untyped-def]
     return data
 
 
-def test_form_is_prefilled_and_offers_teletherapy(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_form_is_prefilled_and_offers_teletherapy(fcast) -> None:
     html = (
         fcast.client_for("therapist")
         .get(URL, {"therapist": fcast.therapist.pk, "date": "2026-11-25", "time": "10:15"})
@@ -45,13 +45,13 @@ def test_form_is_prefilled_and_offers_teletherapy(fcast) -> None:  # type: ignor
     assert "ZZSECRET" not in html
 
 
-def test_no_checkbox_for_a_therapist_without_teletherapy(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_no_checkbox_for_a_therapist_without_teletherapy(fcast) -> None:
     html = fcast.client_for("therapist_plain").get(URL).content.decode()
     assert "Teletherapy Session</label>" not in html
     assert '<option value="teletherapy"' not in html
 
 
-def test_booking_redirects_to_the_week(fcast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_booking_redirects_to_the_week(fcast, django_capture_on_commit_callbacks) -> None:
     http = fcast.client_for("therapist")
     with django_capture_on_commit_callbacks(execute=True):
         response = http.post(URL, form_data(fcast, teletherapy="on"))
@@ -65,7 +65,7 @@ def test_booking_redirects_to_the_week(fcast, django_capture_on_commit_callbacks
     assert "Booked Casey Client on Wednesday November 25, 2026, 10:00 AM EST" in week
 
 
-def test_the_dialog_gets_a_location_header(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_the_dialog_gets_a_location_header(fcast) -> None:
     response = fcast.client_for("scheduler").post(URL, form_data(fcast, partial="1"))
     assert response.status_code == 204
     assert response["X-Location"].startswith(reverse("scheduling:my_schedule"))
@@ -76,7 +76,7 @@ def test_the_dialog_gets_a_location_header(fcast) -> None:  # type: ignore[no-un
     assert "<html" not in html and "This overlaps Casey Client" in html
 
 
-def test_no_portal_account_teletherapy_is_booked_with_the_notice(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_no_portal_account_teletherapy_is_booked_with_the_notice(fcast) -> None:
     data = form_data(fcast, client=fcast.client_without_portal.pk, teletherapy="on")
     response = fcast.client_for("therapist").post(URL, data)
     appointment = Appointment.objects.get(start=WEDNESDAY_10)
@@ -85,7 +85,7 @@ def test_no_portal_account_teletherapy_is_booked_with_the_notice(fcast) -> None:
     assert "Client can't join yet: no client portal account" in html
 
 
-def assert_kept_and_unsaved(response, *values: str) -> str:  # type: ignore[no-untyped-def]
+def assert_kept_and_unsaved(response, *values: str) -> str:
     html = response.content.decode()
     assert response.status_code == 200
     for value in values:
@@ -94,7 +94,7 @@ def assert_kept_and_unsaved(response, *values: str) -> str:  # type: ignore[no-u
     return html
 
 
-def test_overlap_message_beside_the_time(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_overlap_message_beside_the_time(fcast) -> None:
     data = form_data(fcast, date="2026-11-24", time="09:30")
     response = fcast.client_for("therapist").post(URL, data)
     html = assert_kept_and_unsaved(response, 'value="09:30"', "Bring the intake packet")
@@ -104,7 +104,7 @@ def test_overlap_message_beside_the_time(fcast) -> None:  # type: ignore[no-unty
     ) in html
 
 
-def test_past_time_refused(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_past_time_refused(fcast) -> None:
     response = fcast.client_for("therapist").post(
         URL, form_data(fcast, time="08:45", date="2026-11-23")
     )
@@ -112,20 +112,20 @@ def test_past_time_refused(fcast) -> None:  # type: ignore[no-untyped-def]
     assert '<p class="error" id="id_time_error">Choose a time in the future.</p>' in html
 
 
-def test_duration_out_of_range(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_duration_out_of_range(fcast) -> None:
     for bad in ("241", "10", "abc"):
         response = fcast.client_for("therapist").post(URL, form_data(fcast, duration=bad))
         html = assert_kept_and_unsaved(response, f'value="{bad}"', "Bring the intake packet")
         assert 'id="id_duration_error"' in html
 
 
-def test_off_grid_time_refused(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_off_grid_time_refused(fcast) -> None:
     response = fcast.client_for("therapist").post(URL, form_data(fcast, time="10:07"))
     html = assert_kept_and_unsaved(response, 'value="10:07"')
     assert "quarter hour" in html
 
 
-def test_unknown_or_foreign_client(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_or_foreign_client(fcast) -> None:
     for client_id in (fcast.other_client.pk, 999999, "x"):
         response = fcast.client_for("owner").post(URL, form_data(fcast, client=client_id))
         html = assert_kept_and_unsaved(response, "Bring the intake packet")
@@ -136,7 +136,7 @@ def test_unknown_or_foreign_client(fcast) -> None:  # type: ignore[no-untyped-de
         assert "ZZSECRET" not in html
 
 
-def test_a_therapist_books_only_their_own_clients(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_a_therapist_books_only_their_own_clients(fcast) -> None:
     stranger = make_client(fcast.practice, "Sol", "Stranger", therapists=[fcast.therapist_plain])
     html = fcast.client_for("therapist").get(URL).content.decode()
     assert "Stranger" not in html
@@ -148,7 +148,7 @@ def test_a_therapist_books_only_their_own_clients(fcast) -> None:  # type: ignor
     )
 
 
-def test_tampered_teletherapy_for_a_therapist_without_it(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_teletherapy_for_a_therapist_without_it(fcast) -> None:
     for tampered in ({"teletherapy": "on"}, {"location": "teletherapy"}):
         data = form_data(fcast, therapist=fcast.therapist_plain.pk, **tampered)
         response = fcast.client_for("therapist_plain").post(URL, data)
@@ -156,7 +156,7 @@ def test_tampered_teletherapy_for_a_therapist_without_it(fcast) -> None:  # type
         assert "Paul Plain does not have Teletherapy enabled" in html
 
 
-def test_teletherapy_refused_for_a_client_abroad(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_teletherapy_refused_for_a_client_abroad(fcast) -> None:
     abroad = make_client(
         fcast.practice, "Ana", "Abroad", therapists=[fcast.therapist], state="", country="Canada"
     )
@@ -166,13 +166,13 @@ def test_teletherapy_refused_for_a_client_abroad(fcast) -> None:  # type: ignore
     assert "Teletherapy is available for U.S. residents only" in html
 
 
-def test_booking_for_another_practices_therapist_is_404(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_booking_for_another_practices_therapist_is_404(fcast) -> None:
     data = form_data(fcast, therapist=fcast.other_therapist.pk)
     assert fcast.client_for("owner").post(URL, data).status_code == 404
     assert fcast.client_for("owner").get(URL, {"therapist": "abc"}).status_code == 404
 
 
-def test_absurd_dates_are_messages_not_errors(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_absurd_dates_are_messages_not_errors(fcast) -> None:
     http = fcast.client_for("therapist")
     response = http.post(URL, form_data(fcast, date="9999-12-31", time="23:45"))
     assert_kept_and_unsaved(response, "Choose a date between 2000 and 2099.", 'value="9999-12-31"')

@@ -18,7 +18,7 @@ from teletherapy.test.personas import PASSWORD, build_cast
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-def _sign_in(browser, url: str, email: str, errors: list[str]):  # type: ignore[no-untyped-def]
+def _sign_in(browser, url: str, email: str, errors: list[str]):
     context = browser.new_context(viewport={"width": 1280, "height": 1600})
     page = context.new_page()
     page.on("console", lambda msg: errors.extend([msg.text] if msg.type == "error" else []))
@@ -30,7 +30,7 @@ def _sign_in(browser, url: str, email: str, errors: list[str]):  # type: ignore[
     return context, page
 
 
-def _ics(message) -> Calendar:  # type: ignore[no-untyped-def]
+def _ics(message) -> Calendar:
     for part in message.iter_attachments():
         if part.get_content_type() == "text/calendar":
             content = part.get_content()
@@ -39,7 +39,7 @@ def _ics(message) -> Calendar:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.browser
-def test_book_and_switch_to_teletherapy(browser, live_server_factory, smtp_server) -> None:  # type: ignore[no-untyped-def]
+def test_book_and_switch_to_teletherapy(browser, live_server_factory, smtp_server) -> None:
     cast = build_cast(password=PASSWORD)
     # Next week's Wednesday in New York: always in the future, clear of the cast's appointments.
     today = datetime.now(NEW_YORK).date()

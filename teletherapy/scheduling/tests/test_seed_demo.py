@@ -49,6 +49,6 @@ def test_seed_demo_creates_the_demo_practice_and_prints_sign_ins() -> None:
     assert starts[1].date() == (timezone.now() + timedelta(days=1)).date()
 
 
-def test_if_empty_does_nothing_when_a_practice_exists(cast) -> None:  # type: ignore[no-untyped-def]
+def test_if_empty_does_nothing_when_a_practice_exists(cast) -> None:
     assert _seed("--if-empty") == ""
     assert not Practice.objects.filter(name="Demo Counseling").exists()

@@ -19,7 +19,7 @@ from .conftest import NOW
 SLOT = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
 
-def book(cast, **overrides):  # type: ignore[no-untyped-def]
+def book(cast, **overrides):
     args = {
         "therapist": cast.therapist,
         "client": cast.client_with_portal,
@@ -35,7 +35,7 @@ def errors_of(excinfo: pytest.ExceptionInfo[ValidationError]) -> dict[str, list[
     return excinfo.value.message_dict
 
 
-def test_booking_writes_history_and_audit(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_booking_writes_history_and_audit(fcast) -> None:
     appointment = book(fcast, staff_note="Prefers mornings")
     assert appointment.end == SLOT + timedelta(minutes=50)
     assert appointment.practice == fcast.practice
@@ -48,7 +48,7 @@ def test_booking_writes_history_and_audit(fcast) -> None:  # type: ignore[no-unt
     assert mail.outbox == []  # an office appointment sends no email
 
 
-def test_overlap_is_refused_and_names_the_other_appointment(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_overlap_is_refused_and_names_the_other_appointment(fcast) -> None:
     book(fcast)
     with pytest.raises(ValidationError) as excinfo:
         book(fcast, client=fcast.client_without_portal, start=SLOT + timedelta(minutes=49))
@@ -59,20 +59,45 @@ def test_overlap_is_refused_and_names_the_other_appointment(fcast) -> None:  # t
     assert Appointment.objects.filter(client=fcast.client_without_portal).count() == 1  # persona's
 
 
-def test_back_to_back_and_cancelled_do_not_collide(fcast) -> None:  # type: ignore[no-untyped-def]
+def _scheduled_on_slot_day(therapist) -> list[tuple[datetime, datetime, int]]:
+    return list(
+        Appointment.objects.filter(
+            therapist=therapist, start__date=SLOT.date(), status=Appointment.Status.SCHEDULED
+        )
+        .order_by("start")
+        .values_list("start", "end", "client_id")
+    )
+
+
+def test_back_to_back_and_cancelled_do_not_collide(fcast) -> None:
     first = book(fcast)
-    book(fcast, start=SLOT + timedelta(minutes=50))  # starts as the first ends
-    book(fcast, start=SLOT - timedelta(minutes=15), duration_minutes=15)  # ends at start
-    services.cancel_appointment(appointment=first, by=fcast.owner, reason="Client ill")
-    book(fcast, client=fcast.client_without_portal)  # the cancelled slot is free again
+    after = book(fcast, start=SLOT + timedelta(minutes=50))  # starts as the first ends
+    before = book(fcast, start=SLOT - timedelta(minutes=15), duration_minutes=15)  # ends at start
+    assert (before.end, after.start) == (first.start, first.end)
+    cancelled = services.cancel_appointment(appointment=first, by=fcast.owner, reason="Client ill")
+    assert cancelled.status == Appointment.Status.CANCELLED
+    again = book(fcast, client=fcast.client_without_portal)  # the cancelled slot is free again
+    assert again.status == Appointment.Status.SCHEDULED and again.pk != first.pk
+    casey, nora = fcast.client_with_portal.pk, fcast.client_without_portal.pk
+    assert _scheduled_on_slot_day(fcast.therapist) == [
+        (SLOT - timedelta(minutes=15), SLOT, casey),
+        (SLOT, SLOT + timedelta(minutes=50), nora),
+        (SLOT + timedelta(minutes=50), SLOT + timedelta(minutes=100), casey),
+    ]
 
 
-def test_another_therapist_may_use_the_same_time(fcast) -> None:  # type: ignore[no-untyped-def]
-    book(fcast)
-    book(fcast, therapist=fcast.therapist_plain, by=fcast.therapist_plain)
+def test_another_therapist_may_use_the_same_time(fcast) -> None:
+    mine = book(fcast)
+    theirs = book(fcast, therapist=fcast.therapist_plain, by=fcast.therapist_plain)
+    assert theirs.pk != mine.pk
+    assert (theirs.start, theirs.end) == (mine.start, mine.end)
+    assert theirs.status == mine.status == Appointment.Status.SCHEDULED
+    slot = (SLOT, SLOT + timedelta(minutes=50), fcast.client_with_portal.pk)
+    assert _scheduled_on_slot_day(fcast.therapist) == [slot]
+    assert _scheduled_on_slot_day(fcast.therapist_plain) == [slot]
 
 
-def test_start_in_the_future_boundary(fcast, traveller) -> None:  # type: ignore[no-untyped-def]
+def test_start_in_the_future_boundary(fcast, traveller) -> None:
     traveller.move_to(SLOT)
     book(fcast)  # valid at exactly the start
     traveller.move_to(SLOT + timedelta(hours=1, seconds=1))
@@ -82,7 +107,7 @@ def test_start_in_the_future_boundary(fcast, traveller) -> None:  # type: ignore
 
 
 @pytest.mark.parametrize(("minutes", "ok"), [(14, False), (15, True), (240, True), (241, False)])
-def test_duration_limits(fcast, minutes: int, ok: bool) -> None:  # type: ignore[no-untyped-def]
+def test_duration_limits(fcast, minutes: int, ok: bool) -> None:
     if ok:
         assert book(fcast, duration_minutes=minutes).duration_minutes == minutes
     else:
@@ -92,14 +117,14 @@ def test_duration_limits(fcast, minutes: int, ok: bool) -> None:  # type: ignore
         assert not Appointment.objects.filter(start=SLOT).exists()
 
 
-def test_client_of_another_practice_is_refused(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_client_of_another_practice_is_refused(fcast) -> None:
     with pytest.raises(ValidationError) as excinfo:
         book(fcast, client=fcast.other_client)
     assert errors_of(excinfo)["client"] == ["Choose a client of this practice."]
     assert not Appointment.objects.filter(start=SLOT).exists()
 
 
-def test_teletherapy_needs_the_therapists_teletherapy_role(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_teletherapy_needs_the_therapists_teletherapy_role(fcast) -> None:
     with pytest.raises(ValidationError) as excinfo:
         book(fcast, therapist=fcast.therapist_plain, by=fcast.owner, is_teletherapy=True)
     assert "does not have Teletherapy enabled" in errors_of(excinfo)["is_teletherapy"][0]
@@ -108,7 +133,7 @@ def test_teletherapy_needs_the_therapists_teletherapy_role(fcast) -> None:  # ty
     assert not Appointment.objects.filter(start=SLOT).exists()
 
 
-def test_teletherapy_only_for_us_residents(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_teletherapy_only_for_us_residents(fcast) -> None:
     abroad = make_client(
         fcast.practice,
         "Ana",
@@ -126,14 +151,14 @@ def test_teletherapy_only_for_us_residents(fcast) -> None:  # type: ignore[no-un
 
 def test_teletherapy_booking_sets_location_and_emails(
     fcast, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         appointment = book(fcast, is_teletherapy=True)
     assert appointment.location == Appointment.Location.TELETHERAPY
     assert [m.to for m in mail.outbox] == [[fcast.client_with_portal.email]]
 
 
-def test_reschedule_checks_overlap_but_not_with_itself(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_reschedule_checks_overlap_but_not_with_itself(fcast) -> None:
     first = book(fcast)
     second = book(fcast, start=SLOT + timedelta(hours=1))
     moved = services.change_appointment(
@@ -152,7 +177,7 @@ def test_reschedule_checks_overlap_but_not_with_itself(fcast) -> None:  # type: 
     assert AuditEvent.objects.filter(action=Action.APPOINTMENT_CHANGED).count() == 1
 
 
-def test_switching_to_teletherapy_and_back(fcast, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_switching_to_teletherapy_and_back(fcast, django_capture_on_commit_callbacks) -> None:
     appointment = book(fcast)
     with django_capture_on_commit_callbacks(execute=True):
         changed = services.change_appointment(
@@ -171,7 +196,7 @@ def test_switching_to_teletherapy_and_back(fcast, django_capture_on_commit_callb
     assert summaries == ["Booked", "Teletherapy Session? Yes", "Teletherapy Session? No"]
 
 
-def test_switching_refused_without_teletherapy_role(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_switching_refused_without_teletherapy_role(fcast) -> None:
     appointment = book(fcast, therapist=fcast.therapist_plain, by=fcast.scheduler)
     with pytest.raises(ValidationError) as excinfo:
         services.change_appointment(appointment=appointment, by=fcast.owner, is_teletherapy=True)
@@ -180,14 +205,14 @@ def test_switching_refused_without_teletherapy_role(fcast) -> None:  # type: ign
     assert appointment.is_teletherapy is False
 
 
-def test_saving_without_changes_records_nothing(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_saving_without_changes_records_nothing(fcast) -> None:
     appointment = book(fcast)
     services.change_appointment(appointment=appointment, by=fcast.owner, start=SLOT)
     assert appointment.changes.count() == 1
     assert not AuditEvent.objects.filter(action=Action.APPOINTMENT_CHANGED).exists()
 
 
-def test_cancel_needs_a_reason_and_is_final(fcast) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_needs_a_reason_and_is_final(fcast) -> None:
     appointment = book(fcast)
     with pytest.raises(ValidationError):
         services.cancel_appointment(appointment=appointment, by=fcast.owner, reason="  ")
@@ -205,7 +230,7 @@ def test_cancel_needs_a_reason_and_is_final(fcast) -> None:  # type: ignore[no-u
         services.cancel_appointment(appointment=cancelled, by=fcast.owner, reason="again")
 
 
-def test_no_show_only_once_started(fcast, traveller) -> None:  # type: ignore[no-untyped-def]
+def test_no_show_only_once_started(fcast, traveller) -> None:
     appointment = book(fcast)
     traveller.move_to(SLOT - timedelta(seconds=1))
     with pytest.raises(ValidationError):

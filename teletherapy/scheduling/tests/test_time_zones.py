@@ -19,14 +19,14 @@ SCHEDULE = reverse("scheduling:my_schedule")
 
 
 @pytest.fixture
-def march_cast(db):  # type: ignore[no-untyped-def]
+def march_cast(db):
     with time_machine.travel(datetime(2027, 3, 1, 15, 0, tzinfo=UTC), tick=False) as traveller:
         cast = build_cast()
         cast.traveller = traveller  # type: ignore[attr-defined]
         yield cast
 
 
-def book(cast, persona: str, day: str, at: str, **extra):  # type: ignore[no-untyped-def]
+def book(cast, persona: str, day: str, at: str, **extra):
     data = {
         "therapist": cast.therapist.pk,
         "client": cast.client_with_portal.pk,
@@ -51,7 +51,7 @@ def book(cast, persona: str, day: str, at: str, **extra):  # type: ignore[no-unt
         ("America/Phoenix", "2027-11-07", 16),
     ],
 )
-def test_nine_am_is_nine_am_local(march_cast, zone: str, day: str, utc_hour: int) -> None:  # type: ignore[no-untyped-def]
+def test_nine_am_is_nine_am_local(march_cast, zone: str, day: str, utc_hour: int) -> None:
     march_cast.therapist.time_zone = zone
     march_cast.therapist.save()
     response = book(march_cast, "therapist", day, "09:00")
@@ -62,7 +62,7 @@ def test_nine_am_is_nine_am_local(march_cast, zone: str, day: str, utc_hour: int
     assert "9:00 AM–9:50 AM" in html
 
 
-def test_a_time_the_clocks_skip_is_refused(march_cast) -> None:  # type: ignore[no-untyped-def]
+def test_a_time_the_clocks_skip_is_refused(march_cast) -> None:
     march_cast.therapist.time_zone = "America/New_York"
     march_cast.therapist.save()
     response = book(march_cast, "therapist", "2027-03-14", "02:30")
@@ -71,7 +71,7 @@ def test_a_time_the_clocks_skip_is_refused(march_cast) -> None:  # type: ignore[
     assert not Appointment.objects.filter(start__date="2027-03-14").exists()
 
 
-def test_spring_forward_week_grid(march_cast) -> None:  # type: ignore[no-untyped-def]
+def test_spring_forward_week_grid(march_cast) -> None:
     html = march_cast.client_for("therapist").get(SCHEDULE, {"date": "2027-03-14"}).content
     names = re.findall(
         r'visually-hidden">(New appointment, Sunday March 14, [^<]*)<', html.decode()
@@ -86,7 +86,7 @@ def test_spring_forward_week_grid(march_cast) -> None:  # type: ignore[no-untype
 
 def test_therapist_and_client_in_different_zones(
     march_cast, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     cast = march_cast
     cast.therapist.time_zone = "America/New_York"
     cast.therapist.save()
@@ -113,7 +113,7 @@ def test_therapist_and_client_in_different_zones(
     assert '9:00 AM–9:50 AM<span class="visually-hidden"> MST' in html
 
 
-def test_fall_back_ambiguous_time_means_the_first(march_cast) -> None:  # type: ignore[no-untyped-def]
+def test_fall_back_ambiguous_time_means_the_first(march_cast) -> None:
     march_cast.traveller.move_to(datetime(2027, 11, 1, 15, 0, tzinfo=UTC))
     march_cast.therapist.time_zone = "America/New_York"
     march_cast.therapist.save()

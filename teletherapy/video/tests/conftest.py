@@ -10,7 +10,7 @@ from django.utils import timezone
 from teletherapy.scheduling.models import Appointment
 
 
-def make_tele_appointment(cast, *, start=None, minutes: int = 50, **fields) -> Appointment:  # type: ignore[no-untyped-def]
+def make_tele_appointment(cast, *, start=None, minutes: int = 50, **fields) -> Appointment:
     start = start or (timezone.now() + timedelta(minutes=5)).replace(microsecond=0)
     defaults = {
         "practice": cast.practice,
@@ -27,6 +27,6 @@ def make_tele_appointment(cast, *, start=None, minutes: int = 50, **fields) -> A
 
 
 @pytest.fixture
-def open_call(cast):  # type: ignore[no-untyped-def]
+def open_call(cast):
     """Casey's Teletherapy appointment with Tess, starting in five minutes."""
     return make_tele_appointment(cast)

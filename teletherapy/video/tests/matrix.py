@@ -8,7 +8,7 @@ see it at all (404, as on its scheduling pages)."""
 from teletherapy.test.matrix import STAFF, Row, portal_page, staff_page, staff_wrong_method
 
 
-def _tele(cast):  # type: ignore[no-untyped-def]
+def _tele(cast):
     return {"appointment_id": cast.tele_appointment.pk}
 
 

@@ -82,7 +82,7 @@ def _reload_and_end(therapist: Any, client: Any, call: Any) -> None:
     confirm.get_by_role("button", name="End session").click()
     expect(therapist.locator("#call-ended")).to_contain_text("You ended the session")
     expect(client.locator("#call-ended")).to_contain_text("Tess Therapist ended the session")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     session = VideoSession.objects.get(appointment=call)
     while session.ended_at is None and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -109,7 +109,7 @@ PROBE = """async (path) => {
 @pytest.mark.netns
 @needs_netns
 @pytest.mark.parametrize("policy", ["all", "relay"])
-def test_therapist_and_client_see_and_hear_each_other(  # type: ignore[no-untyped-def]
+def test_therapist_and_client_see_and_hear_each_other(
     cast, browser, live_server_factory, policy
 ) -> None:
     call = make_tele_appointment(cast)
@@ -137,7 +137,7 @@ def test_therapist_and_client_see_and_hear_each_other(  # type: ignore[no-untype
         # The client joins first: device check, location, Telehealth Waiting Room.
         client_prompt.get_by_role("link", name="Join session").click()
         client.get_by_role("button", name="Allow camera and microphone").click()
-        expect(client.locator("#device-status")).to_contain_text("work", timeout=10000)
+        expect(client.locator("#device-status")).to_contain_text("work")
         client.select_option("select[name=location]", "NJ")
         client.get_by_role("button", name="Join session").click()
         client.wait_for_url(f"{base}/portal/sessions/{call.pk}/room/")
@@ -158,7 +158,7 @@ def test_therapist_and_client_see_and_hear_each_other(  # type: ignore[no-untype
         therapist.locator(".session-prompt").get_by_role("link", name="Start").click()
         therapist.wait_for_url(f"{base}/sessions/{call.pk}/")
         therapist.get_by_role("button", name="Allow camera and microphone").click()
-        expect(therapist.locator("#device-status")).to_contain_text("work", timeout=10000)
+        expect(therapist.locator("#device-status")).to_contain_text("work")
         # The client's held offer is applied during the device check, but nothing is sent
         # and nothing flows before Start: no local description, no ICE.
         therapist.wait_for_function(
@@ -187,7 +187,7 @@ def test_therapist_and_client_see_and_hear_each_other(  # type: ignore[no-untype
             context.close()
 
 
-def test_the_prompt_appears_without_a_reload_when_the_window_opens(  # type: ignore[no-untyped-def]
+def test_the_prompt_appears_without_a_reload_when_the_window_opens(
     cast, browser, live_server_factory
 ) -> None:
     from datetime import timedelta
@@ -244,7 +244,7 @@ def wait_for(page: Any, check: str, timeout: float = 40.0) -> dict[str, Any]:
 
 @pytest.mark.netns
 @needs_netns
-def test_a_client_without_a_camera_joins_with_audio_only(  # type: ignore[no-untyped-def]
+def test_a_client_without_a_camera_joins_with_audio_only(
     cast, browser, live_server_factory
 ) -> None:
     from teletherapy.video.models import VideoSession

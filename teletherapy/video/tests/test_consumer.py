@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.test import Client as HttpClient
 
 from config.asgi import application
 from teletherapy.audit.models import Action, AuditEvent
+from teletherapy.test.sockets import WebsocketCommunicator
 from teletherapy.video.models import Participation, VideoSession
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,7 +65,7 @@ async def joined(user: Any, appointment_id: int) -> tuple[WebsocketCommunicator,
 
 
 @pytest.fixture
-def located(open_call):  # type: ignore[no-untyped-def]
+def located(open_call):
     """The client has said they are in New Jersey."""
     VideoSession.objects.create(appointment=open_call, client_location="NJ")
     return open_call
@@ -87,7 +87,7 @@ async def _pair(cast: Any, call: Any) -> tuple[WebsocketCommunicator, WebsocketC
 
 
 @own_loop
-async def test_signals_go_to_the_other_participant_only(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_signals_go_to_the_other_participant_only(cast, located) -> None:
     client, therapist = await _pair(cast, located)
     await therapist.send_json_to({"type": "signal", "description": OFFER})
     assert await client.receive_json_from() == {"type": "signal", "description": OFFER}
@@ -107,7 +107,7 @@ async def test_signals_go_to_the_other_participant_only(cast, located) -> None: 
 
 
 @own_loop
-async def test_bad_messages_are_answered_and_the_session_goes_on(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_messages_are_answered_and_the_session_goes_on(cast, located) -> None:
     client, therapist = await _pair(cast, located)
     bad: list[tuple[str, str]] = [
         ("{not json", "malformed"),
@@ -135,7 +135,7 @@ async def test_bad_messages_are_answered_and_the_session_goes_on(cast, located) 
 
 
 @own_loop
-async def test_an_offer_made_alone_is_handed_over_on_arrival(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_an_offer_made_alone_is_handed_over_on_arrival(cast, located) -> None:
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     await client.send_json_to({"type": "signal", "candidate": CANDIDATE})
     assert await client.receive_json_from() == {"type": "error", "code": "peer_absent"}
@@ -167,7 +167,7 @@ async def test_an_offer_made_alone_is_handed_over_on_arrival(cast, located) -> N
     ],
 )
 @own_loop
-async def test_third_parties_are_refused_and_receive_nothing(cast, located, who, code) -> None:  # type: ignore[no-untyped-def]
+async def test_third_parties_are_refused_and_receive_nothing(cast, located, who, code) -> None:
     client, therapist = await _pair(cast, located)
     user = cast.other_therapist.user if who == "other_therapist" else cast.user_of(who)
     intruder = await socket(user, located.pk)
@@ -186,7 +186,7 @@ async def test_third_parties_are_refused_and_receive_nothing(cast, located, who,
 
 
 @own_loop
-async def test_refused_outside_the_window_without_teletherapy_or_location(cast, open_call) -> None:  # type: ignore[no-untyped-def]
+async def test_refused_outside_the_window_without_teletherapy_or_location(cast, open_call) -> None:
     # The cast's own appointment is tomorrow: closed.
     for user in (cast.therapist.user, cast.client_with_portal.user):
         ws = await socket(user, cast.tele_appointment.pk)
@@ -209,7 +209,7 @@ async def test_refused_outside_the_window_without_teletherapy_or_location(cast, 
 
 
 @own_loop
-async def test_an_expired_sign_in_is_refused(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_an_expired_sign_in_is_refused(cast, located) -> None:
     cookie = await database_sync_to_async(_cookie_for)(cast.therapist.user)
     from django.contrib.sessions.models import Session
 
@@ -223,7 +223,7 @@ async def test_an_expired_sign_in_is_refused(cast, located) -> None:  # type: ig
 
 
 @own_loop
-async def test_a_foreign_origin_is_refused(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_a_foreign_origin_is_refused(cast, located) -> None:
     cookie = await database_sync_to_async(_cookie_for)(cast.therapist.user)
     ws = WebsocketCommunicator(
         application,
@@ -235,7 +235,7 @@ async def test_a_foreign_origin_is_refused(cast, located) -> None:  # type: igno
 
 
 @own_loop
-async def test_access_is_checked_again_on_every_command(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_access_is_checked_again_on_every_command(cast, located) -> None:
     client, therapist = await _pair(cast, located)
 
     def _switch_off() -> None:
@@ -251,7 +251,7 @@ async def test_access_is_checked_again_on_every_command(cast, located) -> None: 
 
 
 @own_loop
-async def test_reconnecting_replaces_the_earlier_connection(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_reconnecting_replaces_the_earlier_connection(cast, located) -> None:
     client, therapist = await _pair(cast, located)
     second, welcome = await joined(cast.client_with_portal.user, located.pk)
     assert welcome["peer_present"] is True
@@ -273,7 +273,7 @@ async def test_reconnecting_replaces_the_earlier_connection(cast, located) -> No
 
 
 @own_loop
-async def test_the_session_record(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_the_session_record(cast, located) -> None:
     client, therapist = await _pair(cast, located)
     await therapist.send_json_to({"type": "end"})
     assert await therapist.receive_json_from() == {"type": "ended"}
@@ -305,7 +305,7 @@ async def test_the_session_record(cast, located) -> None:  # type: ignore[no-unt
 
 
 @own_loop
-async def test_connecting_ahead_is_not_being_there(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_connecting_ahead_is_not_being_there(cast, located) -> None:
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     cookie = await database_sync_to_async(_cookie_for)(cast.therapist.user)
     ahead = WebsocketCommunicator(
@@ -345,7 +345,7 @@ async def _ahead(user: Any, appointment_id: int) -> WebsocketCommunicator:
 
 
 @own_loop
-async def test_a_held_offer_is_given_ahead_to_the_other_participant_only(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_a_held_offer_is_given_ahead_to_the_other_participant_only(cast, located) -> None:
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     await client.send_json_to({"type": "signal", "description": OFFER})
     # The client's other device, connecting ahead, is not given the client's own offer.
@@ -384,7 +384,7 @@ async def test_a_held_offer_is_given_ahead_to_the_other_participant_only(cast, l
 
 
 @own_loop
-async def test_a_held_offer_given_ahead_is_withdrawn_when_the_holder_goes(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_a_held_offer_given_ahead_is_withdrawn_when_the_holder_goes(cast, located) -> None:
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     ahead = await _ahead(cast.therapist.user, located.pk)
     assert await ahead.receive_nothing()  # no offer held yet
@@ -405,7 +405,7 @@ async def test_a_held_offer_given_ahead_is_withdrawn_when_the_holder_goes(cast, 
 
 
 @own_loop
-async def test_a_held_offer_is_not_given_ahead_once_access_is_gone(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_a_held_offer_is_not_given_ahead_once_access_is_gone(cast, located) -> None:
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     ahead = await _ahead(cast.therapist.user, located.pk)
 
@@ -421,7 +421,7 @@ async def test_a_held_offer_is_not_given_ahead_once_access_is_gone(cast, located
 
 
 @own_loop
-async def test_connecting_ahead_is_refused_to_others_too(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_connecting_ahead_is_refused_to_others_too(cast, located) -> None:
     cookie = await database_sync_to_async(_cookie_for)(cast.therapist_plain.user)
     ws = WebsocketCommunicator(
         application,
@@ -433,7 +433,7 @@ async def test_connecting_ahead_is_refused_to_others_too(cast, located) -> None:
 
 
 @own_loop
-async def test_join_is_checked_again(cast, located) -> None:  # type: ignore[no-untyped-def]
+async def test_join_is_checked_again(cast, located) -> None:
     cookie = await database_sync_to_async(_cookie_for)(cast.therapist.user)
     ahead = WebsocketCommunicator(
         application,
@@ -453,7 +453,7 @@ async def test_join_is_checked_again(cast, located) -> None:  # type: ignore[no-
 
 @pytest.mark.redis
 @pytest.mark.postgres
-def test_relay_through_redis_and_postgresql(cast, located, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_relay_through_redis_and_postgresql(cast, located, settings, monkeypatch) -> None:
     """Several app processes: presence in the database, messages through Redis."""
     import os
 
@@ -476,16 +476,16 @@ def test_relay_through_redis_and_postgresql(cast, located, settings, monkeypatch
     async def body() -> None:
         client, therapist = await _pair(cast, located)
         await therapist.send_json_to({"type": "signal", "description": OFFER})
-        assert await client.receive_json_from(timeout=3) == {"type": "signal", "description": OFFER}
+        assert await client.receive_json_from() == {"type": "signal", "description": OFFER}
         await client.send_json_to({"type": "signal", "candidate": CANDIDATE})
-        assert await therapist.receive_json_from(timeout=3) == {
+        assert await therapist.receive_json_from() == {
             "type": "signal",
             "candidate": CANDIDATE,
         }
         assert await client.receive_nothing(timeout=0.3)
         second, _welcome = await joined(cast.client_with_portal.user, located.pk)
-        assert await client.receive_json_from(timeout=3) == {"type": "replaced"}
-        assert (await therapist.receive_json_from(timeout=3))["type"] == "peer-joined"
+        assert await client.receive_json_from() == {"type": "replaced"}
+        assert (await therapist.receive_json_from())["type"] == "peer-joined"
         await second.disconnect()
         await therapist.disconnect()
 

@@ -41,7 +41,7 @@ def _check_page(browser: Any, base: str, call: Any, **context_args: Any) -> tupl
 
 def test_blocked_camera_shows_the_steps_for_this_browser(
     cast, browser, live_server_factory
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     call = make_tele_appointment(cast)
     _passwords(cast.client_with_portal.user)
     base = live_server_factory().url
@@ -60,7 +60,7 @@ def test_blocked_camera_shows_the_steps_for_this_browser(
         context.close()
 
 
-def test_no_camera_means_audio_only(cast, browser, live_server_factory) -> None:  # type: ignore[no-untyped-def]
+def test_no_camera_means_audio_only(cast, browser, live_server_factory) -> None:
     call = make_tele_appointment(cast)
     _passwords(cast.client_with_portal.user)
     base = live_server_factory().url
@@ -76,7 +76,7 @@ def test_no_camera_means_audio_only(cast, browser, live_server_factory) -> None:
         context.close()
 
 
-def test_in_app_browsers_are_warned(cast, browser, live_server_factory) -> None:  # type: ignore[no-untyped-def]
+def test_in_app_browsers_are_warned(cast, browser, live_server_factory) -> None:
     call = make_tele_appointment(cast)
     _passwords(cast.client_with_portal.user)
     base = live_server_factory().url

@@ -18,11 +18,11 @@ from teletherapy.video.tests.conftest import make_tele_appointment
 pytestmark = pytest.mark.django_db
 
 
-def _url(name: str, call) -> str:  # type: ignore[no-untyped-def]
+def _url(name: str, call) -> str:
     return reverse(name, kwargs={"appointment_id": call.pk})
 
 
-def test_therapist_device_check_has_the_controls_and_start(cast, open_call) -> None:  # type: ignore[no-untyped-def]
+def test_therapist_device_check_has_the_controls_and_start(cast, open_call) -> None:
     html = cast.client_for("therapist").get(_url("video:check", open_call)).content.decode()
     assert "Allow camera and microphone" in html
     assert 'id="mic-level"' in html and 'data-device="camera"' in html
@@ -37,7 +37,7 @@ def test_therapist_device_check_has_the_controls_and_start(cast, open_call) -> N
     assert "data-ws-path" not in html
 
 
-def test_client_states_a_us_location_before_joining(cast, open_call) -> None:  # type: ignore[no-untyped-def]
+def test_client_states_a_us_location_before_joining(cast, open_call) -> None:
     http = cast.client_for("client")
     # The room sends them to the check first.
     response = http.get(_url("portal_video:room", open_call))
@@ -70,7 +70,7 @@ def test_client_states_a_us_location_before_joining(cast, open_call) -> None:  #
     assert http.get(_url("portal_video:room", open_call)).status_code == 200
 
 
-def test_the_waiting_room_shows_the_details(cast, open_call) -> None:  # type: ignore[no-untyped-def]
+def test_the_waiting_room_shows_the_details(cast, open_call) -> None:
     VideoSession.objects.create(appointment=open_call, client_location="CA")
     html = cast.client_for("therapist").get(_url("video:room", open_call)).content.decode()
     assert '<h1 id="waiting-title">Telehealth Waiting Room</h1>' in html
@@ -89,14 +89,14 @@ def test_the_waiting_room_shows_the_details(cast, open_call) -> None:  # type: i
     assert "California" not in html and "license" not in html
 
 
-def test_licensed_state_shows_no_warning(cast, open_call) -> None:  # type: ignore[no-untyped-def]
+def test_licensed_state_shows_no_warning(cast, open_call) -> None:
     VideoSession.objects.create(appointment=open_call, client_location="NY")
     html = cast.client_for("therapist").get(_url("video:room", open_call)).content.decode()
     assert "New York" in html
     assert 'id="license-warning" class="alert warn" hidden' in html
 
 
-def test_prompts_appear_when_the_window_opens(cast) -> None:  # type: ignore[no-untyped-def]
+def test_prompts_appear_when_the_window_opens(cast) -> None:
     later = make_tele_appointment(cast, start=timezone.now() + timedelta(minutes=16))
     soon = make_tele_appointment(cast, start=timezone.now() + timedelta(minutes=14))
     staff = cast.client_for("therapist").get(reverse("video:ready"), HTTP_X_BACKGROUND="1").json()
@@ -124,7 +124,7 @@ def test_prompts_appear_when_the_window_opens(cast) -> None:  # type: ignore[no-
     )
 
 
-def test_prompt_includes_render_with_the_poller(cast, open_call) -> None:  # type: ignore[no-untyped-def]
+def test_prompt_includes_render_with_the_poller(cast, open_call) -> None:
     request = RequestFactory().get("/")
     request.user = cast.therapist.user
     request.staff = cast.therapist  # type: ignore[attr-defined]
@@ -138,7 +138,7 @@ def test_prompt_includes_render_with_the_poller(cast, open_call) -> None:  # typ
     assert 'data-poll-url="/portal/sessions/ready/"' in html and "Join session" in html
 
 
-def test_history_shows_the_session_record(cast, open_call) -> None:  # type: ignore[no-untyped-def]
+def test_history_shows_the_session_record(cast, open_call) -> None:
     VideoSession.objects.create(appointment=open_call, client_location="CA")
     client = join_call(
         appointment=open_call, user=cast.client_with_portal.user, role="client", channel_name="a"
@@ -161,7 +161,7 @@ def test_history_shows_the_session_record(cast, open_call) -> None:  # type: ign
     assert Participation.objects.filter(left_at__isnull=True).count() == 0
 
 
-def test_prompt_polls_cost_the_same_however_many_sessions(cast, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_prompt_polls_cost_the_same_however_many_sessions(cast, django_assert_num_queries) -> None:
     for minutes in (1, 3, 5, 7, 9):
         make_tele_appointment(cast, start=timezone.now() + timedelta(minutes=minutes))
     therapist, client = cast.client_for("therapist"), cast.client_for("client")
@@ -176,7 +176,7 @@ def test_prompt_polls_cost_the_same_however_many_sessions(cast, django_assert_nu
         assert html.count("Join session") == 5
 
 
-def test_my_schedule_shows_the_alert_and_the_record(cast, open_call) -> None:  # type: ignore[no-untyped-def]
+def test_my_schedule_shows_the_alert_and_the_record(cast, open_call) -> None:
     """The includes in place on the appointment's Details and History tabs."""
     therapist = cast.client_for("therapist")
     details = therapist.get(

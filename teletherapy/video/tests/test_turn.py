@@ -16,7 +16,7 @@ SECRET = "unit-test-secret"
 
 
 @pytest.fixture
-def turn_settings(settings):  # type: ignore[no-untyped-def]
+def turn_settings(settings):
     settings.TURN_URLS = ["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"]
     settings.STUN_URLS = ["stun:turn.example.org:3478"]
     settings.TURN_SECRET = SECRET
@@ -24,7 +24,7 @@ def turn_settings(settings):  # type: ignore[no-untyped-def]
     return settings
 
 
-def test_credential_username_carries_the_expiry_and_an_opaque_id(turn_settings) -> None:  # type: ignore[no-untyped-def]
+def test_credential_username_carries_the_expiry_and_an_opaque_id(turn_settings) -> None:
     cred = turn.turn_credential(now=1_800_000_000)
     expiry, opaque = cred.username.split(":")
     assert int(expiry) == 1_800_000_000 + 600 == cred.expires_at
@@ -32,7 +32,7 @@ def test_credential_username_carries_the_expiry_and_an_opaque_id(turn_settings) 
     assert turn.turn_credential(now=1_800_000_000).username != cred.username
 
 
-def test_credential_is_base64_hmac_sha1_of_the_username(turn_settings) -> None:  # type: ignore[no-untyped-def]
+def test_credential_is_base64_hmac_sha1_of_the_username(turn_settings) -> None:
     cred = turn.turn_credential()
     expected = base64.b64encode(
         hmac.new(SECRET.encode(), cred.username.encode(), hashlib.sha1).digest()
@@ -44,20 +44,20 @@ def test_credential_is_base64_hmac_sha1_of_the_username(turn_settings) -> None: 
     assert cred.credential != wrong
 
 
-def test_ice_servers_list_stun_then_turn(turn_settings) -> None:  # type: ignore[no-untyped-def]
+def test_ice_servers_list_stun_then_turn(turn_settings) -> None:
     servers = turn.ice_servers()
     assert servers[0] == {"urls": ["stun:turn.example.org:3478"]}
     assert servers[1]["urls"] == turn_settings.TURN_URLS
     assert set(servers[1]) == {"urls", "username", "credential"}
 
 
-def test_no_turn_configured_means_no_turn_server(settings) -> None:  # type: ignore[no-untyped-def]
+def test_no_turn_configured_means_no_turn_server(settings) -> None:
     settings.TURN_URLS = []
     settings.STUN_URLS = []
     assert turn.ice_servers() == []
 
 
-def test_relay_can_be_forced_only_in_debug_or_tests(settings) -> None:  # type: ignore[no-untyped-def]
+def test_relay_can_be_forced_only_in_debug_or_tests(settings) -> None:
     settings.ICE_TRANSPORT_POLICY = "all"
     settings.DEBUG, settings.TESTING = False, False
     assert turn.ice_transport_policy(force_relay=True) == "all"
@@ -70,7 +70,7 @@ def test_relay_can_be_forced_only_in_debug_or_tests(settings) -> None:  # type: 
 
 
 @pytest.mark.django_db
-def test_participants_get_credentials_and_never_the_secret(cast, open_call, turn_settings) -> None:  # type: ignore[no-untyped-def]
+def test_participants_get_credentials_and_never_the_secret(cast, open_call, turn_settings) -> None:
     for persona, name in (("therapist", "video:ice"), ("client", "portal_video:ice")):
         response = cast.client_for(persona).get(
             reverse(name, kwargs={"appointment_id": open_call.pk})
@@ -105,7 +105,7 @@ def test_participants_get_credentials_and_never_the_secret(cast, open_call, turn
 )
 def test_nobody_else_gets_credentials(
     cast, open_call, turn_settings, persona, name, status
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = cast.client_for(persona).get(reverse(name, kwargs={"appointment_id": open_call.pk}))
     assert response.status_code == status
     assert b"credential" not in response.content
@@ -113,7 +113,7 @@ def test_nobody_else_gets_credentials(
 
 
 @pytest.mark.django_db
-def test_therapist_without_teletherapy_gets_no_credentials(cast, open_call, turn_settings) -> None:  # type: ignore[no-untyped-def]
+def test_therapist_without_teletherapy_gets_no_credentials(cast, open_call, turn_settings) -> None:
     cast.therapist.teletherapy_enabled = False
     cast.therapist.save()
     response = cast.client_for("therapist").get(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from teletherapy.accounts.models import User
 from teletherapy.clients.models import Client
+from teletherapy.lib import clock
 from teletherapy.practice.models import Practice, StaffMember
 from teletherapy.scheduling.models import Appointment
 
@@ -130,10 +130,10 @@ class Command(BaseCommand):
         # One Teletherapy session about to open (its prompt shows 15 minutes before the start).
         soon = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
         book(tele, casey, soon, tele_session=True)
-        tomorrow = timezone.localdate(now, ZoneInfo(ZONE)) + timedelta(days=1)
+        tomorrow = timezone.localdate(now, clock.zone(ZONE)) + timedelta(days=1)
 
         def at(hour: int) -> datetime:
-            return datetime.combine(tomorrow, time(hour), ZoneInfo(ZONE))
+            return datetime.combine(tomorrow, time(hour), clock.zone(ZONE))
 
         book(tele, casey, at(10), tele_session=True)
         book(tele, jordan, at(14), tele_session=False)
