@@ -77,7 +77,7 @@ def test_appointment_booked(odd_names, smtp_server, django_capture_on_commit_cal
             is_teletherapy=True,
             service="90837",
             staff_note="",
-            by=odd_names.scheduler.user,
+            by=odd_names.scheduler,
         )
     message = smtp_server.wait_for(to="casey.client@example.com")
     _check(message)
