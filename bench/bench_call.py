@@ -123,7 +123,8 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [sys.executable, "-m", "teletherapy.test.serve", str(port)],
         cwd=ROOT,
-        env={**os.environ, **env},
+        # The signaling socket accepts pages of SITE_URL's origin only.
+        env={**os.environ, **env, "SITE_URL": f"http://127.0.0.1:{port}"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -144,7 +145,10 @@ def wait_first_frames(pages, expression: str, timeout: float = 30.0) -> list[flo
         if all(values):
             return values
         time.sleep(0.02)
-    raise SystemExit(f"no first frame within {timeout}s")
+    states = [
+        page.evaluate("window.__call && [__call.machine.state, __call.marks]") for page in pages
+    ]
+    raise SystemExit(f"no first frame within {timeout}s: {states}")
 
 
 def bench_product(browser, base: str, env: dict[str, str], runs: int) -> list[float]:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from teletherapy.lib.channel_layer import in_memory_layer, redis_layer
 from teletherapy.lib.env import (
     env_bool,
     env_file_path,
@@ -56,6 +57,9 @@ if HOST and HOST not in {"0.0.0.0", "::", "[::]", "*", *_LOCAL_HOSTS}:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", _LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = (env_str("SITE_URL") or site_url_default()).rstrip("/")
+# Pages of these origins (besides SITE_URL's) may open the signaling WebSocket: exact scheme,
+# host and port, e.g. https://therapy.example.org:8443.
+EXTRA_ORIGINS = env_list("EXTRA_ORIGINS", [])
 
 INSTALLED_APPS = [
     "daphne",
@@ -161,14 +165,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Channel layer: Redis when configured (several app processes), else in-memory (one process).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # Pool size, timeouts and capacities for load: see teletherapy/lib/channel_layer.py.
     CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 500, "expiry": 30},
-        }
+        "default": redis_layer(
+            REDIS_URL, max_connections=env_int("REDIS_MAX_CONNECTIONS", 200, minimum=4)
+        )
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": in_memory_layer()}
 
 # Background work (email): the database queue with `manage.py db_worker`, immediate in tests.
 TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
@@ -282,6 +286,13 @@ CONTENT_SECURITY_POLICY = {
 # Teletherapy calls.
 TELETHERAPY_JOIN_MINUTES_BEFORE = 15
 TELETHERAPY_GRACE_MINUTES = env_int("TELETHERAPY_GRACE_MINUTES", 30, minimum=0)
+# An open signaling connection checks its access again and refreshes its presence this often;
+# a connection not seen for TELETHERAPY_PRESENCE_SECONDS is gone (its app process died).
+SIGNALING_RECHECK_SECONDS = float(env_int("SIGNALING_RECHECK_SECONDS", 30, minimum=1))
+TELETHERAPY_PRESENCE_SECONDS = env_int("TELETHERAPY_PRESENCE_SECONDS", 75, minimum=5)
+# Per connection: a token bucket generous for ICE bursts; sustained floods are closed.
+SIGNALING_RATE_PER_SECOND = env_int("SIGNALING_RATE_PER_SECOND", 50, minimum=1)
+SIGNALING_BURST = env_int("SIGNALING_BURST", 200, minimum=1)
 STUN_URLS = env_list("STUN_URLS", [])
 TURN_URLS = env_list("TURN_URLS", [])
 TURN_SECRET = env_secret("TURN_SECRET", "") if TURN_URLS else ""
@@ -309,7 +320,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "teletherapy.lib.staticfiles.ManifestStaticFilesStorage"
             if env_bool("STATIC_MANIFEST", not (DEBUG or TESTING))
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )

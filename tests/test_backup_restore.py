@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 
@@ -23,6 +24,25 @@ def _pg(binary: str, *args: str, env: dict[str, str]) -> subprocess.CompletedPro
     )
     assert result.returncode == 0, f"{binary}: {result.stderr}"
     return result
+
+
+def _drop_when_unused(name: str, *, env: dict[str, str]) -> None:
+    """Drop the database once its last session is gone (the app's just stopped; autovacuum
+    may be looking at the fresh restore, and only a superuser could end that one)."""
+    deadline = time.monotonic() + 60
+    while True:
+        result = subprocess.run(
+            [str(PGBIN[-1] / "dropdb"), "--if-exists", name],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if result.returncode == 0:
+            return
+        if "being accessed by other users" not in result.stderr or time.monotonic() > deadline:
+            raise AssertionError(f"dropdb: {result.stderr}")
+        time.sleep(0.2)
 
 
 def _get(url: str, session: str) -> tuple[int, str]:
@@ -99,4 +119,4 @@ def test_a_dump_restores_into_a_new_database_that_the_app_serves(
         finally:
             server.stop()
     finally:
-        _pg("dropdb", "--if-exists", "--force", restored, env=env)
+        _drop_when_unused(restored, env=env)

@@ -72,6 +72,9 @@ def _configure(tmp: Path, upstreams: list[int]) -> Nginx:
     site = _replace(site, f"/etc/letsencrypt/live/{NAME}/fullchain.pem", str(cert))
     site = _replace(site, f"/etc/letsencrypt/live/{NAME}/privkey.pem", str(key))
     site = _replace(site, "/srv/teletherapy/var/static/", f"{ROOT / 'static'}/")
+    site = _replace(
+        site, "/var/log/nginx/teletherapy.access.log", str(prefix / "logs" / "teletherapy.log")
+    )
     servers = "".join(
         f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;\n" for port in upstreams
     )
@@ -246,3 +249,34 @@ def test_nginx_serves_static_proxies_pages_and_websockets_and_survives_an_app_pr
     for _ in range(6):
         status, response, body = _https(nginx, "/healthz")
         assert status == 200, body
+
+
+def test_nginx_access_log_carries_no_one_time_token(live_server_factory, running_nginx) -> None:  # type: ignore[no-untyped-def]
+    env = {"ALLOWED_HOSTS": f"127.0.0.1,localhost,{NAME}", "TRUSTED_PROXIES": "127.0.0.1"}
+    app = live_server_factory(env=env)
+    nginx = running_nginx([int(app.url.rsplit(":", 1)[1])])
+    token = "Zq3-secret_Token-4xYz"
+    paths = [
+        f"/accounts/reset/{token}/",
+        f"/invitation/{token}/",
+        f"/portal/invite/{token}/?utm=1",
+        f"/portal/reset/{token}/",
+        f"/create-practice/confirm/{token}/",
+    ]
+    for path in paths:
+        status, _response, _body = _https(
+            nginx, path, headers={"Referer": f"https://{NAME}/portal/reset/{token}/"}
+        )
+        assert status == 302
+    conn = http.client.HTTPConnection("127.0.0.1", nginx.http_port, timeout=15)
+    conn.request("GET", paths[0], headers={"Host": NAME})
+    assert conn.getresponse().status == 301
+    log_path = nginx.prefix / "logs" / "teletherapy.log"
+    deadline = time.monotonic() + 20
+    while log_path.read_text().count("\n") < len(paths) + 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    log = log_path.read_text()
+    assert token not in log, log
+    assert log.count("[redacted]") >= 2 * len(paths), log
+    assert '"GET /portal/invite/[redacted]/?utm=1 HTTP/1.1" 302' in log, log
+    assert token not in app.log()

@@ -11,15 +11,13 @@ from django import forms
 from teletherapy.clients.models import Client
 from teletherapy.lib import clock
 from teletherapy.practice.models import StaffMember
-from teletherapy.scheduling.models import Appointment
+from teletherapy.scheduling.models import Appointment, teletherapy_booking_problem
 from teletherapy.scheduling.services import DEFAULT_MINUTES, MAX_MINUTES, MIN_MINUTES
 
 # Dates the calendar and forms accept; outside them is a typo (and date arithmetic overflows).
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
 Day = date  # the forms below have a field named "date"
-
-NO_TELETHERAPY = "{name} does not have Teletherapy enabled, so this can't be a Teletherapy Session."
 
 # Service-error keys that belong to another field of the form.
 SERVICE_FIELD = {"start": "time", "is_teletherapy": "teletherapy", "status": None}
@@ -156,14 +154,9 @@ class NewAppointmentForm(_TimeFields):
             data["teletherapy"] = True
             data["location"] = Appointment.Location.TELETHERAPY
             self.errors.pop("location", None)
-            if not self.therapist.has_teletherapy:
-                self.add_error("teletherapy", NO_TELETHERAPY.format(name=self.therapist.name))
-            elif data.get("client") is not None and not data["client"].is_us_resident:
-                self.add_error(
-                    "teletherapy",
-                    "Teletherapy is available for U.S. residents only, and "
-                    f"{data['client'].full_name}'s address is outside the U.S.",
-                )
+            problem = teletherapy_booking_problem(self.therapist, data.get("client"))
+            if problem:
+                self.add_error("teletherapy", problem)
         return data
 
     @property

@@ -10,6 +10,24 @@ from teletherapy.clients.models import Client
 from teletherapy.practice.models import Practice, StaffMember, has_teletherapy_q
 
 
+def teletherapy_booking_problem(therapist: StaffMember, client: Client | None) -> str | None:
+    """Why an appointment of `therapist` with `client` can't be booked as a Teletherapy
+    Session, or None when it can (client None: not chosen yet, only the therapist counts).
+    The form and the booking services both ask this; once booked,
+    Appointment.is_teletherapy_session says whether it can be held."""
+    if not therapist.has_teletherapy:
+        return (
+            f"{therapist.name} does not have Teletherapy enabled, so this can't be a "
+            "Teletherapy Session. An Owner or Manager can enable it in Practice Settings."
+        )
+    if client is not None and not client.is_us_resident:
+        return (
+            "Teletherapy is available for U.S. residents only, and "
+            f"{client.full_name}'s address is outside the U.S."
+        )
+    return None
+
+
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
     def visible_to(self, staff: StaffMember) -> AppointmentQuerySet:
         """The appointments a staff member may see: the whole practice's for Owner, Manager

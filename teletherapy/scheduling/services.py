@@ -22,25 +22,15 @@ from teletherapy.audit.services import record
 from teletherapy.clients.models import Client
 from teletherapy.lib import clock
 from teletherapy.practice.models import StaffMember
-from teletherapy.scheduling.models import Appointment, AppointmentChange
+from teletherapy.scheduling.models import (
+    Appointment,
+    AppointmentChange,
+    teletherapy_booking_problem,
+)
 
 MIN_MINUTES = 15
 MAX_MINUTES = 240
 DEFAULT_MINUTES = 50
-
-
-def _teletherapy_error(therapist: StaffMember, client: Client) -> str | None:
-    if not therapist.has_teletherapy:
-        return (
-            f"{therapist.name} does not have Teletherapy enabled, so this can't be a "
-            "Teletherapy Session. An Owner or Manager can enable it in Practice Settings."
-        )
-    if not client.is_us_resident:
-        return (
-            "Teletherapy is available for U.S. residents only, and "
-            f"{client.full_name}'s address is outside the U.S."
-        )
-    return None
 
 
 def _require_booker(by: StaffMember, therapist: StaffMember) -> None:
@@ -148,7 +138,7 @@ def book_appointment(
         errors["therapist"] = ["Choose an active therapist of this practice."]
     is_teletherapy = is_teletherapy or location == Appointment.Location.TELETHERAPY
     if is_teletherapy and "client" not in errors:
-        problem = _teletherapy_error(therapist, client)
+        problem = teletherapy_booking_problem(therapist, client)
         if problem:
             errors["is_teletherapy"] = [problem]
     if service not in Appointment.Service.values:
@@ -254,7 +244,7 @@ def change_appointment(
                 exclude_pk=current.pk,
             )
         if new_tele and not current.is_teletherapy:
-            problem = _teletherapy_error(current.therapist, current.client)
+            problem = teletherapy_booking_problem(current.therapist, current.client)
             if problem:
                 errors["is_teletherapy"] = [problem]
         if new_service not in Appointment.Service.values:

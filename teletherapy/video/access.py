@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
+from django.utils.crypto import constant_time_compare
 
 from teletherapy.scheduling.access import get_appointment_for
 from teletherapy.scheduling.models import Appointment
@@ -98,7 +102,11 @@ def recheck_participation(*, participation_id: int, channel_name: str) -> Partic
     get_call_for() when the person may no longer be in the call."""
     # The other participant's current channel comes along in the same query.
     peer = (
-        Participation.objects.filter(session=OuterRef("session"), left_at__isnull=True)
+        Participation.objects.filter(
+            session=OuterRef("session"),
+            left_at__isnull=True,
+            seen_at__gte=services.presence_cutoff(),
+        )
         .exclude(role=OuterRef("role"))
         .order_by("-joined_at", "-id")
         .values("channel_name")[:1]
@@ -119,3 +127,15 @@ def recheck_participation(*, participation_id: int, channel_name: str) -> Partic
         return None
     authorize_call(row.user, row.session.appointment)
     return row
+
+
+def signed_in(session_key: str | None, user: Any) -> bool:
+    """Whether the sign-in session a connection was opened with still signs in `user` (as
+    loaded now): not signed out, not ended everywhere, not expired, password unchanged."""
+    if not session_key or user is None:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    data = store.load()
+    if str(data.get(SESSION_KEY, "")) != str(user.pk):
+        return False
+    return constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())

@@ -46,12 +46,38 @@ class PingMessage(TypedDict):
 
 
 class JoinMessage(TypedDict):
-    """Be present now (after connecting ahead with ?wait=1)."""
+    """Be present now (after connecting ahead with ?wait=1); `offer`: the id of the other
+    participant's held offer this page applied ahead and means to answer."""
 
     type: Literal["join"]
+    offer: NotRequired[int]
 
 
-Incoming = SignalMessage | MediaMessage | EndMessage | PingMessage | JoinMessage
+class HoldOfferMessage(TypedDict):
+    """Alone: keep this offer for the other participant, replacing the one held before. The
+    id is the page's own (it tells the page which of its connections was answered)."""
+
+    type: Literal["hold-offer"]
+    id: int
+    description: SessionDescription
+
+
+Incoming = SignalMessage | MediaMessage | EndMessage | PingMessage | JoinMessage | HoldOfferMessage
+
+MAX_OFFER_ID = 2**31 - 1
+
+
+class PendingOffer(TypedDict):
+    """The one offer the server keeps for a participant who is alone (see consumers.py)."""
+
+    id: int
+    description: SessionDescription
+
+
+def _offer_id(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_OFFER_ID:
+        raise BadMessage("invalid_offer_id")
+    return value
 
 
 class BadMessage(ValueError):
@@ -98,14 +124,27 @@ def _candidate(value: Any) -> IceCandidate:
 
 
 def parse(text: str | None, raw: bytes | None = None) -> Incoming:
-    """Parse and validate one message from a browser, or raise BadMessage(code)."""
+    """Parse and validate one message from a browser, or raise BadMessage(code); never any
+    other exception. Only the fixed shapes above are looked into, so a nested value deeper
+    than they allow is refused without being walked."""
+    try:
+        return _parse(text)
+    except BadMessage:
+        raise
+    except Exception:
+        raise BadMessage("malformed") from None
+
+
+def _parse(text: str | None) -> Incoming:
     if text is None:
         raise BadMessage("text_only")
     if len(text.encode()) > MAX_MESSAGE_BYTES:
         raise BadMessage("too_large")
     try:
         data = json.loads(text)
-    except ValueError:
+    except Exception:
+        # Not only ValueError: deep nesting ("[" * 3000) raises RecursionError, and nothing a
+        # browser sends may raise anything but BadMessage.
         raise BadMessage("malformed") from None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise BadMessage("malformed")
@@ -127,5 +166,16 @@ def parse(text: str | None, raw: bytes | None = None) -> Incoming:
     if kind == "ping":
         return {"type": "ping"}
     if kind == "join":
+        if set(data) - {"type", "offer"}:
+            raise BadMessage("invalid_join")
+        if "offer" in data:
+            return {"type": "join", "offer": _offer_id(data["offer"])}
         return {"type": "join"}
+    if kind == "hold-offer":
+        if set(data) != {"type", "id", "description"}:
+            raise BadMessage("invalid_offer")
+        description = _description(data["description"])
+        if description["type"] != "offer":
+            raise BadMessage("invalid_offer")
+        return {"type": "hold-offer", "id": _offer_id(data["id"]), "description": description}
     raise BadMessage("unknown_type")

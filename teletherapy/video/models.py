@@ -26,7 +26,9 @@ class VideoSession(models.Model):
 
 
 class Participation(models.Model):
-    """One connection of one participant; presence is derived from rows with left_at unset."""
+    """One connection of one participant; presence is derived from rows with left_at unset
+    whose connection still beats (seen_at is refreshed while it is open), so the connection
+    of an app process that died does not stay present."""
 
     class Role(models.TextChoices):
         THERAPIST = "therapist", "Therapist"
@@ -40,7 +42,11 @@ class Participation(models.Model):
     channel_name = models.CharField(max_length=200)
     joined_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["joined_at", "id"]
-        indexes = [models.Index(fields=["session", "role", "left_at"])]
+        indexes = [
+            models.Index(fields=["session", "role", "left_at"]),
+            models.Index(fields=["left_at", "seen_at"], name="video_presence_beat"),
+        ]

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -19,7 +20,6 @@ from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import Client
 from teletherapy.lib.clock import local, short_date_text, time_text
-from teletherapy.lib.realtime import send_after_commit
 from teletherapy.lib.states import is_us_state, state_name
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.models import Appointment, AppointmentQuerySet
@@ -160,15 +160,23 @@ def set_client_location(
 
 
 def record_refusal(
-    *, user: Any, appointment_id: int, reason: str, request: HttpRequest | None = None
+    *,
+    user: Any,
+    appointment_id: int,
+    reason: str,
+    request: HttpRequest | None = None,
+    repeated: int = 0,
 ) -> None:
-    """Audit a refused attempt to open a session (page or WebSocket)."""
+    """Audit a refused attempt to open a session (page or WebSocket); `repeated` is how many
+    more refusals of the same kind this row stands for (the WebSocket aggregates them)."""
+    details: dict[str, Any] = {"repeated": repeated} if repeated else {}
     record(
         Action.SESSION_REFUSED,
         actor=user if getattr(user, "is_authenticated", False) else None,
         request=request,
         appointment_id=appointment_id,
         reason=reason,
+        **details,
     )
 
 
@@ -196,10 +204,20 @@ def _other(role: str) -> str:
     return Participation.Role.THERAPIST
 
 
+def presence_cutoff(now: datetime | None = None) -> datetime:
+    """Connections not seen since this moment are gone (their app process died)."""
+    return (now or timezone.now()) - timedelta(seconds=settings.TELETHERAPY_PRESENCE_SECONDS)
+
+
 def peer_channel(*, session_id: int, role: str) -> str | None:
     """The current channel of the other participant, or None when they are not connected."""
     row = (
-        Participation.objects.filter(session_id=session_id, role=_other(role), left_at__isnull=True)
+        Participation.objects.filter(
+            session_id=session_id,
+            role=_other(role),
+            left_at__isnull=True,
+            seen_at__gte=presence_cutoff(),
+        )
         .order_by("-joined_at", "-id")
         .values_list("channel_name", flat=True)
         .first()
@@ -211,6 +229,8 @@ def join_call(*, appointment: Appointment, user: Any, role: str, channel_name: s
     """Mark `user` present on `channel_name`. Their earlier connections are closed (a reload or
     a second device replaces the first; there is never a third participant)."""
     now = timezone.now()
+    # Ghosts of app processes that died, anywhere: someone arriving is the moment to notice.
+    expire_stale_presence(now=now)
     with transaction.atomic():
         session, _created = VideoSession.objects.select_for_update().get_or_create(
             appointment=appointment
@@ -257,8 +277,8 @@ def join_call(*, appointment: Appointment, user: Any, role: str, channel_name: s
 
 
 def leave_call(*, participation_id: int, ended: bool = False) -> LeaveResult:
-    """Mark a connection gone and, once that commits, tell the other participant's
-    connection. When nobody is left in a started session, it has ended."""
+    """Mark a connection gone. When nobody is left in a started session, it has ended.
+    The consumer tells the other participant once this has returned (committed)."""
     now = timezone.now()
     with transaction.atomic():
         row = (
@@ -281,12 +301,15 @@ def leave_call(*, participation_id: int, ended: bool = False) -> LeaveResult:
             role=row.role,
             ended_session=ended,
         )
+        _expire_rows(
+            Participation.objects.filter(
+                session=session, left_at__isnull=True, seen_at__lt=presence_cutoff(now)
+            )
+        )
         anyone_left = Participation.objects.filter(session=session, left_at__isnull=True).exists()
         result = LeaveResult(
             left=True, peer_channel=peer_channel(session_id=session.pk, role=row.role)
         )
-        if result.peer_channel is not None:
-            send_after_commit(result.peer_channel, {"type": "call.peer_left", "ended": ended})
         if session.started_at is not None and not anyone_left:
             session.ended_at = now
             session.save(update_fields=["ended_at"])
@@ -299,3 +322,63 @@ def leave_call(*, participation_id: int, ended: bool = False) -> LeaveResult:
                 duration_seconds=session.duration_seconds,
             )
     return result
+
+
+def beat(*, participation_id: int, channel_name: str) -> bool:
+    """A connection is still open: refresh its presence. False when it is no longer current."""
+    return bool(
+        Participation.objects.filter(
+            pk=participation_id, channel_name=channel_name, left_at__isnull=True
+        ).update(seen_at=timezone.now())
+    )
+
+
+def _expire_rows(rows: QuerySet[Participation]) -> list[Participation]:
+    """Mark connections that stopped beating as left when they were last seen, audited like
+    any leaving; run inside a transaction."""
+    expired = list(
+        rows.select_for_update().select_related("session__appointment__practice", "user")[:100]
+    )
+    for row in expired:
+        row.left_at = row.seen_at
+        row.save(update_fields=["left_at"])
+        appointment = row.session.appointment
+        record(
+            Action.SESSION_LEFT,
+            actor=row.user,
+            practice=appointment.practice,
+            obj=appointment,
+            role=row.role,
+            ended_session=False,
+            expired=True,
+        )
+    return expired
+
+
+def expire_stale_presence(*, session_id: int | None = None, now: datetime | None = None) -> int:
+    """Record the leaving of connections whose app process died without saying so (no
+    heartbeat for TELETHERAPY_PRESENCE_SECONDS), and the end of sessions nobody is left in.
+    Return how many connections were expired."""
+    rows = Participation.objects.filter(left_at__isnull=True, seen_at__lt=presence_cutoff(now))
+    if session_id is not None:
+        rows = rows.filter(session_id=session_id)
+    if not rows.exists():
+        return 0
+    with transaction.atomic():
+        expired = _expire_rows(rows)
+        sessions = {row.session_id: row for row in expired}
+        for row in sessions.values():
+            session = VideoSession.objects.select_for_update().get(pk=row.session_id)
+            present = Participation.objects.filter(session=session, left_at__isnull=True)
+            if session.started_at is None or session.ended_at is not None or present.exists():
+                continue
+            session.ended_at = max(r.seen_at for r in expired if r.session_id == session.pk)
+            session.save(update_fields=["ended_at"])
+            record(
+                Action.SESSION_ENDED,
+                actor=row.user,
+                practice=session.appointment.practice,
+                obj=session.appointment,
+                duration_seconds=session.duration_seconds,
+            )
+    return len(expired)

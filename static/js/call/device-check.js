@@ -17,8 +17,13 @@ function setup(root) {
 
   if (isInAppBrowser()) document.getElementById("in-app-warning").hidden = false;
 
-  function stop() {
+  function stopLevel() {
     stopMeter();
+    stopMeter = () => {};
+  }
+
+  function stop() {
+    stopLevel();
     if (media) media.stream.getTracks().forEach((t) => t.stop());
     media = null;
   }
@@ -80,7 +85,7 @@ function setup(root) {
   return {
     // Hand the running camera and microphone over to the call (joining on the same page).
     take() {
-      stopMeter();
+      stopLevel();
       const held = media;
       media = null;
       preview.srcObject = null;

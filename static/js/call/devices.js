@@ -42,7 +42,10 @@ export async function getMedia(choices = savedChoices()) {
 }
 
 export function problemOf(err) {
-  if (!window.isSecureContext || !navigator.mediaDevices) return "insecure";
+  // An http:// address other than this machine: the browser hides the camera on purpose.
+  if (!window.isSecureContext) return "insecure";
+  // A secure page (https:// or 127.0.0.1) in a browser that has no camera access at all.
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return "unsupported";
   switch (err && err.name) {
     case "NotAllowedError":
     case "SecurityError":
@@ -114,7 +117,8 @@ export async function fillDeviceSelects(root = document) {
   return devices;
 }
 
-// A live 0..1 microphone level from a WebAudio AnalyserNode; returns a stop function.
+// A live 0..1 microphone level from a WebAudio AnalyserNode; returns a stop function that
+// may be called any number of times (closing an AudioContext twice is an error).
 export function meterLevel(stream, onLevel) {
   const Ctx = window.AudioContext || window.webkitAudioContext;
   if (!Ctx || stream.getAudioTracks().length === 0) return () => {};
@@ -132,8 +136,11 @@ export function meterLevel(stream, onLevel) {
     frame = requestAnimationFrame(tick);
   };
   tick();
+  let stopped = false;
   return () => {
+    if (stopped) return;
+    stopped = true;
     cancelAnimationFrame(frame);
-    ctx.close();
+    ctx.close().catch(() => {});
   };
 }

@@ -1,11 +1,16 @@
 // Perfect negotiation (https://w3c.github.io/webrtc-pc/#perfect-negotiation-example).
 // Knows nothing of the page: give it a peer connection, whether this side is polite (the
 // server decides), and a function that sends {description} or {candidate} to the other side.
+// Every session description of the call is set here, and only here.
+//
+// holdAnswers: an offer received is applied but answered only on release() (the person
+// pressing Start), so nothing is sent and no ICE or media flows before that.
 
-export function negotiate(pc, { polite, send, log = () => {} }) {
+export function negotiate(pc, { polite, send, log = () => {}, holdAnswers = false }) {
   let makingOffer = false;
   let ignoreOffer = false;
   let isSettingRemoteAnswerPending = false;
+  let holding = holdAnswers;
 
   pc.addEventListener("negotiationneeded", async () => {
     try {
@@ -28,6 +33,11 @@ export function negotiate(pc, { polite, send, log = () => {} }) {
     if (pc.iceConnectionState === "failed") pc.restartIce();
   });
 
+  async function answer() {
+    await pc.setLocalDescription();
+    send({ description: pc.localDescription.toJSON() });
+  }
+
   async function receive({ description, candidate }) {
     try {
       if (description) {
@@ -39,10 +49,7 @@ export function negotiate(pc, { polite, send, log = () => {} }) {
         isSettingRemoteAnswerPending = description.type === "answer";
         await pc.setRemoteDescription(description);
         isSettingRemoteAnswerPending = false;
-        if (description.type === "offer") {
-          await pc.setLocalDescription();
-          send({ description: pc.localDescription.toJSON() });
-        }
+        if (description.type === "offer" && !holding) await answer();
       } else if (candidate) {
         try {
           await pc.addIceCandidate(candidate);
@@ -55,5 +62,16 @@ export function negotiate(pc, { polite, send, log = () => {} }) {
     }
   }
 
-  return { receive };
+  // Stop holding: answer the offer applied meanwhile, if any, and every later one at once.
+  async function release() {
+    holding = false;
+    if (pc.signalingState !== "have-remote-offer") return;
+    try {
+      await answer();
+    } catch (err) {
+      log("could not answer", err);
+    }
+  }
+
+  return { receive, release };
 }

@@ -30,3 +30,20 @@ def make_tele_appointment(cast, *, start=None, minutes: int = 50, **fields) -> A
 def open_call(cast):
     """Casey's Teletherapy appointment with Tess, starting in five minutes."""
     return make_tele_appointment(cast)
+
+
+@pytest.fixture
+def located(open_call):  # type: ignore[no-untyped-def]
+    """The client has said they are in New Jersey."""
+    from teletherapy.video.models import VideoSession
+
+    VideoSession.objects.create(appointment=open_call, client_location="NJ")
+    return open_call
+
+
+@pytest.fixture(autouse=True)
+def _fresh_refusal_tally():  # type: ignore[no-untyped-def]
+    """Refusals are aggregated per process; each test starts with none counted."""
+    from teletherapy.video.consumers import REFUSALS
+
+    REFUSALS.clear()

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from django.conf import settings as django_settings
 from django.test import Client as HttpClient
 
 from config.asgi import application
@@ -33,7 +34,11 @@ def own_loop(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., No
     return run
 
 
+# The page's origin: exactly the site's (SITE_URL), scheme and port included.
+ORIGIN = (b"origin", django_settings.SITE_URL.encode())
+
 OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
+FRESH = {"type": "offer", "sdp": "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\n"}
 ANSWER = {"type": "answer", "sdp": "v=0\r\no=- 3 2 IN IP4 127.0.0.1\r\n"}
 CANDIDATE = {
     "candidate": "candidate:1 1 udp 2122260223 10.77.0.1 50000 typ host",
@@ -50,7 +55,7 @@ def _cookie_for(user: Any) -> str:
 
 
 async def socket(user: Any, appointment_id: int) -> WebsocketCommunicator:
-    headers = [(b"origin", b"http://127.0.0.1")]
+    headers = [ORIGIN]
     if user is not None:
         cookie = await database_sync_to_async(_cookie_for)(user)
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
@@ -62,13 +67,6 @@ async def joined(user: Any, appointment_id: int) -> tuple[WebsocketCommunicator,
     connected, _code = await ws.connect()
     assert connected
     return ws, await ws.receive_json_from()
-
-
-@pytest.fixture
-def located(open_call):
-    """The client has said they are in New Jersey."""
-    VideoSession.objects.create(appointment=open_call, client_location="NJ")
-    return open_call
 
 
 async def _pair(cast: Any, call: Any) -> tuple[WebsocketCommunicator, WebsocketCommunicator]:
@@ -139,12 +137,19 @@ async def test_an_offer_made_alone_is_handed_over_on_arrival(cast, located) -> N
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     await client.send_json_to({"type": "signal", "candidate": CANDIDATE})
     assert await client.receive_json_from() == {"type": "error", "code": "peer_absent"}
+    # A signal needs the other person there; an offer to hold does not.
     await client.send_json_to({"type": "signal", "description": OFFER})
-    assert await client.receive_nothing()  # kept, in memory only
+    assert await client.receive_json_from() == {"type": "error", "code": "peer_absent"}
+    await client.send_json_to({"type": "hold-offer", "id": 1, "description": OFFER})
+    assert await client.receive_json_from() == {"type": "offer-held", "id": 1}
     therapist, welcome = await joined(cast.therapist.user, located.pk)
     assert welcome["peer_present"] is True
     assert await therapist.receive_json_from() == {"type": "signal", "description": OFFER}
-    assert await client.receive_json_from() == {"type": "peer-joined", "offer_sent": True}
+    assert await client.receive_json_from() == {"type": "peer-joined", "offer": 1}
+    # Present now: nothing more is held.
+    await client.send_json_to({"type": "hold-offer", "id": 2, "description": OFFER})
+    assert await client.receive_json_from() == {"type": "error", "code": "peer_present"}
+    assert await therapist.receive_nothing()
     # Handed over once: a second arrival gets no stale offer.
     await therapist.disconnect()
     assert await client.receive_json_from() == {"type": "peer-left", "ended": False}
@@ -217,7 +222,7 @@ async def test_an_expired_sign_in_is_refused(cast, located) -> None:
     ws = WebsocketCommunicator(
         application,
         f"/ws/sessions/{located.pk}/",
-        headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())],
+        headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())],
     )
     assert await ws.connect() == (False, 4401)
 
@@ -235,7 +240,7 @@ async def test_a_foreign_origin_is_refused(cast, located) -> None:
 
 
 @own_loop
-async def test_access_is_checked_again_on_every_command(cast, located) -> None:
+async def test_access_is_checked_again_when_it_changes(cast, located) -> None:
     client, therapist = await _pair(cast, located)
 
     def _switch_off() -> None:
@@ -243,11 +248,10 @@ async def test_access_is_checked_again_on_every_command(cast, located) -> None:
         cast.therapist.save()
 
     await database_sync_to_async(_switch_off)()
-    await therapist.send_json_to({"type": "signal", "description": OFFER})
-    assert await therapist.receive_json_from() == {"type": "error", "code": "forbidden"}
-    assert (await therapist.receive_output())["type"] == "websocket.close"
-    assert await client.receive_json_from() == {"type": "peer-left", "ended": False}
-    await client.disconnect()
+    # Both lose access: the client's call needs a therapist with Teletherapy.
+    for ws in (therapist, client):
+        assert await ws.receive_json_from() == {"type": "error", "code": "forbidden"}
+        assert await ws.receive_output() == {"type": "websocket.close", "code": 4403}
 
 
 @own_loop
@@ -311,7 +315,7 @@ async def test_connecting_ahead_is_not_being_there(cast, located) -> None:
     ahead = WebsocketCommunicator(
         application,
         f"/ws/sessions/{located.pk}/?wait=1",
-        headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())],
+        headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())],
     )
     connected, _code = await ahead.connect()
     assert connected
@@ -337,7 +341,7 @@ async def _ahead(user: Any, appointment_id: int) -> WebsocketCommunicator:
     ws = WebsocketCommunicator(
         application,
         f"/ws/sessions/{appointment_id}/?wait=1",
-        headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())],
+        headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())],
     )
     connected, _code = await ws.connect()
     assert connected
@@ -347,7 +351,8 @@ async def _ahead(user: Any, appointment_id: int) -> WebsocketCommunicator:
 @own_loop
 async def test_a_held_offer_is_given_ahead_to_the_other_participant_only(cast, located) -> None:
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
-    await client.send_json_to({"type": "signal", "description": OFFER})
+    await client.send_json_to({"type": "hold-offer", "id": 1, "description": OFFER})
+    assert await client.receive_json_from() == {"type": "offer-held", "id": 1}
     # The client's other device, connecting ahead, is not given the client's own offer.
     own = await _ahead(cast.client_with_portal.user, located.pk)
     assert await own.receive_nothing()
@@ -357,24 +362,26 @@ async def test_a_held_offer_is_given_ahead_to_the_other_participant_only(cast, l
         intruder = WebsocketCommunicator(
             application,
             f"/ws/sessions/{located.pk}/?wait=1",
-            headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())],
+            headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())],
         )
         assert (await intruder.connect())[0] is False
         assert await intruder.receive_nothing()
     # The therapist, checking their devices, is given it; the client hears nothing of it.
     ahead = await _ahead(cast.therapist.user, located.pk)
-    assert await ahead.receive_json_from() == {"type": "held-offer", "description": OFFER}
+    assert await ahead.receive_json_from() == {"type": "held-offer", "id": 1, "description": OFFER}
     assert await client.receive_nothing()
     # A fresh offer replaces it.
-    fresh = {"type": "offer", "sdp": "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\n"}
-    await client.send_json_to({"type": "signal", "description": fresh})
-    assert await ahead.receive_json_from() == {"type": "held-offer", "description": fresh}
-    # On Start: join, and the answer right away; the offer is not sent a second time.
-    await ahead.send_json_to({"type": "join"})
+    await client.send_json_to({"type": "hold-offer", "id": 2, "description": FRESH})
+    assert await ahead.receive_json_from() == {"type": "held-offer", "id": 2, "description": FRESH}
+    assert await client.receive_json_from() == {"type": "offer-held", "id": 2}
+    # On Start: join claiming offer 2; granted, so the answer goes; not sent a second time.
+    await ahead.send_json_to({"type": "join", "offer": 2})
+    replies = [await ahead.receive_json_from(), await ahead.receive_json_from()]
+    assert {"type": "offer-taken", "id": 2} in replies
+    welcome = next(r for r in replies if r["type"] == "welcome")
+    assert welcome["peer_present"] is True
+    assert await client.receive_json_from() == {"type": "peer-joined", "offer": 2}
     await ahead.send_json_to({"type": "signal", "description": ANSWER})
-    welcome = await ahead.receive_json_from()
-    assert welcome["type"] == "welcome" and welcome["peer_present"] is True
-    assert await client.receive_json_from() == {"type": "peer-joined", "offer_sent": True}
     assert await client.receive_json_from() == {"type": "signal", "description": ANSWER}
     assert await ahead.receive_nothing()
     assert await own.receive_nothing()
@@ -388,18 +395,19 @@ async def test_a_held_offer_given_ahead_is_withdrawn_when_the_holder_goes(cast, 
     client, _welcome = await joined(cast.client_with_portal.user, located.pk)
     ahead = await _ahead(cast.therapist.user, located.pk)
     assert await ahead.receive_nothing()  # no offer held yet
-    await client.send_json_to({"type": "signal", "description": OFFER})
-    assert await ahead.receive_json_from() == {"type": "held-offer", "description": OFFER}
+    await client.send_json_to({"type": "hold-offer", "id": 1, "description": OFFER})
+    assert await ahead.receive_json_from() == {"type": "held-offer", "id": 1, "description": OFFER}
     await client.disconnect()
-    assert await ahead.receive_json_from() == {"type": "held-offer", "description": None}
+    assert await ahead.receive_json_from() == {"type": "held-offer", "id": 1, "description": None}
     # The client back on a new connection with a new offer: it goes out on arrival as usual.
     again, _welcome = await joined(cast.client_with_portal.user, located.pk)
-    await again.send_json_to({"type": "signal", "description": OFFER})
+    await again.send_json_to({"type": "hold-offer", "id": 1, "description": OFFER})
+    assert await again.receive_json_from() == {"type": "offer-held", "id": 1}
     assert await ahead.receive_nothing()
     await ahead.send_json_to({"type": "join"})
     assert (await ahead.receive_json_from())["peer_present"] is True
     assert await ahead.receive_json_from() == {"type": "signal", "description": OFFER}
-    assert await again.receive_json_from() == {"type": "peer-joined", "offer_sent": True}
+    assert await again.receive_json_from() == {"type": "peer-joined", "offer": 1}
     await again.disconnect()
     await ahead.disconnect()
 
@@ -414,9 +422,10 @@ async def test_a_held_offer_is_not_given_ahead_once_access_is_gone(cast, located
         cast.therapist.save()
 
     await database_sync_to_async(_switch_off)()
-    await client.send_json_to({"type": "signal", "description": OFFER})
-    assert await ahead.receive_nothing()
-    await ahead.disconnect()
+    await client.send_json_to({"type": "hold-offer", "id": 1, "description": OFFER})
+    # Closed as soon as access went, and never given the offer.
+    assert await ahead.receive_json_from() == {"type": "error", "code": "forbidden"}
+    assert await ahead.receive_output() == {"type": "websocket.close", "code": 4403}
     await client.disconnect()
 
 
@@ -426,7 +435,7 @@ async def test_connecting_ahead_is_refused_to_others_too(cast, located) -> None:
     ws = WebsocketCommunicator(
         application,
         f"/ws/sessions/{located.pk}/?wait=1",
-        headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())],
+        headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())],
     )
     # Another therapist's appointment is not one they can see: 404, as on the pages.
     assert await ws.connect() == (False, 4404)
@@ -438,7 +447,7 @@ async def test_join_is_checked_again(cast, located) -> None:
     ahead = WebsocketCommunicator(
         application,
         f"/ws/sessions/{located.pk}/?wait=1",
-        headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())],
+        headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())],
     )
     assert (await ahead.connect())[0]
 
@@ -448,6 +457,7 @@ async def test_join_is_checked_again(cast, located) -> None:
 
     await database_sync_to_async(_switch_off)()
     await ahead.send_json_to({"type": "join"})
+    assert await ahead.receive_json_from() == {"type": "error", "code": "forbidden"}
     assert await ahead.receive_output() == {"type": "websocket.close", "code": 4403}
 
 
@@ -465,12 +475,9 @@ def test_relay_through_redis_and_postgresql(cast, located, settings, monkeypatch
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         pytest.skip("REDIS_URL is not set: run with scripts/test-services")
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis_url]},
-        }
-    }
+    from teletherapy.lib.channel_layer import redis_layer
+
+    settings.CHANNEL_LAYERS = {"default": redis_layer(redis_url)}
 
     @own_loop
     async def body() -> None:
@@ -490,3 +497,91 @@ def test_relay_through_redis_and_postgresql(cast, located, settings, monkeypatch
         await therapist.disconnect()
 
     body()
+
+
+async def _waiting_with_offer_ahead(
+    cast: Any, call: Any
+) -> tuple[WebsocketCommunicator, WebsocketCommunicator]:
+    """The client waits holding offer 1; the therapist's page, ahead, has applied it."""
+    client, _welcome = await joined(cast.client_with_portal.user, call.pk)
+    await client.send_json_to({"type": "hold-offer", "id": 1, "description": OFFER})
+    assert await client.receive_json_from() == {"type": "offer-held", "id": 1}
+    ahead = await _ahead(cast.therapist.user, call.pk)
+    assert await ahead.receive_json_from() == {"type": "held-offer", "id": 1, "description": OFFER}
+    return client, ahead
+
+
+@own_loop
+async def test_the_renewal_replaces_the_offer_before_the_arrival(cast, located) -> None:
+    """The renewal's fresh offer lands first: the arrival's claim on the old one is refused
+    and the fresh one is sent instead, so no one answers a stale offer."""
+    client, ahead = await _waiting_with_offer_ahead(cast, located)
+    await client.send_json_to({"type": "hold-offer", "id": 2, "description": FRESH})
+    assert await client.receive_json_from() == {"type": "offer-held", "id": 2}
+    # The page ahead has not applied offer 2 yet when the person presses Start. (Whether
+    # the consumer still hands offer 2 ahead depends on which it handles first.)
+    await ahead.send_json_to({"type": "join", "offer": 1})
+    replies = [await ahead.receive_json_from()]
+    while replies[-1] != {"type": "signal", "description": FRESH}:
+        replies.append(await ahead.receive_json_from())
+    kinds = [r["type"] for r in replies]
+    assert "welcome" in kinds and "offer-taken" not in kinds
+    assert {"type": "held-offer", "id": 1, "description": None} in replies
+    assert await client.receive_json_from() == {"type": "peer-joined", "offer": 2}
+    assert await ahead.receive_nothing()
+    await ahead.disconnect()
+    await client.disconnect()
+
+
+@own_loop
+async def test_the_arrival_takes_the_offer_before_the_renewal(cast, located) -> None:
+    """The arrival's claim lands first: it is granted, and the fresh offer made meanwhile is
+    refused (the page keeps the connection of offer 1, as "peer-joined" says)."""
+    client, ahead = await _waiting_with_offer_ahead(cast, located)
+    await ahead.send_json_to({"type": "join", "offer": 1})
+    replies = [await ahead.receive_json_from(), await ahead.receive_json_from()]
+    assert {"type": "offer-taken", "id": 1} in replies
+    assert await client.receive_json_from() == {"type": "peer-joined", "offer": 1}
+    await client.send_json_to({"type": "hold-offer", "id": 2, "description": FRESH})
+    assert await client.receive_json_from() == {"type": "error", "code": "peer_present"}
+    await ahead.send_json_to({"type": "signal", "description": ANSWER})
+    assert await client.receive_json_from() == {"type": "signal", "description": ANSWER}
+    assert await ahead.receive_nothing()
+    await ahead.disconnect()
+    await client.disconnect()
+
+
+@own_loop
+async def test_a_claim_on_a_withdrawn_offer_is_refused(cast, located) -> None:
+    client, ahead = await _waiting_with_offer_ahead(cast, located)
+    await client.disconnect()
+    assert await ahead.receive_json_from() == {"type": "held-offer", "id": 1, "description": None}
+    again, _welcome = await joined(cast.client_with_portal.user, located.pk)
+    await ahead.send_json_to({"type": "join", "offer": 1})
+    replies = [await ahead.receive_json_from(), await ahead.receive_json_from()]
+    assert {"type": "held-offer", "id": 1, "description": None} in replies
+    assert await again.receive_json_from() == {"type": "peer-joined"}
+    assert await ahead.receive_nothing()
+    await again.disconnect()
+    await ahead.disconnect()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"type": "hold-offer", "id": 1, "description": ANSWER},
+        {"type": "hold-offer", "id": -1, "description": OFFER},
+        {"type": "hold-offer", "id": True, "description": OFFER},
+        {"type": "hold-offer", "description": OFFER},
+        {"type": "hold-offer", "id": 1, "description": OFFER, "extra": 1},
+        {"type": "join", "offer": "1"},
+    ],
+)
+@own_loop
+async def test_a_bad_offer_to_hold_or_claim_is_refused(cast, located, message) -> None:
+    client, _welcome = await joined(cast.client_with_portal.user, located.pk)
+    await client.send_json_to(message)
+    reply = await client.receive_json_from()
+    assert reply["type"] == "error"
+    assert reply["code"] in {"invalid_offer", "invalid_offer_id"}, reply
+    await client.disconnect()
