@@ -150,14 +150,19 @@ def confirm(request: HttpRequest) -> HttpResponse:
 @recent_sign_in_required
 def two_step(request: HttpRequest) -> HttpResponse:
     """Set up two-step sign-in (a device is made only on POST), switch it off, or make new
-    recovery codes. Each change needs a current code."""
-    user = _staff_user(request)
+    recovery codes. Each change needs a current code. Staff use it under /accounts/, clients
+    under /portal/ (My details), each only in their own area."""
+    portal = request.path.startswith("/portal/")
+    user = _own_account(request)
+    if user.is_client != portal:
+        raise PermissionDenied("Two-step sign-in is set up from your own account pages.")
+    here = "portal:two_step" if portal else "accounts:two_step"
     device = mfa.confirmed_device(user)
     form = CodeForm(request.POST or None)
     action = request.POST.get("action") or ("off" if device else "confirm")
     if request.method == "POST" and action == "start" and device is None:
         mfa.start_setup(user=user)
-        return redirect("accounts:two_step")
+        return redirect(here)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
         if device is None and action == "confirm":
@@ -180,7 +185,7 @@ def two_step(request: HttpRequest) -> HttpResponse:
             and mfa.turn_off(user=user, code=code, request=request)
         ):
             messages.success(request, "Two-step sign-in is off.")
-            return redirect("accounts:two_step")
+            return redirect(here)
         if not form.errors:
             form.add_error("code", mfa.CODE_REFUSED)
     context: dict[str, Any] = {
@@ -189,6 +194,7 @@ def two_step(request: HttpRequest) -> HttpResponse:
         "nav_active": "account",
         "codes_left": mfa.recovery_codes_left(user) if device else 0,
         "required": getattr(request, "two_step_required", False),
+        **_area(portal),
     }
     pending = mfa.pending_device(user) if device is None else None
     if pending is not None:
@@ -201,7 +207,17 @@ def two_step(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_step.html", context)
 
 
+def _area(portal: bool) -> dict[str, str]:
+    """The page frame and the way back, for the staff side or the Client Portal."""
+    if portal:
+        return {"base": "portal/_base.html", "back_url": "portal:details", "back": "My details"}
+    return {"base": "base.html", "back_url": "accounts:my_account", "back": "My account"}
+
+
 def _codes_page(request: HttpRequest, codes: list[str]) -> HttpResponse:
+    portal = request.path.startswith("/portal/")
     return render(
-        request, "accounts/recovery_codes.html", {"codes": codes, "nav_active": "account"}
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "nav_active": "account", **_area(portal)},
     )

@@ -139,10 +139,17 @@ CODE_REFUSED = mfa.CODE_REFUSED
 @never_cache
 @require_http_methods(["GET", "POST"])
 def sign_in_code(request: HttpRequest) -> HttpResponse:
-    """Second step of sign-in for people who switched on two-step sign-in."""
+    """Second step of sign-in for people who switched on two-step sign-in: staff under
+    /accounts/, clients under /portal/ (each area's own accounts only)."""
+    portal = request.path.startswith("/portal/")
     user, next_url = mfa.pending_user(request)
+    if user is not None and user.is_client != portal:
+        user = None
     device = mfa.confirmed_device(user) if user is not None else None
     if user is None or device is None:
+        if portal:
+            messages.info(request, "Please sign in with your username and password first.")
+            return redirect("portal:sign_in")
         messages.info(request, "Please sign in with your email and password first.")
         return redirect("accounts:sign_in")
     form = CodeForm(request.POST or None)
@@ -150,10 +157,23 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         used, problem = mfa.check_code(user, form.cleaned_data["code"])
         if used is not None:
             request.session.pop(mfa.PENDING_KEY, None)
+            if portal:
+                client = user.client
+                services.sign_in(
+                    request=request, user=user, practice=client.practice, obj=client, device=used
+                )
+                return redirect(next_url or "portal:dashboard")
             services.sign_in(request=request, user=user, device=used)
             return redirect(next_url or "practice:dashboard")
         services.record_failed_sign_in(
-            request=request, identifier=user.email, user=user, reason="two-step code"
+            request=request,
+            identifier=user.username if portal else user.email,
+            portal=portal,
+            user=user,
+            reason="two-step code",
         )
         form.add_error("code", problem)
-    return render(request, "accounts/sign_in_code.html", {"form": form})
+    context: dict[str, Any] = {"form": form, "portal": portal}
+    if portal:
+        context["base"] = "portal/_base.html"
+    return render(request, "accounts/sign_in_code.html", context)

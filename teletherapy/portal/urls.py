@@ -1,11 +1,13 @@
 from django.urls import path
 
 from teletherapy.accounts import account_views
+from teletherapy.accounts import views as account_sign_in
 from teletherapy.portal import views
 
 app_name = "portal"
 urlpatterns = [
     path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-in/code/", account_sign_in.sign_in_code, name="sign_in_code"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("forgot-password/", views.forgot_password, name="forgot_password"),
     path("invite/<str:token>/", views.invite_link, name="invite_link"),
@@ -16,5 +18,6 @@ urlpatterns = [
     path("password/", views.change_password, name="password"),
     path("sign-out-others/", account_views.sign_out_others, name="sign_out_others"),
     path("confirm/", account_views.confirm, name="confirm"),
+    path("details/two-step/", account_views.two_step, name="two_step"),
     path("", views.dashboard, name="dashboard"),
 ]

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.accounts import links, lockout
+from teletherapy.accounts import links, lockout, mfa
 from teletherapy.accounts import services as account_services
 from teletherapy.accounts.reauth import recent_sign_in_required
 from teletherapy.clients.models import PortalInvitation
@@ -57,6 +57,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             return locked_out_page(request, lockout.locked_message(request, username))
         client = getattr(found, "client", None) if found is not None else None
         if found is not None and found.is_client and client is not None and client.is_active:
+            if mfa.confirmed_device(found) is not None:
+                mfa.start_pending(request, found, safe_next(request, portal=True) or "")
+                return redirect("portal:sign_in_code")
             account_services.sign_in(
                 request=request,
                 user=found,

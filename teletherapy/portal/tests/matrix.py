@@ -7,6 +7,10 @@ ROWS = [
     Row("portal:sign_in", expect(200, client=302, other_client=302)),
     Row("portal:sign_in", expect(200, client=302, other_client=302), method="POST"),
     Row("portal:sign_in", expect(405), method="PUT"),
+    # Without a right password just before, the code page sends people back to sign in.
+    Row("portal:sign_in_code", expect(302)),
+    Row("portal:sign_in_code", expect(302), method="POST", data=lambda c: {"code": "000000"}),
+    Row("portal:sign_in_code", expect(405), method="PUT"),
     Row("portal:sign_out", portal_page(302), method="POST"),
     Row("portal:sign_out", portal_page(405)),
     Row("portal:forgot_password", expect(200)),
@@ -37,4 +41,8 @@ ROWS = [
     Row("portal:confirm", portal_page(200)),
     Row("portal:confirm", portal_page(200), method="POST", data=lambda c: {"password": "wrong"}),
     Row("portal:confirm", portal_page(405), method="PUT"),
+    # Two-step sign-in, under My details; a wrong code is explained on the page.
+    Row("portal:two_step", portal_page(200)),
+    Row("portal:two_step", portal_page(200), method="POST", data=lambda c: {"code": "000000"}),
+    Row("portal:two_step", portal_page(405), method="PUT"),
 ]
