@@ -80,7 +80,7 @@ async def test_leaving_is_recorded_when_the_connection_dies_without_a_disconnect
     # The server task handling the therapist's socket is cancelled (a crash, a shutdown):
     # no websocket.disconnect ever reaches the consumer.
     therapist.future.cancel()
-    assert await client.receive_json_from(timeout=5) == {"type": "peer-left", "ended": False}
+    assert await client.receive_json_from() == {"type": "peer-left", "ended": False}
     assert await database_sync_to_async(_rows)() == [("client", True), ("therapist", False)]
     await client.disconnect()
 
@@ -147,7 +147,7 @@ async def test_a_peer_whose_app_process_dies_mid_call_is_shown_gone(
             seen_at=timezone.now() - timedelta(seconds=6)
         )
     )()
-    assert await client.receive_json_from(timeout=5) == {"type": "peer-left", "ended": False}
+    assert await client.receive_json_from() == {"type": "peer-left", "ended": False}
     await client.send_json_to({"type": "signal", "candidate": CANDIDATE})
     assert await client.receive_json_from() == {"type": "error", "code": "peer_absent"}
     await client.disconnect()
@@ -201,10 +201,10 @@ async def test_a_flood_is_throttled_then_closed_and_the_call_can_go_on(cast, loc
     assert welcome["peer_present"] is True
     started = time.monotonic()
     await therapist.send_json_to({"type": "signal", "description": OFFER})
-    assert await client.receive_json_from(timeout=2) == {"type": "peer-joined"}
-    assert await client.receive_json_from(timeout=2) == {"type": "signal", "description": OFFER}
+    assert await client.receive_json_from() == {"type": "peer-joined"}
+    assert await client.receive_json_from() == {"type": "signal", "description": OFFER}
     await client.send_json_to({"type": "signal", "description": ANSWER})
-    assert await therapist.receive_json_from(timeout=2) == {"type": "signal", "description": ANSWER}
+    assert await therapist.receive_json_from() == {"type": "signal", "description": ANSWER}
     assert time.monotonic() - started < 2
     await therapist.disconnect()
     await client.disconnect()

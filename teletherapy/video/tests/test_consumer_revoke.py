@@ -1,4 +1,4 @@
-"""Access ended mid-call closes the signaling socket at once and relays nothing more
+"""Access ended mid-call closes the signaling socket by itself and relays nothing more
 (issue 9 hole 8, issue 14): sign-out of each kind, deactivation, role and Teletherapy
 changes, the appointment cancelled or moved, the window closing, and the periodic re-check
 behind them all."""
@@ -25,13 +25,13 @@ from teletherapy.video.tests.test_consumer import CANDIDATE, OFFER, ORIGIN, _pai
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def closed(ws: WebsocketCommunicator, *, within: float = 15.0) -> tuple[list[Any], int]:
-    """What the socket was sent until the server closed it, and the close code. The deadline
-    is generous for a busy machine (it is met in milliseconds: pushed, not polled); how fast
-    is for a benchmark to say, not a test."""
+async def closed(ws: WebsocketCommunicator) -> tuple[list[Any], int]:
+    """What the socket was sent until the server closed it by itself (nothing is sent to it
+    meanwhile), and the close code. Waits with the communicator's generous deadline: how fast
+    the close comes is for bench/, a busy machine must not fail this."""
     messages: list[Any] = []
     while True:
-        output = await ws.receive_output(timeout=within)
+        output = await ws.receive_output()
         if output["type"] == "websocket.close":
             return messages, output["code"]
         messages.append(output.get("text"))
