@@ -11,7 +11,7 @@ Every cell checked is counted in TALLY; the terminal summary prints
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -88,7 +88,7 @@ class SocketRow:
 
     name: str
     path: Callable[[Cast], str]
-    expect: dict[str, str | int]
+    expect: Mapping[str, str | int]
     at: Callable[[Cast], datetime] | None = None
     when: str = ""
 

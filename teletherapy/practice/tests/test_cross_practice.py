@@ -141,7 +141,8 @@ def test_practice_b_canaries_never_reach_practice_a(cast, persona, caplog) -> No
         assert not _leaks(body.decode(errors="replace")), f"practice B leaked on {url}"
         assert not _leaks(str(response.headers)), f"practice B leaked in headers of {url}"
     for message in mail.outbox:
-        text = " ".join([message.subject, message.body, *message.to, str(message.alternatives)])
+        alternatives = getattr(message, "alternatives", [])
+        text = " ".join(map(str, [message.subject, message.body, *message.to, alternatives]))
         assert not _leaks(text), f"practice B leaked in an email: {message.subject}"
     assert not _leaks(caplog.text), "practice B leaked in a log line"
     assert walked >= 40
