@@ -22,6 +22,7 @@ from teletherapy.lib.env import (
     load_env_file,
     site_url_default,
 )
+from teletherapy.lib.net import parse_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # .env (or the file named by ENV_FILE) when present; variables already set win.
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -94,8 +96,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Before the idle sign-out, which leaves a message saying why the person was signed out.
     "django.contrib.messages.middleware.MessageMiddleware",
+    "teletherapy.practice.policy.PracticePolicyMiddleware",
     "teletherapy.accounts.middleware.IdleSignOutMiddleware",
     "teletherapy.accounts.middleware.AreaMiddleware",
+    "teletherapy.accounts.middleware.NoStoreMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -235,19 +239,38 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LINK_VALID_HOURS = 24
+OTP_TOTP_ISSUER = "Teletherapy"
+# Minutes a sign-in (or a password confirmation) counts as recent enough to change the email
+# address, the password or two-step sign-in.
+REAUTH_MINUTES = 10
 
-# Lockout: per account *and* address, with a cool-off, so a stranger cannot lock anyone out.
+# The client's address (lockout, audit log): X-Forwarded-For is believed only from these
+# proxies (addresses or networks), so a direct client cannot choose its address.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+parse_networks(TRUSTED_PROXIES)  # fail at start-up on a typo
+if env_int("PROXY_COUNT", 0, minimum=0):
+    raise ImproperlyConfigured(
+        "PROXY_COUNT is no longer read: list the proxies' addresses in TRUSTED_PROXIES instead"
+    )
+
+# Lockout with a cool-off: AXES_FAILURE_LIMIT per account and address (a stranger elsewhere
+# cannot lock anyone out that way), and ACCOUNT_FAILURE_LIMIT per account from any address
+# (guesses spread over many addresses).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+ACCOUNT_FAILURE_LIMIT = env_int("ACCOUNT_FAILURE_LIMIT", 20, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "teletherapy.accounts.lockout.AccountLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "teletherapy.lib.net.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "teletherapy.accounts.views.locked_out"
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
 
 # Sessions and automatic logoff.
 IDLE_TIMEOUT_MINUTES = env_int("IDLE_TIMEOUT_MINUTES", 30, minimum=1)
-SESSION_COOKIE_AGE = 12 * 60 * 60
+# However active, a sign-in ends this many hours after it began.
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -256,6 +279,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 HTTPS = env_bool("HTTPS", False)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+# __Host- cookies are refused by browsers unless secure, for "/" and without a Domain: no
+# sibling subdomain can set or shadow them.
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
@@ -277,7 +304,7 @@ CONTENT_SECURITY_POLICY = {
         "media-src": [SELF, "blob:"],
         "connect-src": [SELF, "ws:", "wss:"] if not HTTPS else [SELF, "wss:"],
         "object-src": [NONE],
-        "base-uri": [SELF],
+        "base-uri": [NONE],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     }

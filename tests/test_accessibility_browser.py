@@ -160,6 +160,11 @@ def test_every_page_passes_axe_and_fits_a_phone(browser, live_server_factory, ca
     assert AXE.exists(), f"{AXE} is missing: run scripts/setup --test (npm ci)"
     cast = build_cast()
     extra = _open_call_pages(cast)
+    # Long unbroken words and addresses wrap instead of widening the page.
+    cast.tele_appointment.staff_note = "Unbroken" + "x" * 600 + " https://example.com/" + "a" * 300
+    cast.tele_appointment.save(update_fields=["staff_note"])
+    cast.client_with_portal.email = "casey." + "c" * 120 + "@example.com"
+    cast.client_with_portal.save(update_fields=["email"])
     # The same key as this process, so the sessions made here are good there.
     server = live_server_factory(env={"SECRET_KEY": settings.SECRET_KEY})
     findings: list[Finding] = []
@@ -200,3 +205,30 @@ def test_every_page_passes_axe_and_fits_a_phone(browser, live_server_factory, ca
     blocking = [f for f in findings if f.impact in ("critical", "serious")]
     problems = [str(f) for f in blocking] + too_wide
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("size", [{"width": 812, "height": 375}, {"width": 740, "height": 360}])
+def test_the_call_fits_a_phone_held_sideways(browser, live_server_factory, size) -> None:  # type: ignore[no-untyped-def]
+    """Waiting and in the call, the page is no taller and no wider than the screen."""
+    cast = build_cast()
+    room = _open_call_pages(cast)["therapist"][1]
+    server = live_server_factory(env={"SECRET_KEY": settings.SECRET_KEY})
+    context = _signed_in_context(
+        browser, server.url, _session_key(cast, "therapist"), **{**PHONE, "viewport": size}
+    )
+    page = context.new_page()
+    page.goto(server.url + room)
+    page.get_by_text("Waiting for Casey Client to join").wait_for()
+    fits = (
+        "(s) => document.documentElement.scrollHeight <= s.height && "
+        "document.documentElement.scrollWidth <= s.width"
+    )
+    page.wait_for_function(fits, arg=size, timeout=5000)
+    # The call's own layout, as waiting-room.js switches to it when the other person arrives.
+    page.evaluate(
+        "() => { document.getElementById('call-root').dataset.state = 'call';"
+        " document.getElementById('waiting-room').hidden = true; }"
+    )
+    page.wait_for_function(fits, arg=size, timeout=5000)
+    assert page.get_by_role("button", name="End session").is_visible()
+    context.close()

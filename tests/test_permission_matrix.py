@@ -144,6 +144,9 @@ def test_matrix(row: Row, persona: str, cast: Cast) -> None:
     assert TALLY.check("http", cell, response.status_code, row.expect[persona]), (
         f"{cell}: got {response.status_code}, expected {row.expect[persona]}"
     )
+    if persona != "anonymous":
+        # Issue 9, hole 5: nothing shown to a signed-in person may be cached.
+        assert "no-store" in response.get("Cache-Control", ""), f"{persona} {row.method} {url}"
 
 
 def _encode(data: dict) -> str:

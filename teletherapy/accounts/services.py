@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from teletherapy.accounts import links
 from teletherapy.accounts.models import PasswordResetLink, User, UserSession
 from teletherapy.audit.models import Action
-from teletherapy.audit.services import record
+from teletherapy.audit.services import practice_of, record
 
 # At most this many reset emails per account per hour, so the form cannot be used to flood.
 RESET_LINKS_PER_HOUR = 3
@@ -60,10 +60,18 @@ def record_failed_sign_in(
     user: User | None = None,
     reason: str = "",
 ) -> None:
-    """Audit a refused sign-in. A staff failure on a known account goes to that person's
-    practice log; a stranger's tries (and the portal's) stay in the global log."""
+    """Audit a refused sign-in. A failure on a known account (staff or portal) goes to the log
+    of that account's practice; a stranger's tries stay in the global log. The person trying
+    is told nothing either way."""
     if portal:
-        record(Action.PORTAL_SIGN_IN_FAILED, request=request, actor_label=identifier[:150])
+        tried = User.objects.filter(username=identifier).first()
+        record(
+            Action.PORTAL_SIGN_IN_FAILED,
+            request=request,
+            actor_label=identifier[:150],
+            practice=practice_of(tried) if tried is not None else None,
+            obj=tried,
+        )
         return
     if user is None:
         user = (
@@ -82,10 +90,13 @@ def record_failed_sign_in(
     )
 
 
-def sign_out(*, request: HttpRequest, idle: bool = False) -> None:
-    """End the request's session and audit it: SIGN_OUT, or IDLE_SIGN_OUT when the idle
-    timeout ends it. Anyone may end their own session."""
-    record(Action.IDLE_SIGN_OUT if idle else Action.SIGN_OUT, actor=request.user, request=request)
+def sign_out(*, request: HttpRequest, idle: bool = False, limit: str = "") -> None:
+    """End the request's session and audit it: SIGN_OUT, or IDLE_SIGN_OUT when a time limit
+    ends it (`limit`: "idle", or "absolute" for the limit counted from sign-in). Anyone may end
+    their own session."""
+    details: dict[str, Any] = {"limit": limit} if limit else {}
+    action = Action.IDLE_SIGN_OUT if idle else Action.SIGN_OUT
+    record(action, actor=request.user, request=request, **details)
     logout(request)
 
 
@@ -142,3 +153,43 @@ def end_all_sessions(*, user: User) -> int:
     Session.objects.filter(session_key__in=keys).delete()
     UserSession.objects.filter(user=user).delete()
     return len(keys)
+
+
+def end_other_sessions(
+    *, user: User, keep: str | None, by: User | None = None, request: HttpRequest | None = None
+) -> int:
+    """Sign the person out everywhere except the session `keep` (None: everywhere); audit it.
+
+    `by` is who asked (the person themselves, or an Owner or Manager for a colleague).
+    """
+    with transaction.atomic():
+        others = UserSession.objects.filter(user=user).exclude(session_key=keep or "")
+        keys = list(others.values_list("session_key", flat=True))
+        Session.objects.filter(session_key__in=keys).delete()
+        others.delete()
+        record(
+            Action.SESSIONS_ENDED,
+            actor=by or user,
+            obj=user,
+            request=request,
+            sessions=len(keys),
+            kept_current=keep is not None,
+        )
+    return len(keys)
+
+
+def change_password(
+    *, user: User, password: str, keep: str | None, request: HttpRequest | None = None
+) -> None:
+    """Set a new password the person chose themselves (their old one already checked); every
+    other session of theirs ends."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        others = UserSession.objects.filter(user=user).exclude(session_key=keep or "")
+        keys = list(others.values_list("session_key", flat=True))
+        Session.objects.filter(session_key__in=keys).delete()
+        others.delete()
+        record(
+            Action.PASSWORD_CHANGED, actor=user, obj=user, request=request, other_sessions=len(keys)
+        )

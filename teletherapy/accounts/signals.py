@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
@@ -9,6 +10,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from teletherapy.accounts.models import UserSession
+from teletherapy.accounts.reauth import AUTH_AT_KEY, SIGNED_IN_AT_KEY
 
 
 @receiver(user_logged_in)
@@ -16,6 +18,10 @@ def remember_session(sender: Any, request: HttpRequest, user: Any, **kwargs: Any
     session = getattr(request, "session", None)
     if session is None:
         return
+    # Both clocks start now: the recent sign-in (reauth.py) and the absolute session limit.
+    now = int(time.time())
+    session[AUTH_AT_KEY] = now
+    session[SIGNED_IN_AT_KEY] = now
     if session.session_key is None:
         session.save()
     UserSession.objects.update_or_create(session_key=session.session_key, defaults={"user": user})

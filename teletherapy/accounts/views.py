@@ -7,15 +7,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.accounts import links, mfa, services, tasks
+from teletherapy.accounts import links, lockout, mfa, services, tasks
 from teletherapy.accounts.forms import CodeForm, ForgotPasswordForm, NewPasswordForm, SignInForm
-from teletherapy.accounts.models import User
 from teletherapy.lib.redirects import safe_next
 
 RESET_SESSION_KEY = "password_reset_hash"
@@ -32,15 +30,6 @@ FORGOT_ANSWER = (
     "If that email address belongs to a staff account here, we have sent it a link to choose "
     "a new password. The link works once and for {hours} hours. Check your inbox (and spam)."
 )
-
-
-def locked_message() -> str:
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return (
-        "Too many failed sign-in attempts. For your security, sign-in is paused for this "
-        f"account from this device for {minutes} minutes. Please try again later, or use "
-        "\u201cForgot password\u201d to choose a new one."
-    )
 
 
 @login_not_required
@@ -86,14 +75,14 @@ def register_lockout_page(prefix: str, page: LockoutPage) -> None:
 
 def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """django-axes calls this when an account is cooling off after repeated failures."""
+    # Keep what was typed (the email or username; never echo a password back).
+    typed = request.POST.get("email") or request.POST.get("username") or ""
+    message = lockout.locked_message(request, typed.strip().lower())
     for prefix, page in _LOCKOUT_PAGES.items():
         if request.path.startswith(prefix):
-            return page(request, locked_message())
-    # Keep what was typed (the email; never echo a password back).
+            return page(request, message)
     form = SignInForm(initial={"email": request.POST.get("email", "")})
-    return render(
-        request, "accounts/sign_in.html", {"form": form, "locked": locked_message()}, status=429
-    )
+    return render(request, "accounts/sign_in.html", {"form": form, "locked": message}, status=429)
 
 
 @login_not_required
@@ -143,9 +132,7 @@ def reset_password(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/reset_password.html", {"form": form, "person": link.user})
 
 
-CODE_REFUSED = (
-    "That code didn't work. Type the newest code your app shows (they change every 30 seconds)."
-)
+CODE_REFUSED = mfa.CODE_REFUSED
 
 
 @login_not_required
@@ -160,47 +147,13 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:sign_in")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"].strip().replace(" ", "")):
+        used, problem = mfa.check_code(user, form.cleaned_data["code"])
+        if used is not None:
             request.session.pop(mfa.PENDING_KEY, None)
-            services.sign_in(request=request, user=user, device=device)
+            services.sign_in(request=request, user=user, device=used)
             return redirect(next_url or "practice:dashboard")
         services.record_failed_sign_in(
             request=request, identifier=user.email, user=user, reason="two-step code"
         )
-        form.add_error("code", CODE_REFUSED)
+        form.add_error("code", problem)
     return render(request, "accounts/sign_in_code.html", {"form": form})
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def two_step(request: HttpRequest) -> HttpResponse:
-    """Switch two-step sign-in on (with a code from the newly set-up app) or off."""
-    user = request.user
-    # The staff record only for the link back to the Profile: accounts does not import practice.
-    staff = getattr(user, "staff", None) if user.is_authenticated else None
-    if staff is None or not user.is_staff_member or not user.is_active:  # type: ignore[union-attr]
-        raise PermissionDenied("Only a practice's staff can use this page.")
-    assert isinstance(user, User)
-    device = mfa.confirmed_device(user)
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"]
-        if device is None and mfa.turn_on(user=user, code=code, request=request):
-            messages.success(
-                request, "Two-step sign-in is on. You'll be asked for a code at sign-in."
-            )
-            return redirect("accounts:two_step")
-        if device is not None and mfa.turn_off(user=user, code=code, request=request):
-            messages.success(request, "Two-step sign-in is off.")
-            return redirect("accounts:two_step")
-        form.add_error("code", CODE_REFUSED)
-    context: dict[str, Any] = {
-        "form": form,
-        "enabled": device is not None,
-        "nav_active": "settings",
-        "staff": staff,
-    }
-    if device is None:
-        setup = mfa.setup_device(user)
-        context.update(manual_key=mfa.manual_key(setup), config_url=setup.config_url)
-    return render(request, "accounts/two_step.html", context)

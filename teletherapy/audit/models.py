@@ -46,6 +46,11 @@ class Action(models.TextChoices):
     SESSION_ENDED = "session_ended", "Teletherapy session ended"
     SESSION_REFUSED = "session_refused", "Teletherapy session access refused"
     SESSION_LOCATION = "session_location", "Client stated their location"
+    AUDIT_EXPORTED = "audit_exported", "Audit log exported"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    SESSIONS_ENDED = "sessions_ended", "Signed out of other sessions"
+    RECOVERY_CODES_MADE = "recovery_codes_made", "Two-step recovery codes made"
+    SECURITY_SETTINGS_CHANGED = "security_settings_changed", "Security settings changed"
 
 
 class AuditReader(Protocol):
@@ -88,6 +93,10 @@ class AuditEvent(models.Model):
     object_label = models.CharField(max_length=200, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # The hash chain (audit/chain.py): this row's hash covers its content and prev_hash, the
+    # hash of the practice's previous row.
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -102,3 +111,12 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("The audit log is append-only")
+
+
+class AuditChain(models.Model):
+    """The head of one practice's chain (or the global one): locked while a row is appended,
+    so two writers never link to the same previous row."""
+
+    key = models.CharField(max_length=40, unique=True)
+    last_hash = models.CharField(max_length=64)
+    last_event_id = models.BigIntegerField(null=True, blank=True)

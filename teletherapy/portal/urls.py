@@ -1,5 +1,6 @@
 from django.urls import path
 
+from teletherapy.accounts import account_views
 from teletherapy.portal import views
 
 app_name = "portal"
@@ -13,5 +14,7 @@ urlpatterns = [
     path("reset/", views.reset, name="reset"),
     path("details/", views.details, name="details"),
     path("password/", views.change_password, name="password"),
+    path("sign-out-others/", account_views.sign_out_others, name="sign_out_others"),
+    path("confirm/", account_views.confirm, name="confirm"),
     path("", views.dashboard, name="dashboard"),
 ]

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.accounts import links
+from teletherapy.accounts import links, lockout
 from teletherapy.accounts import services as account_services
-from teletherapy.accounts.views import locked_message
+from teletherapy.accounts.reauth import recent_sign_in_required
 from teletherapy.clients.models import PortalInvitation
 from teletherapy.lib import clock
 from teletherapy.lib.redirects import safe_next
@@ -54,7 +54,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         username = form.cleaned_data["username"].strip().lower()
         found = authenticate(request, username=username, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
-            return locked_out_page(request, locked_message())
+            return locked_out_page(request, lockout.locked_message(request, username))
         client = getattr(found, "client", None) if found is not None else None
         if found is not None and found.is_client and client is not None and client.is_active:
             account_services.sign_in(
@@ -111,6 +111,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@recent_sign_in_required
 def details(request: HttpRequest) -> HttpResponse:
     client = current_client(request)
     form = ContactForm(request.POST or None, instance=client)
@@ -133,7 +134,13 @@ def change_password(request: HttpRequest) -> HttpResponse:
     assert client.user is not None  # current_client() found the client by its user
     form = PasswordChangeForm(client.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        user = client.user
+        account_services.change_password(
+            user=user,
+            password=form.cleaned_data["new_password1"],
+            keep=request.session.session_key,
+            request=request,
+        )
         update_session_auth_hash(request, user)
         messages.success(request, "Your password was changed.")
         return redirect("portal:dashboard")

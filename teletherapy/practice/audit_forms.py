@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 
 from teletherapy.audit.models import Action
 from teletherapy.practice.models import StaffMember
+
+# The log began long after this and a day past the last one must still be a date.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+OUT_OF_RANGE = "Choose a date between 2000 and 2099."
 
 
 class AuditFilterForm(forms.Form):
@@ -34,6 +40,18 @@ class AuditFilterForm(forms.Form):
         ]
         self.fields["person"].error_messages["invalid_choice"] = "Choose a person from the list."
         self.fields["action"].error_messages["invalid_choice"] = "Choose an action from the list."
+
+    def _in_range(self, name: str) -> date | None:
+        day = self.cleaned_data.get(name)
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(OUT_OF_RANGE)
+        return day
+
+    def clean_date_from(self) -> date | None:
+        return self._in_range("date_from")
+
+    def clean_date_to(self) -> date | None:
+        return self._in_range("date_to")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

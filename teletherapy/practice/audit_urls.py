@@ -10,4 +10,5 @@ from teletherapy.practice import audit_views
 app_name = "audit"
 urlpatterns = [
     path("", audit_views.audit_log, name="log"),
+    path("export/", audit_views.audit_export, name="export"),
 ]

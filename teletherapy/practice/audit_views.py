@@ -3,10 +3,13 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from teletherapy.audit import services
+from teletherapy.audit.export import write_csv
 from teletherapy.audit.models import AuditEvent
 from teletherapy.lib import clock
 from teletherapy.practice.access import StaffRequest, staff_view
@@ -15,10 +18,8 @@ from teletherapy.practice.audit_forms import AuditFilterForm
 PAGE_SIZE = 50
 
 
-@require_GET
-@staff_view(lambda staff: staff.can_read_audit)
-def audit_log(request: StaffRequest) -> HttpResponse:
-    """The practice's audit log, newest first: read-only, filtered, paginated."""
+def _filtered(request: StaffRequest) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
+    """The filter form and the practice's events it selects (none while it has errors)."""
     viewer = request.staff
     zone = clock.zone(clock.viewer_zone(viewer))
     form = AuditFilterForm(request.GET or None, viewer=viewer)
@@ -36,6 +37,16 @@ def audit_log(request: StaffRequest) -> HttpResponse:
             events = events.filter(at__lt=end)
     elif form.is_bound:
         events = events.none()
+    return form, events
+
+
+def _page(
+    request: StaffRequest,
+    form: AuditFilterForm,
+    events: QuerySet[AuditEvent],
+    status: int = 200,
+) -> HttpResponse:
+    viewer = request.staff
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -49,6 +60,36 @@ def audit_log(request: StaffRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "zone": zone.key,
+            "zone": clock.zone(clock.viewer_zone(viewer)).key,
+            "can_export": viewer.can_export_audit,
         },
+        status=status,
     )
+
+
+@require_GET
+@staff_view(lambda staff: staff.can_read_audit)
+def audit_log(request: StaffRequest) -> HttpResponse:
+    """The practice's audit log, newest first: read-only, filtered, paginated."""
+    form, events = _filtered(request)
+    return _page(request, form, events)
+
+
+@require_GET
+@staff_view(lambda staff: staff.can_export_audit)
+def audit_export(request: StaffRequest) -> HttpResponse:
+    """The filtered log (usually a date range) as a CSV file, oldest first. Owners only."""
+    form, events = _filtered(request)
+    if form.is_bound and not form.is_valid():
+        return _page(request, form, events, status=400)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    count = write_csv(response, events.order_by("at", "id"))
+    services.record_export(
+        by=request.staff.user,
+        practice=request.staff.practice,
+        rows=count,
+        request=request,
+        filters=request.GET.dict(),
+    )
+    return response

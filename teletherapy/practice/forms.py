@@ -160,3 +160,40 @@ class PracticeDetailsForm(forms.Form):
     def for_practice(cls, practice: Practice, data: Any = None) -> PracticeDetailsForm:
         initial = {"name": practice.name, "state": practice.state, "time_zone": practice.time_zone}
         return cls(data, initial=initial)
+
+
+class SecurityForm(forms.Form):
+    """The practice's security settings (Owners only)."""
+
+    require_two_step = forms.BooleanField(
+        label="Require two-step sign-in for all staff",
+        required=False,
+        help_text="Staff without it are asked to set it up before anything else.",
+    )
+    idle_minutes = forms.TypedChoiceField(
+        label="Sign out staff and clients after this long without activity",
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)
+        site = int(settings.IDLE_TIMEOUT_MINUTES)
+        shorter = [m for m in (5, 10, 15, 20, 25) if m < site]
+        self.fields["idle_minutes"].choices = [("", f"{site} minutes (the longest allowed)")] + [  # type: ignore[attr-defined]
+            (m, f"{m} minutes") for m in shorter
+        ]
+        self.fields["idle_minutes"].error_messages["invalid_choice"] = (
+            "Choose a time from the list."
+        )
+
+    @classmethod
+    def for_practice(cls, practice: Practice, data: Any = None) -> SecurityForm:
+        initial = {
+            "require_two_step": practice.require_two_step,
+            "idle_minutes": practice.idle_minutes,
+        }
+        return cls(data, initial=initial)

@@ -13,6 +13,10 @@ class Practice(models.Model):
     state = models.CharField(max_length=2, choices=STATE_CHOICES)
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES)
     created_at = models.DateTimeField(default=timezone.now)
+    # Security settings (Owner only): two-step sign-in for every staff member, and an idle
+    # limit shorter than the site's (None: the site's IDLE_TIMEOUT_MINUTES).
+    require_two_step = models.BooleanField(default=False)
+    idle_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name
@@ -113,6 +117,10 @@ class StaffMember(models.Model):
     @property
     def can_read_audit(self) -> bool:
         return self.is_owner or self.is_manager
+
+    @property
+    def can_export_audit(self) -> bool:
+        return self.is_owner
 
     @property
     def can_see_all_clients(self) -> bool:

@@ -33,6 +33,8 @@ class StaffError(Exception):
 INVITATIONS_PER_HOUR = 5
 LAST_OWNER = "A practice must always have at least one active Owner."
 ONLY_OWNER_GRANTS_OWNER = "Only an Owner can make someone an Owner."
+ONLY_OWNER_CHANGES_OWNER = "Only an Owner can change an Owner's roles or two-step sign-in."
+OWN_TWO_STEP = "Switch your own two-step sign-in off from My account, with a code from your app."
 TELE_ONLY_THERAPISTS = "Teletherapy can be switched on only for a Therapist."
 
 
@@ -44,6 +46,15 @@ def _require_manager(by: StaffMember) -> None:
 def _same_practice(staff: StaffMember, by: StaffMember) -> None:
     if staff.practice_id != by.practice_id:
         raise PermissionDenied("Not a member of your practice.")
+
+
+def check_power_over(*, staff: StaffMember, by: StaffMember) -> None:
+    """The one rule for changes to a colleague's powers (roles, two-step sign-in, account):
+    an Owner's can be changed only by an Owner. Raise StaffError otherwise."""
+    _require_manager(by)
+    _same_practice(staff, by)
+    if staff.is_owner and not by.is_owner:
+        raise StaffError(ONLY_OWNER_CHANGES_OWNER)
 
 
 def _lock_practice(by: StaffMember) -> StaffMember:
@@ -136,7 +147,7 @@ def confirm_practice(*, token_hash: str, request: HttpRequest | None = None) -> 
             request=request,
         )
         # The account holds the password now; the used sign-up keeps no copy.
-        PracticeSignup.objects.filter(pk=signup.pk).update(password_hash="")
+        PracticeSignup.objects.filter(pk=signup.pk).update(password_hash="")  # nosec B106
     return owner
 
 
@@ -315,11 +326,10 @@ def set_roles(
 ) -> bool:
     """Give `staff` exactly `roles`. Return whether anything changed.
 
-    Only an Owner or Manager may; only an Owner grants Owner; the last active Owner keeps the
-    role; losing Therapist switches Teletherapy off too.
+    Only an Owner or Manager may; only an Owner grants Owner or changes an Owner's roles; the
+    last active Owner keeps the role; losing Therapist switches Teletherapy off too.
     """
-    _require_manager(by)
-    _same_practice(staff, by)
+    check_power_over(staff=staff, by=by)
     new = {Role(role) for role in roles}
     with transaction.atomic():
         by = _lock_practice(by)
@@ -327,6 +337,7 @@ def set_roles(
         old = set(staff.roles)
         if new == old:
             return False
+        check_power_over(staff=staff, by=by)  # as they are now, under the lock
         if Role.OWNER in new - old and not by.is_owner:
             raise StaffError(ONLY_OWNER_GRANTS_OWNER)
         if (
@@ -429,12 +440,9 @@ def deactivate_staff(
     *, staff: StaffMember, by: StaffMember, request: HttpRequest | None = None
 ) -> None:
     """Stop a person from signing in and end every session they have open, at once."""
-    _require_manager(by)
-    _same_practice(staff, by)
     if staff.pk == by.pk:
         raise StaffError("You cannot deactivate yourself.")
-    if staff.is_owner and not by.is_owner:
-        raise StaffError("Only an Owner can deactivate an Owner.")
+    check_power_over(staff=staff, by=by)
     with transaction.atomic():
         by = _lock_practice(by)
         user = User.objects.select_for_update().get(pk=staff.user_id)
@@ -460,10 +468,7 @@ def reactivate_staff(
     *, staff: StaffMember, by: StaffMember, request: HttpRequest | None = None
 ) -> None:
     """Let a deactivated person sign in again."""
-    _require_manager(by)
-    _same_practice(staff, by)
-    if staff.is_owner and not by.is_owner:
-        raise StaffError("Only an Owner can reactivate an Owner.")
+    check_power_over(staff=staff, by=by)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=staff.user_id)
         if user.is_active:
@@ -516,14 +521,17 @@ def update_practice(
 def switch_off_two_step(
     *, staff: StaffMember, by: StaffMember, request: HttpRequest | None = None
 ) -> bool:
-    """Remove a colleague's two-step sign-in (a lost phone). Return whether there was one."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    """Remove a colleague's two-step sign-in (a lost phone). Return whether there was one.
 
-    _require_manager(by)
-    _same_practice(staff, by)
+    Never one's own (that needs a current code, at My account), and an Owner's only by an Owner.
+    """
+    from teletherapy.accounts import mfa
+
+    if staff.pk == by.pk:
+        raise StaffError(OWN_TWO_STEP)
+    check_power_over(staff=staff, by=by)
     with transaction.atomic():
-        deleted, _ = TOTPDevice.objects.filter(user_id=staff.user_id).delete()
-        if not deleted:
+        if not mfa.remove_all_devices(user=staff.user):
             return False
         record(
             Action.STAFF_UPDATED,
@@ -534,3 +542,53 @@ def switch_off_two_step(
             two_step="off",
         )
     return True
+
+
+def update_security_settings(
+    *,
+    practice: Practice,
+    by: StaffMember,
+    require_two_step: bool,
+    idle_minutes: int | None,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Require two-step sign-in for all staff, and shorten the idle limit. Owners only."""
+    _require_manager(by)
+    if not by.is_owner:
+        raise PermissionDenied("Only an Owner can change the practice's security settings.")
+    if practice.pk != by.practice_id:
+        raise PermissionDenied("Not your practice.")
+    with transaction.atomic():
+        practice = Practice.objects.select_for_update().get(pk=practice.pk)
+        before = {
+            "require_two_step": practice.require_two_step,
+            "idle_minutes": practice.idle_minutes,
+        }
+        after = {"require_two_step": require_two_step, "idle_minutes": idle_minutes}
+        if before == after:
+            return False
+        practice.require_two_step, practice.idle_minutes = require_two_step, idle_minutes
+        practice.save(update_fields=["require_two_step", "idle_minutes"])
+        record(
+            Action.SECURITY_SETTINGS_CHANGED,
+            actor=by.user,
+            practice=practice,
+            obj=practice,
+            request=request,
+            before=before,
+            after=after,
+        )
+    return True
+
+
+def end_staff_sessions(
+    *, staff: StaffMember, by: StaffMember, request: HttpRequest | None = None
+) -> int:
+    """Sign a colleague out everywhere (a lost laptop, a shared computer); return how many
+    sessions ended. An Owner's only by an Owner."""
+    from teletherapy.accounts.services import end_other_sessions
+
+    if staff.pk == by.pk:
+        raise StaffError("Use My account to sign out of your own other sessions.")
+    check_power_over(staff=staff, by=by)
+    return end_other_sessions(user=staff.user, keep=None, by=by.user, request=request)

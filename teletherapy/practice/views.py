@@ -23,6 +23,7 @@ from teletherapy.practice.forms import (
     CreatePracticeForm,
     PracticeDetailsForm,
     RolesForm,
+    SecurityForm,
     TherapistDetailsForm,
 )
 from teletherapy.practice.models import Role, StaffMember
@@ -232,6 +233,8 @@ def _profile(
         "staff",
         member=member,
         can_manage=viewer.can_manage_staff,
+        # Only an Owner changes an Owner's roles, two-step sign-in or account (services enforce).
+        owner_protected=member.is_owner and not viewer.is_owner,
         roles_form=forms.get("roles_form")
         or RolesForm(initial={"roles": member.roles}, auto_id="roles_%s"),
         details_form=forms.get("details_form")
@@ -384,7 +387,11 @@ def staff_two_step_off(request: StaffRequest, staff_id: int) -> HttpResponse:
     """Switch off a colleague's two-step sign-in, e.g. after they lost their phone."""
     viewer = request.staff
     member = get_staff_member_for(viewer, staff_id)
-    if services.switch_off_two_step(staff=member, by=viewer, request=request):
+    try:
+        changed = services.switch_off_two_step(staff=member, by=viewer, request=request)
+    except services.StaffError as exc:
+        return _profile(request, member, status=400, error=str(exc))
+    if changed:
         messages.success(request, f"Two-step sign-in is off for {member.name}.")
     return redirect("practice:staff_profile", staff_id=member.pk)
 
@@ -416,6 +423,46 @@ def practice_details(request: StaffRequest) -> HttpResponse:
         return redirect("practice:details")
     return render(
         request, "practice/details.html", _settings_context(request, "details", form=form)
+    )
+
+
+@require_POST
+@staff_view(_can_manage)
+def staff_end_sessions(request: StaffRequest, staff_id: int) -> HttpResponse:
+    """Sign a colleague out of every session they have open."""
+    viewer = request.staff
+    member = get_staff_member_for(viewer, staff_id)
+    try:
+        ended = services.end_staff_sessions(staff=member, by=viewer, request=request)
+    except services.StaffError as exc:
+        return _profile(request, member, status=400, error=str(exc))
+    messages.success(
+        request, f"{member.name} was signed out of {ended} session{'' if ended == 1 else 's'}."
+    )
+    return redirect("practice:staff_profile", staff_id=member.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(lambda staff: staff.is_owner)
+def security(request: StaffRequest) -> HttpResponse:
+    """Security tab (Owners): two-step sign-in for all staff, the idle limit."""
+    from teletherapy.practice.policy import forget_policy
+
+    viewer = request.staff
+    form = SecurityForm.for_practice(viewer.practice, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.update_security_settings(
+            practice=viewer.practice,
+            by=viewer,
+            require_two_step=form.cleaned_data["require_two_step"],
+            idle_minutes=form.cleaned_data["idle_minutes"],
+            request=request,
+        ):
+            forget_policy(request)
+            messages.success(request, "Security settings saved.")
+        return redirect("practice:security")
+    return render(
+        request, "practice/security.html", _settings_context(request, "security", form=form)
     )
 
 

@@ -114,7 +114,7 @@ class NewAppointmentForm(_TimeFields):
         },
     )
     service = forms.ChoiceField(choices=Appointment.Service.choices, initial="90834")
-    location = forms.ChoiceField(choices=Appointment.Location.choices)
+    # One control: the location follows it (Teletherapy, or the office).
     teletherapy = forms.BooleanField(label="Teletherapy Session", required=False)
     staff_note = forms.CharField(
         label="Note for staff",
@@ -123,7 +123,7 @@ class NewAppointmentForm(_TimeFields):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Seen by staff only, never by the client.",
     )
-    field_order = ["client", "date", "time", "duration", "service", "location", "teletherapy"]
+    field_order = ["client", "date", "time", "duration", "service", "teletherapy"]
 
     def __init__(
         self,
@@ -137,23 +137,19 @@ class NewAppointmentForm(_TimeFields):
         self.therapist = therapist
         self.fields["client"].queryset = clients  # type: ignore[attr-defined]
         self.fields["client"].widget.attrs["data-portal-select"] = ""
-        if not therapist.has_teletherapy:
-            # Keep the fields so a tampered post is refused with a message, not ignored.
-            self.fields["location"].choices = [  # type: ignore[attr-defined]
-                (Appointment.Location.OFFICE, Appointment.Location.OFFICE.label)
-            ]
         self.fields["teletherapy"].widget.attrs["data-tele-checkbox"] = ""
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        # A post from before the one control may still name the location.
         wants_tele = bool(data.get("teletherapy")) or (
             self.data.get(self.add_prefix("location")) == Appointment.Location.TELETHERAPY
         )
+        data["location"] = Appointment.Location.OFFICE
         if wants_tele:
             data["teletherapy"] = True
             data["location"] = Appointment.Location.TELETHERAPY
-            self.errors.pop("location", None)
             problem = teletherapy_booking_problem(self.therapist, data.get("client"))
             if problem:
                 self.add_error("teletherapy", problem)
@@ -165,13 +161,9 @@ class NewAppointmentForm(_TimeFields):
 
 
 class EditAppointmentForm(_TimeFields):
-    teletherapy = forms.TypedChoiceField(
-        label="Teletherapy Session?",
-        choices=[("yes", "Yes"), ("no", "No")],
-        widget=forms.RadioSelect,
-        coerce=lambda value: value == "yes",
-        required=False,
-    )
+    """The same fields as New appointment, shown the same way (the client stays)."""
+
+    teletherapy = forms.BooleanField(label="Teletherapy Session", required=False)
     service = forms.ChoiceField(choices=Appointment.Service.choices)
     staff_note = forms.CharField(
         label="Note for staff",
@@ -189,7 +181,7 @@ class EditAppointmentForm(_TimeFields):
                 "date": local.date(),
                 "time": local.time().replace(second=0, microsecond=0),
                 "duration": appointment.duration_minutes,
-                "teletherapy": "yes" if appointment.is_teletherapy else "no",
+                "teletherapy": appointment.is_teletherapy,
                 "service": appointment.service,
                 "staff_note": appointment.staff_note,
             },
@@ -204,7 +196,13 @@ class EditAppointmentForm(_TimeFields):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        if self.data.get(self.add_prefix("teletherapy"), "") == "":
+        # Ticked: a Teletherapy Session. Unticked where the box is shown: not one. Where it is
+        # not shown (no Teletherapy for the therapist), leave it as it is.
+        if self.data.get(self.add_prefix("teletherapy")) not in (None, "", "no", "false", "0"):
+            data["teletherapy"] = True
+        elif self.show_teletherapy:
+            data["teletherapy"] = False
+        else:
             data["teletherapy"] = None
         return data
 

@@ -526,7 +526,8 @@ class CallConsumer(AsyncWebsocketConsumer):
         """The safety net behind the pushed checks: check access (and refresh presence) every
         SIGNALING_RECHECK_SECONDS, and right after the launch window closes."""
         period = float(settings.SIGNALING_RECHECK_SECONDS)
-        delay = period * random.uniform(0.5, 1.0)  # spread the checks of many connections
+        # Spread the checks of many connections (jitter, not a secret).
+        delay = period * random.uniform(0.5, 1.0)  # nosec B311
         while True:
             if self.closes is not None:
                 delay = min(delay, max(0.0, (self.closes - timezone.now()).total_seconds()) + 0.2)

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from teletherapy.lib.clock import date_time_text, viewer_zone
+from teletherapy.lib.headers import allow_media
 from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.scheduling.models import Appointment
 from teletherapy.video import services, turn
@@ -107,6 +108,7 @@ def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> 
 # --- Device check (and where the client is) ---------------------------------------------------
 
 
+@allow_media
 @never_cache
 @require_GET
 @staff_view()
@@ -117,6 +119,7 @@ def check(request: StaffRequest, appointment: Appointment, role: str) -> HttpRes
     return _room(request, appointment, role, prejoin=True)
 
 
+@allow_media
 @never_cache
 @require_http_methods(["GET", "POST"])
 @call_view
@@ -155,6 +158,7 @@ def _room(
     return render(request, "video/room.html", context)
 
 
+@allow_media
 @never_cache
 @require_GET
 @staff_view()
@@ -163,6 +167,7 @@ def room(request: StaffRequest, appointment: Appointment, role: str) -> HttpResp
     return _room(request, appointment, role)
 
 
+@allow_media
 @never_cache
 @require_GET
 @call_view
@@ -203,7 +208,7 @@ def ready(request: StaffRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_GET  # nosemgrep: view-without-access-function - only the signed-in client's own prompts
 def portal_ready(request: HttpRequest) -> HttpResponse:
     client = getattr(request.user, "client", None)
     if client is None:

@@ -56,8 +56,11 @@ async function startMedia() {
 const connectAhead = Boolean(root.dataset.prejoin);
 const signaling = new Signaling(root.dataset.wsPath + (connectAhead ? "?wait=1" : ""));
 
+// The ICE servers (and relay policy) before any peer connection is made.
+const iceReady = refreshIce();
 const machine = createCallMachine({
   signaling,
+  prepared: iceReady,
   polite: root.dataset.role === "client", // the server says so again in its welcome
   log,
   localStream: () => state.stream,
@@ -348,7 +351,6 @@ function join() {
   if (!connectAhead) signaling.open();
 }
 
-const iceReady = refreshIce();
 // Make the DTLS certificate while the person is still getting ready, not when they connect,
 // and wake the browser's WebRTC machinery (network interfaces, threads) with a throwaway
 // connection, so the real one starts warm.

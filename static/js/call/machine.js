@@ -23,7 +23,7 @@ import { negotiate } from "./negotiation.js";
 const RENEW_MS = 10 * 60 * 1000;
 const OFFER_WAIT_MS = 2000;
 
-export function createCallMachine({ signaling, polite, iceConfig, localStream, on, log }) {
+export function createCallMachine({ signaling, polite, prepared, iceConfig, localStream, on, log }) {
   const m = {
     state: "idle",
     polite,
@@ -33,7 +33,7 @@ export function createCallMachine({ signaling, polite, iceConfig, localStream, o
     spare: null, // the previous waiting offer's peer, until the server confirms the new one
     claim: null, // the id of the held offer this page answers on Start, until the verdict
     nextOfferId: Math.floor(Math.random() * 2 ** 30),
-    ready: Promise.resolve(),
+    ready: Promise.resolve(prepared), // no connection before the ICE servers are known
     queue: Promise.resolve(),
     marks: { script: performance.timeOrigin + performance.now() },
     timers: {},
@@ -267,7 +267,7 @@ export function createCallMachine({ signaling, polite, iceConfig, localStream, o
     m.claim = ahead && ahead.pc.signalingState === "have-remote-offer" ? ahead.aheadId : null;
     if (sendJoin) signaling.send(m.claim !== null ? { type: "join", offer: m.claim } : { type: "join" });
     setState("getting-ready");
-    m.ready = Promise.resolve(mediaReady).then(() => {
+    m.ready = Promise.all([prepared, mediaReady]).then(() => {
       if (m.claim === null || m.peer !== ahead) return;
       mark("answerAhead");
       addTracks(ahead.pc);

@@ -36,4 +36,28 @@ ROWS = [
         data=lambda cast: {"code": "000000"},
     ),
     Row("accounts:two_step", staff_wrong_method(), method="PUT"),
+    Row("accounts:my_account", staff_page(allowed=STAFF, other_practice=200)),
+    Row("accounts:my_account", staff_wrong_method(), method="POST"),
+    # A wrong current password is explained on the page (400).
+    Row(
+        "accounts:change_password",
+        staff_page(400, allowed=STAFF, other_practice=400),
+        method="POST",
+        data=lambda cast: {"old_password": "wrong", "new_password1": "x", "new_password2": "x"},
+    ),
+    Row("accounts:change_password", staff_wrong_method()),
+    Row(
+        "accounts:sign_out_others",
+        staff_page(302, allowed=STAFF, other_practice=302),
+        method="POST",
+    ),
+    Row("accounts:sign_out_others", staff_wrong_method()),
+    Row("accounts:confirm", staff_page(allowed=STAFF, other_practice=200)),
+    Row(
+        "accounts:confirm",
+        staff_page(allowed=STAFF, other_practice=200),
+        method="POST",
+        data=lambda cast: {"password": "wrong"},
+    ),
+    Row("accounts:confirm", staff_wrong_method(), method="PUT"),
 ]

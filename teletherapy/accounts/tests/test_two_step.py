@@ -37,6 +37,8 @@ def tess(cast):
 
 def _turn_on(cast, traveller) -> TOTPDevice:
     http = cast.client_for("therapist")
+    assert http.get(TWO_STEP).status_code == 200
+    assert http.post(TWO_STEP, {"action": "start"}).status_code == 302
     page = http.get(TWO_STEP)
     assert page.status_code == 200 and page.context["manual_key"]
     device = TOTPDevice.objects.get(user=cast.therapist.user, confirmed=False)
@@ -45,7 +47,8 @@ def _turn_on(cast, traveller) -> TOTPDevice:
     device.refresh_from_db()
     assert not device.confirmed
     traveller.shift(timedelta(seconds=5))  # past django-otp's throttle after a failure
-    assert http.post(TWO_STEP, {"code": _code(device)}).status_code == 302
+    shown = http.post(TWO_STEP, {"code": _code(device)})
+    assert shown.status_code == 200 and len(shown.context["codes"]) == 10
     device.refresh_from_db()
     assert device.confirmed
     # Codes are single use: move on to the next 30-second step before signing in.

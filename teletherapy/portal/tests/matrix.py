@@ -31,4 +31,10 @@ ROWS = [
     Row("portal:password", portal_page(200)),
     Row("portal:password", portal_page(200), method="POST"),
     Row("portal:password", portal_page(405), method="PUT"),
+    Row("portal:sign_out_others", portal_page(302), method="POST"),
+    Row("portal:sign_out_others", portal_page(405)),
+    # Confirming the password before a sensitive change; a wrong one is explained on the page.
+    Row("portal:confirm", portal_page(200)),
+    Row("portal:confirm", portal_page(200), method="POST", data=lambda c: {"password": "wrong"}),
+    Row("portal:confirm", portal_page(405), method="PUT"),
 ]

@@ -52,6 +52,21 @@ ROWS = [
         data=lambda cast: {"name": "Maple Counseling", "state": "NY", "time_zone": "UTC"},
     ),
     Row("practice:details", staff_wrong_method(), method="PUT"),
+    Row("practice:security", staff_page(allowed=("owner",), other_practice=200)),
+    Row(
+        "practice:security",
+        staff_page(302, allowed=("owner",), other_practice=302),
+        method="POST",
+        data=lambda cast: {"idle_minutes": "15"},
+    ),
+    Row("practice:security", staff_wrong_method(), method="PUT"),
+    Row(
+        "practice:staff_end_sessions",
+        staff_page(302, allowed=MANAGERS),
+        method="POST",
+        kwargs=_staff("therapist"),
+    ),
+    Row("practice:staff_end_sessions", staff_wrong_method(), kwargs=_staff("therapist")),
     Row("practice:staff_add", staff_page(allowed=MANAGERS, other_practice=200)),
     Row(
         "practice:staff_add",

@@ -136,3 +136,22 @@ def test_the_scoped_queryset_reads_only_the_readers_practice(cast) -> None:  # t
     assert mine.exists() and not mine.exclude(practice_id=cast.practice.pk).exists()
     # Roles that do not read the log see nothing, even of their own practice.
     assert not AuditEvent.objects.visible_to(cast.therapist).exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date_to": "9999-12-31"},
+        {"date_from": "9999-12-31"},
+        {"date_from": "0001-01-01"},
+        {"date_from": "1999-12-31", "date_to": "9999-12-31"},
+    ],
+)
+def test_an_out_of_range_date_is_a_message_beside_the_field(cast, query) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9, hole 10: /settings/audit/?date_to=9999-12-31 used to raise OverflowError."""
+    response = cast.client_for("owner").get(LOG, query)
+    assert response.status_code == 200
+    form = response.context["form"]
+    for name in query:
+        assert form.errors[name] == ["Choose a date between 2000 and 2099."]
+    assert "Choose a date between 2000 and 2099." in response.content.decode()

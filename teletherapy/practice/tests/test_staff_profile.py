@@ -136,9 +136,9 @@ def test_the_last_owner_keeps_the_role(cast) -> None:  # type: ignore[no-untyped
     assert not AuditEvent.objects.filter(action=Action.ROLES_CHANGED).exists()
 
 
-def test_a_manager_may_remove_an_owner_who_is_not_the_last(cast) -> None:  # type: ignore[no-untyped-def]
+def test_an_owner_may_remove_an_owner_who_is_not_the_last(cast) -> None:  # type: ignore[no-untyped-def]
     second = make_staff(cast.practice, "o2@maple.test", "Second Owner", is_owner=True)
-    response = _post(cast, "manager", "practice:staff_roles", second, {"roles": ["therapist"]})
+    response = _post(cast, "owner", "practice:staff_roles", second, {"roles": ["therapist"]})
     assert response.status_code == 302
     second.refresh_from_db()
     assert second.roles == ["therapist"]

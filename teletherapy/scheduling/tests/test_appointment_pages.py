@@ -34,12 +34,10 @@ def test_edit_switches_to_teletherapy(fcast, django_capture_on_commit_callbacks)
     http = fcast.client_for("therapist")
     appointment = fcast.office_appointment
     html = http.get(url("appointment_edit", appointment)).content.decode()
-    assert "<legend>Teletherapy Session?</legend>" in html
-    assert 'value="no" id="id_teletherapy_1" checked' in html or (
-        'value="no"' in html and "checked" in html
-    )
+    # The same Teletherapy Session checkbox as New appointment, unticked for an office visit.
+    assert '<input type="checkbox" name="teletherapy" id="id_teletherapy">' in html
     data = {
-        "teletherapy": "yes",
+        "teletherapy": "on",
         "date": "2026-11-24",
         "time": "11:00",
         "duration": "50",
@@ -61,7 +59,6 @@ def test_edit_reschedules_and_keeps_input_on_error(fcast) -> None:
     http = fcast.client_for("owner")
     appointment = fcast.office_appointment
     data = {
-        "teletherapy": "no",
         "date": "2026-11-24",
         "time": "09:15",  # into Casey's 9:00 appointment
         "duration": "45",
@@ -100,7 +97,7 @@ def test_edit_refuses_tampered_teletherapy(fcast) -> None:
         end=start + timedelta(minutes=50),
     )
     html = http.get(url("appointment_edit", appointment)).content.decode()
-    assert "<legend>Teletherapy Session?</legend>" not in html
+    assert 'name="teletherapy"' not in html
     data = {
         "teletherapy": "yes",
         "date": "2026-11-25",
@@ -222,3 +219,28 @@ def test_move_refused_with_a_message(fcast) -> None:
         assert message in response.content.decode(), data
         appointment.refresh_from_db()
         assert appointment.start == datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
+
+
+def test_new_and_edit_show_the_same_fields_the_same_way(fcast) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    http = fcast.client_for("therapist")
+    new = http.get(reverse("scheduling:new_appointment")).content.decode()
+    edit = http.get(url("appointment_edit", fcast.office_appointment)).content.decode()
+
+    def controls(html: str) -> list[str]:
+        form = html[html.index('<form method="post"', html.index("<main")) :]
+        form = form[: form.index("</form>")]
+        found = re.findall(
+            r'<(input|select|textarea)[^>]*\bname="([a-z_]+)"[^>]*?(type="\w+")?', form
+        )
+        return [f"{tag} {name}" for tag, name, _ in found if name not in HIDDEN_NAMES]
+
+    # Edit keeps the client and the therapist; everything else matches New, in its order.
+    assert controls(new) == ["select client", *controls(edit)]
+    assert "Location" not in new and "Location" not in edit.split("<main")[1].split("</form>")[0]
+    for html in (new, edit):
+        assert '<label for="id_teletherapy">Teletherapy Session</label>' in html
+
+
+HIDDEN_NAMES = {"csrfmiddlewaretoken", "therapist", "partial"}

@@ -218,7 +218,8 @@ def test_the_prompt_appears_without_a_reload_when_the_window_opens(
         expect(client.locator(".session-prompt").first).to_contain_text(
             "Your Teletherapy session with Tess Therapist", timeout=30000
         )
-        assert client.get_by_role("link", name="Join session").is_visible()
+        # "Your Teletherapy session with Tess Therapist" also begins the not-yet-open line.
+        expect(client.get_by_role("link", name="Join session")).to_be_visible(timeout=30000)
         for page in (therapist, client):
             assert page.evaluate("() => window.__notReloaded === true")
     finally:

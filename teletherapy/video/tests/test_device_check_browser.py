@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -90,3 +91,40 @@ def test_in_app_browsers_are_warned(cast, browser, live_server_factory) -> None:
         expect(page.locator("[data-browser=safari-ios]")).to_be_visible()
     finally:
         context.close()
+
+
+OLD_FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:91.0) Gecko/20100101 Firefox/91.0"
+OLD_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 15_2 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/15.2 Mobile/15E148 Safari/604.1"
+)
+NO_SINK_ID = "delete HTMLMediaElement.prototype.setSinkId;"
+
+
+def test_the_check_names_the_browser_and_says_when_it_is_too_old(
+    cast, browser, live_server_factory
+) -> None:  # type: ignore[no-untyped-def]
+    call = make_tele_appointment(cast)
+    _passwords(cast.client_with_portal.user)
+    base = live_server_factory().url
+    support = "#browser-support"
+    context, page = _check_page(browser, base, call)
+    try:
+        expect(page.locator(support)).to_have_text(re.compile(r"^Browser: Chrome \d+\.$"))
+        # Without setSinkId (Firefox before 116, Safari) there is no speaker choice.
+        page.add_init_script(NO_SINK_ID)
+        page.reload()
+        page.get_by_role("button", name="Allow camera and microphone").click()
+        expect(page.get_by_label("Camera")).to_be_enabled()
+        expect(page.get_by_label("Speaker")).to_be_hidden()
+    finally:
+        context.close()
+    for agent, said in (
+        (OLD_FIREFOX, "Firefox 91 is too old for video sessions: update it to version 115"),
+        (OLD_IPHONE, "iOS 15.2 is too old for video sessions: update the iPhone or iPad"),
+    ):
+        context, page = _check_page(browser, base, call, user_agent=agent)
+        try:
+            expect(page.get_by_role("alert").filter(has_text=said)).to_be_visible()
+        finally:
+            context.close()

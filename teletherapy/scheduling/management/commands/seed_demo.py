@@ -15,7 +15,8 @@ from teletherapy.lib import clock
 from teletherapy.practice.models import Practice, StaffMember
 from teletherapy.scheduling.models import Appointment
 
-DEMO_PASSWORD = "demo teletherapy 2026"
+# The published demo password (README).
+DEMO_PASSWORD = "demo teletherapy 2026"  # nosec B105
 PRACTICE_NAME = "Demo Counseling"
 ZONE = "America/New_York"
 
