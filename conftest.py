@@ -33,3 +33,13 @@ def cast(request: pytest.FixtureRequest, _module_cast: None, db: None) -> Cast:
 @pytest.fixture(autouse=True)
 def _locmem_email(settings: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The permission matrix's figures, when any of its cells ran."""
+    from teletherapy.test.matrix import TALLY
+
+    if TALLY.http or TALLY.socket:
+        terminalreporter.write_line(TALLY.summary())
+        for line in TALLY.mismatches[:20]:
+            terminalreporter.write_line(f"  mismatch: {line}")

@@ -10,12 +10,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import Client
@@ -161,7 +163,7 @@ def set_client_location(
 
 def record_refusal(
     *,
-    user: Any,
+    user: User | AnonymousUser | None,
     appointment_id: int,
     reason: str,
     request: HttpRequest | None = None,
@@ -172,7 +174,7 @@ def record_refusal(
     details: dict[str, Any] = {"repeated": repeated} if repeated else {}
     record(
         Action.SESSION_REFUSED,
-        actor=user if getattr(user, "is_authenticated", False) else None,
+        actor=user if user is not None and user.is_authenticated else None,
         request=request,
         appointment_id=appointment_id,
         reason=reason,
@@ -225,7 +227,7 @@ def peer_channel(*, session_id: int, role: str) -> str | None:
     return row
 
 
-def join_call(*, appointment: Appointment, user: Any, role: str, channel_name: str) -> JoinResult:
+def join_call(*, appointment: Appointment, user: User, role: str, channel_name: str) -> JoinResult:
     """Mark `user` present on `channel_name`. Their earlier connections are closed (a reload or
     a second device replaces the first; there is never a third participant)."""
     now = timezone.now()
