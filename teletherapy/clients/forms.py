@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from teletherapy.clients.models import Client
+from teletherapy.lib.fields import ModelMultipleChoiceField
 from teletherapy.lib.phones import display_phone, normalise_phone
 from teletherapy.lib.states import STATE_CHOICES, TIME_ZONE_CHOICES, default_time_zone
 from teletherapy.practice.models import StaffMember
@@ -103,7 +104,7 @@ class ClientForm(AddressFormMixin, forms.ModelForm):
         help_text="Left on the default, it follows the state.",
         error_messages=TIME_ZONE_FIELD_ERRORS,
     )
-    therapists = forms.ModelMultipleChoiceField(
+    therapists = ModelMultipleChoiceField(
         queryset=StaffMember.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
