@@ -22,6 +22,7 @@ import { negotiate } from "./negotiation.js";
 
 const RENEW_MS = 10 * 60 * 1000;
 const OFFER_WAIT_MS = 2000;
+const CHAT_CHANNEL = { negotiated: true, id: 0, ordered: true };
 
 export function createCallMachine({ signaling, polite, prepared, iceConfig, localStream, on, log }) {
   const m = {
@@ -55,6 +56,7 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
     const pc = new RTCPeerConnection(iceConfig());
     const peer = { pc, offerId, aheadId, live, outbox: [], remote: null };
     peer.negotiator = negotiate(pc, { polite: m.polite, send: (p) => deliver(peer, p), log, holdAnswers: hold });
+    openChannel(pc);
     mark("pcNew");
     pc.addEventListener("signalingstatechange", () => mark(`sig-${pc.signalingState}`));
     pc.addEventListener("icegatheringstatechange", () => {
@@ -76,6 +78,17 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
       else if (pc.connectionState === "disconnected" || pc.connectionState === "failed") setState("reconnecting");
     });
     return peer;
+  }
+
+  // The chat's data channel (chat.js), made with every peer connection: negotiated with a
+  // fixed id on both sides, so it rides on the connection's own offer and answer.
+  function openChannel(pc) {
+    if (!on.channel) return;
+    try {
+      on.channel(pc.createDataChannel("chat", CHAT_CHANNEL));
+    } catch (err) {
+      log("no chat channel", err);
+    }
   }
 
   function deliver(peer, payload) {
