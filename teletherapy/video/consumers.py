@@ -353,6 +353,10 @@ class CallConsumer(AsyncWebsocketConsumer):
             return
         try:
             await database_sync_to_async(self._end_sync, thread_sensitive=False)()
+        except CallClosed as closed:
+            if closed.state != "ended":  # ended already (another tab): so it is, here too
+                await self._send({"type": "error", "code": "forbidden"})
+                return
         except (Http404, PermissionDenied):
             await self._send({"type": "error", "code": "not_therapist"})
             return

@@ -138,6 +138,7 @@ def test_chat_both_ways_peer_to_peer_and_nothing_kept(cast, browser, live_server
             client.evaluate("getComputedStyle(document.getElementById('remote-video')).objectFit")
             == "contain"
         )
+        client.get_by_label("Message to Tess Therapist").focus()
         _screenshot(client, "chat-phone-375.png")
     finally:
         therapist_ctx.close()
