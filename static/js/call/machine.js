@@ -130,10 +130,12 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
   }
 
   // Replacing the current connection for a new one: what its other end still sends (a late
-  // answer, candidates) is not for the new one.
-  function forgetCurrent() {
+  // answer, candidates) is not for the new one, and the call is "reconnecting" until the new
+  // one is up.
+  function replacing() {
     const theirs = m.peer ? sessionId(m.peer.pc.remoteDescription) : null;
     if (theirs !== null) m.stale.add(theirs);
+    if (m.state === "connected") setState("reconnecting");
   }
 
   // A connection that is (or was just) up, worth keeping through a signaling reconnect.
@@ -145,8 +147,7 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
   // recovery.js: start again with a fresh connection (their side follows on our offer).
   function rebuild() {
     if (m.state === "ended" || !m.peerPresent) return;
-    if (m.state === "connected") setState("reconnecting");
-    forgetCurrent();
+    replacing();
     offerNow();
   }
 
@@ -155,6 +156,10 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
     clearTimeout(m.timers.gone);
     m.timers.gone = setTimeout(() => {
       if (m.peerPresent || m.state === "ended") return;
+      if (!signaling.isOpen()) {
+        expectReturn(); // we are the one away (the server restarting): we cannot tell yet
+        return;
+      }
       if (on.peerGone) on.peerGone();
       setState("waiting");
       offerAlone(); // ready for their return
@@ -327,7 +332,7 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
       if (description && m.stale.has(sessionId(description))) return undefined;
       if (m.peer && m.peer.live && description && fromNewPeer(m.peer.pc, description)) {
         // Their page has a new connection: so must ours.
-        forgetCurrent();
+        replacing();
         if (description.type !== "offer") {
           offerNow(); // our offer was answered by a connection that never had ours
           return undefined;

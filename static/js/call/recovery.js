@@ -14,7 +14,7 @@
 
 const TICK_MS = 1000;
 const DISCONNECTED_GRACE_MS = 3000; // Wi-Fi blinks shorter than this heal by themselves
-const CONNECT_GRACE_MS = 10000; // a new or restarted connection still checking
+const CONNECT_GRACE_MS = 5000; // a new or restarted connection still checking
 const STALL_MS = 6000; // connected, but no media arrived for this long
 const OFFER_STUCK_MS = 8000; // our offer went unanswered (lost with a signaling drop)
 const BACKOFF_MS = [1000, 2000, 4000, 5000]; // then every 5 s
@@ -49,6 +49,10 @@ async function inboundBytes(pc) {
 // present; restartIce(pc) and rebuild(reason): done by the machine.
 export function createRecovery({ impolite, active, restartIce, rebuild, log = () => {} }) {
   const r = { attempts: 0, nextAt: 0, lastRebuild: 0, counts: { restarts: 0, rebuilds: 0, stalls: 0 } };
+  // The network is back: the next attempt need not wait out the back-off.
+  window.addEventListener("online", () => {
+    r.nextAt = 0;
+  });
 
   function requestRebuild(reason) {
     const now = Date.now();

@@ -25,13 +25,13 @@ export class Signaling extends EventTarget {
     this.socket = socket;
     this.heardAt = Date.now();
     socket.addEventListener("open", () => {
-      this.retries = 0;
       this.heardAt = Date.now();
       this.watchSilence(socket);
       this.dispatchEvent(new CustomEvent("open"));
     });
     socket.addEventListener("message", (event) => {
       this.heardAt = Date.now();
+      this.retries = 0; // the server took it (one that accepts and closes at once backs off)
       let message;
       try {
         message = JSON.parse(event.data);
