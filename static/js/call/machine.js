@@ -55,6 +55,7 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
     active: () => m.joined && m.peerPresent && signaling.isOpen(),
     restartIce: (pc) => pc.restartIce(),
     rebuild,
+    expectsMedia: () => (on.expectsMedia ? on.expectsMedia() : true),
     log,
   });
   const mark = (name) => {
