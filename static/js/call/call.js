@@ -77,6 +77,9 @@ const machine = createCallMachine({
       if (root.dataset.role === "client") finish(`${view.peerName} ended the session`);
       else state.peerLeft = true;
     },
+    peerGone() {
+      state.peerLeft = true; // away too long: shown as left (they can still come back)
+    },
     message: handleOther,
   },
 });
@@ -148,7 +151,8 @@ function handleOther(msg) {
       finish("You opened this session in another window or device, so it was closed here");
       break;
     case "error":
-      if (msg.code !== "peer_absent" && msg.code !== "peer_present") log("server said", msg.code);
+      // not_joined: the keep-alive ping of a page connected ahead, before Start.
+      if (!["peer_absent", "peer_present", "not_joined"].includes(msg.code)) log("server said", msg.code);
       break;
     default:
       break;
