@@ -77,6 +77,9 @@ const machine = createCallMachine({
       if (root.dataset.role === "client") finish(`${view.peerName} ended the session`);
       else state.peerLeft = true;
     },
+    peerGone() {
+      state.peerLeft = true; // away too long: shown as left (they can still come back)
+    },
     message: handleOther,
   },
 });
