@@ -89,6 +89,18 @@ def ff_sign_in_client(page: FirefoxPage, base: str, username: str) -> None:
     page.wait_for_url(f"{base}/portal/")
 
 
+def ff_wait_text(page: FirefoxPage, selector: str, text: str, timeout: float = 60.0) -> None:
+    """Wait until the element's text is `text`; a failure says what it was instead."""
+    try:
+        page.wait_for(
+            "([s, t]) => document.querySelector(s)?.innerText === t",
+            [selector, text],
+            timeout=timeout,
+        )
+    except AssertionError:
+        raise AssertionError(f"{selector} says {page.text(selector)!r}, not {text!r}") from None
+
+
 def ff_wait_for_media(page: FirefoxPage, timeout: float = MEDIA_TIMEOUT) -> dict[str, Any]:
     """Firefox's side of wait_for_media: connected, video frames decoded, audio packets in."""
     fn = """async () => {
@@ -228,10 +240,7 @@ def _firefox_client_joins(ff: FirefoxPage, base: str, call: Any) -> None:
     ff.select("select[name=location]", "NJ")
     ff.click("#join")
     ff.wait_for_url(f"{base}/portal/sessions/{call.pk}/room/")
-    ff.wait_for(
-        "(t) => document.getElementById('waiting-status').innerText === t",
-        "Waiting for Tess Therapist to join",
-    )
+    ff_wait_text(ff, "#waiting-status", "Waiting for Tess Therapist to join")
 
 
 @needs_netns
@@ -344,10 +353,7 @@ def test_an_ice_restart_by_either_side_keeps_the_media_flowing(
     try:
         ff_sign_in_client(ff, base, "casey")
         ff.goto(f"{base}/portal/sessions/{call.pk}/room/")
-        ff.wait_for(
-            "(t) => document.getElementById('waiting-status').innerText === t",
-            "Waiting for Tess Therapist to join",
-        )
+        ff_wait_text(ff, "#waiting-status", "Waiting for Tess Therapist to join")
         sign_in_staff(therapist, base, cast.therapist.user.email)
         therapist.goto(f"{base}/sessions/{call.pk}/")
         therapist.get_by_role("button", name="Start", exact=True).click()
