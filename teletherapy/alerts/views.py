@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -36,16 +36,25 @@ def word(request: StaffRequest, appointment_id: int) -> HttpResponse:
     """Send a short message to the client waiting in the Telehealth Waiting Room."""
     appointment = get_appointment_for(request.staff, appointment_id)
     back = reverse("scheduling:appointment", kwargs={"appointment_id": appointment.pk})
+    # A preset button's value comes with the (empty) box for one's own words.
+    text = next((t for t in request.POST.getlist("text") if t.strip()), "")
     try:
         sent = services.send_word(
-            appointment=appointment,
-            by=request.staff,
-            # A preset button's value comes with the (empty) box for one's own words.
-            text=next((t for t in request.POST.getlist("text") if t.strip()), ""),
-            request=request,
+            appointment=appointment, by=request.staff, text=text, request=request
         )
     except ValidationError as exc:
-        return _answer(request, ok=False, text=" ".join(exc.messages), back=back, status=400)
+        problem = " ".join(exc.messages)
+        if _wants_json(request):
+            return _answer(request, ok=False, text=problem, back=back, status=400)
+        # Without JavaScript: the form again, with what was written and what to change.
+        context = {
+            "appointment": appointment,
+            "problem": problem,
+            "text": text,
+            "presets": services.PRESETS,
+            "back_url": safe_next(request, portal=False) or back,
+        }
+        return render(request, "alerts/word.html", context, status=400)
     except PermissionDenied as exc:
         if _wants_json(request):
             return _answer(request, ok=False, text=str(exc), back=back, status=403)
