@@ -22,7 +22,10 @@ function open() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const socket = new WebSocket(`${scheme}//${location.host}${tray.dataset.wsPath}`);
   state.socket = socket;
-  socket.addEventListener("open", () => (state.retries = 0));
+  socket.addEventListener("open", () => {
+    state.retries = 0;
+    tray.dataset.connected = "1";
+  });
   socket.addEventListener("message", (event) => {
     let msg;
     try {
@@ -33,6 +36,7 @@ function open() {
     receive(msg);
   });
   socket.addEventListener("close", (event) => {
+    delete tray.dataset.connected;
     if (FINAL_CODES.has(event.code)) return;
     const delay = Math.min(10000, 500 * 2 ** state.retries++);
     setTimeout(open, delay);
@@ -65,6 +69,7 @@ function show(alert) {
     }
     fill(card);
     if (fresh) {
+      card.shownAt = Date.now(); // for tests: how long the push took
       const whose = alert.own ? "" : ` for ${alert.therapist_name}`;
       announce(`${alert.client_name} is in the Waiting Room${whose}.`);
       chime();

@@ -11,10 +11,10 @@ from teletherapy.test.matrix import (
     STAFF,
     Row,
     SocketRow,
-    expect,
     staff_page,
     staff_wrong_method,
 )
+from teletherapy.test.personas import PERSONAS
 
 
 def _tele(cast):
@@ -62,12 +62,15 @@ ROWS = [
     Row("alerts:chime", staff_wrong_method()),
 ]
 
+# Every signed-in person's socket is accepted; signed out: 4401.
+_WS: dict[str, str | int] = {persona: ACCEPT for persona in PERSONAS}
+_WS["anonymous"] = 4401
 SOCKET_ROWS = [
-    SocketRow("alerts", lambda cast: "/ws/alerts/", expect(ACCEPT, anonymous=4401), when="closed"),
+    SocketRow("alerts", lambda cast: "/ws/alerts/", _WS, when="closed"),
     SocketRow(
         "alerts",
         lambda cast: "/ws/alerts/",
-        expect(ACCEPT, anonymous=4401),
+        _WS,
         at=_open,
         when="open",
     ),
