@@ -150,3 +150,28 @@ async def test_a_word_reaches_the_waiting_client(cast, located) -> None:  # type
     assert stored == [(cast.therapist.user_id, "Running 5 minutes late, thank you for waiting.")]
     for ws in (client_call, client_alerts, therapist_alerts):
         await ws.disconnect()
+
+
+@own_loop
+async def test_a_client_whose_app_process_died_is_shown_gone(cast, located, settings) -> None:  # type: ignore[no-untyped-def]
+    """No goodbye from a dead process: the alert socket's refresh expires the connection that
+    stopped beating, and says the client left."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from teletherapy.video.models import Participation
+
+    settings.ALERT_REFRESH_SECONDS = 0.3
+    settings.SIGNALING_RECHECK_SECONDS = 120  # the "dead" connection does not beat meanwhile
+    settings.TELETHERAPY_PRESENCE_SECONDS = 5
+    ws, _http, _hello = await alerts_for(cast.therapist.user)
+    client, _welcome = await joined(cast.client_with_portal.user, located.pk)
+    assert (await next_alert(ws))["state"] == "waiting"
+    # Its process is gone: the connection stays open here but beats no more.
+    old = timezone.now() - timedelta(seconds=6)
+    await database_sync_to_async(lambda: Participation.objects.update(seen_at=old))()
+    gone = await next_alert(ws)
+    assert gone["state"] == "left"
+    await ws.disconnect()
+    await client.disconnect()
