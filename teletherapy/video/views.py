@@ -170,7 +170,18 @@ def _room(
         return redirect(context["check_url"])
     context["ws_path"] = f"/ws/sessions/{appointment.pk}/"
     context["prejoin"] = prejoin
+    context["peer_ready"] = _therapist_waits(appointment, role)
     return render(request, "video/room.html", context)
+
+
+def _therapist_waits(appointment: Appointment, role: str) -> bool:
+    """Whether the therapist is already in the call, waiting for this client."""
+    if role != Participation.Role.CLIENT:
+        return False
+    session = VideoSession.objects.filter(appointment=appointment).first()
+    return (
+        session is not None and services.peer_channel(session_id=session.pk, role=role) is not None
+    )
 
 
 @allow_media
