@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "teletherapy.portal",
     "teletherapy.scheduling",
     "teletherapy.video",
+    "teletherapy.quality",
 ]
 
 MIDDLEWARE = [

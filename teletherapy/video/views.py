@@ -175,8 +175,11 @@ def portal_room(request: HttpRequest, appointment: Appointment, role: str) -> Ht
     return _room(request, appointment, role)
 
 
-def _ice(request: HttpRequest) -> JsonResponse:
-    policy = turn.ice_transport_policy(force_relay=request.GET.get("relay") == "1")
+def _ice(request: HttpRequest, appointment: Appointment) -> JsonResponse:
+    policy = turn.ice_transport_policy(
+        force_relay=request.GET.get("relay") == "1",
+        hide_addresses=appointment.practice.hide_network_addresses,
+    )
     response = JsonResponse({"iceServers": turn.ice_servers(), "iceTransportPolicy": policy})
     response["Cache-Control"] = "no-store"
     return response
@@ -186,13 +189,13 @@ def _ice(request: HttpRequest) -> JsonResponse:
 @staff_view()
 @call_view
 def ice(request: StaffRequest, appointment: Appointment, role: str) -> HttpResponse:
-    return _ice(request)
+    return _ice(request, appointment)
 
 
 @require_GET
 @call_view
 def portal_ice(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
-    return _ice(request)
+    return _ice(request, appointment)
 
 
 # --- "Your Teletherapy session … is ready" ------------------------------------------------------

@@ -5,6 +5,7 @@ import { deviceCheck } from "./device-check.js";
 import { fillDeviceSelects, getMedia, saveChoices, savedChoices } from "./devices.js";
 import { createCallMachine } from "./machine.js";
 import { negotiate } from "./negotiation.js";
+import { startQualityReports } from "./quality.js";
 import { Signaling } from "./signaling.js";
 import { createRoomView } from "./waiting-room.js";
 
@@ -181,6 +182,9 @@ signaling.addEventListener("close", ({ detail }) => {
     view.error("Connection to the server lost. Reconnecting…");
   }
 });
+
+// The call-quality record (History): a getStats() summary every 10 s, over the signaling socket.
+state.quality = startQualityReports({ machine, signaling, localStream: () => state.stream, log });
 
 // For tests and the benchmark.
 window.__call = state;
