@@ -12,8 +12,9 @@ from statistics import median
 from teletherapy.lib.clock import time_text
 from teletherapy.quality.summary import REPORT_GAP, ROLES, Drop, Sample, duration_text
 
-WIDTH, HEIGHT = 600, 200
-LEFT, RIGHT, TOP, BOTTOM = 56, 592, 14, 150
+# Narrow, with large type: it is scaled down to fit a 360 px phone and stays legible there.
+WIDTH, HEIGHT = 480, 210
+LEFT, RIGHT, TOP, BOTTOM = 8, 472, 26, 150
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Chart:
     top: int = TOP
     bottom: int = BOTTOM
     plot_height: int = BOTTOM - TOP
-    drop_key_x: int = LEFT + 380
+    drop_key_x: int = LEFT + 350
 
 
 def _ceiling(value: int) -> int:
@@ -86,7 +87,7 @@ def chart(
             segments[-1].append(f"{x(sample.at)},{y(sample.kbps_in)}")
         label = f"{names[role].capitalize()} received"
         points = [" ".join(p) for p in segments]
-        legend_x = LEFT + 190 * len(lines)
+        legend_x = LEFT + 170 * len(lines)
         lines.append(Line(role, label, points, dashed=role != ROLES[0], legend_x=legend_x))
         medians.append(f"the {names[role]} {round(median(s.kbps_in for s in mine))} kbit/s")
     bands = [Band(str(x(d.start)), str(max(2.0, round(x(d.end) - x(d.start), 1)))) for d in found]
