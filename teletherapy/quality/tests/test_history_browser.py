@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from teletherapy.video.tests.test_call_browser import _passwords, sign_in_staff
+from tests.test_accessibility_browser import AXE, _axe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("SCREENSHOT_DIR")
@@ -23,13 +24,14 @@ SHOTS = os.environ.get("SCREENSHOT_DIR")
 def test_a_record_with_drops(
     cast, open_call, record, browser, live_server_factory, name, viewport
 ) -> None:
-    _passwords(cast.therapist.user)
+    _passwords(cast.owner.user)
     base = live_server_factory().url
     width, height = viewport
     context = browser.new_context(viewport={"width": width, "height": height})
+    context.add_init_script(path=str(AXE))
     page = context.new_page()
     try:
-        sign_in_staff(page, base, cast.therapist.user.email)
+        sign_in_staff(page, base, cast.owner.user.email)
         page.goto(f"{base}/schedule/appointments/{open_call.pk}/history/")
         expect(page.locator("#call-quality-summary")).to_contain_text(
             "1 drop of 12 s on the client's side; relayed through TURN"
@@ -39,6 +41,15 @@ def test_a_record_with_drops(
         box = chart.bounding_box()
         assert box is not None and 40 < box["height"] and box["width"] <= width
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        serious = [v for v in _axe(page) if v["impact"] in ("serious", "critical")]
+        assert serious == [], serious
+        # Practice Settings > Calls, as its Owner sees it.
+        page.goto(f"{base}/settings/calls/")
+        expect(page.get_by_label("Hide home network addresses")).to_be_visible()
+        serious = [v for v in _axe(page) if v["impact"] in ("serious", "critical")]
+        assert serious == [], serious
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        page.goto(f"{base}/schedule/appointments/{open_call.pk}/history/")
         if SHOTS:
             Path(SHOTS).mkdir(parents=True, exist_ok=True)
             page.locator(".call-quality").screenshot(path=f"{SHOTS}/quality-drops-{name}.png")
