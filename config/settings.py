@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "teletherapy.scheduling",
     "teletherapy.video",
     "teletherapy.alerts",
+    "teletherapy.quality",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ import { createChat } from "./chat.js";
 import { createHold } from "./hold.js";
 import { createCallMachine } from "./machine.js";
 import { negotiate } from "./negotiation.js";
+import { startQualityReports } from "./quality.js";
 import { Signaling } from "./signaling.js";
 import { createTimer } from "./timer.js";
 import { createRoomView } from "./waiting-room.js";
@@ -249,6 +250,9 @@ signaling.addEventListener("close", ({ detail }) => {
     view.error("Connection to the server lost. Reconnecting…");
   }
 });
+
+// The call-quality record (History): a getStats() summary every 10 s, over the signaling socket.
+state.quality = startQualityReports({ machine, signaling, localStream: () => state.stream, log });
 
 // For tests and the benchmark.
 window.__call = state;
