@@ -13,7 +13,7 @@ it gives, so the rule, the .ics and the appointment rows agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -70,6 +70,11 @@ def describe(repeats: str, first: date) -> str:
         return f"Monthly on the {ORDINALS[nth_weekday(first) - 1]} {weekday_name(first)}"
     label = dict(CHOICES)[repeats]
     return f"{label} on {weekday_name(first)}"
+
+
+def lowered(text: str) -> str:
+    """'Every week on Tuesday' as it reads inside a sentence."""
+    return text[:1].lower() + text[1:]
 
 
 def base_rule(repeats: str, first: date) -> str:
@@ -148,7 +153,7 @@ def build_rule(
     if count > min(MAX_COUNT, len(within)):
         raise RuleError(
             "count",
-            f"A series can reach at most a year ahead: {describe(repeats, first_day).lower()}"
+            f"A series can reach at most a year ahead: {lowered(describe(repeats, first_day))}"
             f", that is at most {len(within)} times (until {clock.day_text(within[-1].date())},"
             f" {within[-1].year}).",
         )
@@ -165,7 +170,3 @@ def gap_message(occurrence: Occurrence) -> str:
         f"{clock.clock_time(local)} does not exist on {clock.day_text(local.date())}, "
         f"{local.year}: the clocks spring forward. Choose another time."
     )
-
-
-def span(minutes: int) -> timedelta:
-    return timedelta(minutes=minutes)

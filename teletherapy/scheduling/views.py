@@ -355,7 +355,7 @@ def _book_series(
     messages.success(
         request,
         f"Booked {booked} appointments for {series.client.full_name}, "
-        f"{recurrence.describe(data['repeats'], data['date']).lower()}, from "
+        f"{recurrence.lowered(recurrence.describe(data['repeats'], data['date']))}, from "
         f"{clock.date_time_text(first.start, tz)}"
         + (" as Teletherapy Sessions" if series.is_teletherapy else "")
         + (f" ({skipped} skipped)." if skipped else "."),
