@@ -10,7 +10,8 @@ The slot renders each registered template with the page's context (plus what `co
 returns for it), in registration order. A slot nobody filled renders nothing.
 
 Slots in use: practice.dashboard.alerts, practice.dashboard, scheduling.appointment.alerts,
-scheduling.appointment.history, portal.dashboard.alerts.
+scheduling.appointment.history, portal.dashboard.alerts, practice.staff_profile,
+practice.settings_tabs, clients.client.appointments.
 """
 
 from __future__ import annotations
