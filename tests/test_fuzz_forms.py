@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 
 from teletherapy.accounts import forms as account_forms
 from teletherapy.accounts.models import User
-from teletherapy.availability import forms as availability_forms
 from teletherapy.audit.models import AuditEvent
+from teletherapy.availability import forms as availability_forms
 from teletherapy.clients import forms as client_forms
 from teletherapy.clients.models import Client
 from teletherapy.portal import forms as portal_forms
