@@ -323,6 +323,7 @@ def _month_context(
                 }
             )
     new_url = reverse("scheduling:new_appointment")
+    closed = availability.closed_days(therapist.practice_id, days[0], days[-1])
     weeks = []
     for index in range(0, len(days), 7):
         week = []
@@ -335,8 +336,9 @@ def _month_context(
                     "is_today": d == today,
                     "entries": by_day[d],
                     "day_url": schedule_url(therapist.pk, d, "day"),
+                    "closed": closed.get(d, ""),
                     "new_url": f"{new_url}?{urlencode({'therapist': therapist.pk, 'date': d})}"
-                    if d >= today
+                    if d >= today and d not in closed
                     else "",
                 }
             )

@@ -158,8 +158,9 @@ def test_week_query_count_is_fixed(fcast, django_assert_num_queries) -> None:
 def test_month_view(fcast, django_assert_max_num_queries) -> None:
     http = fcast.client_for("therapist")
     http.get(URL)
-    # As before, plus the next free slot's working hours, closures and appointments.
-    with django_assert_max_num_queries(8):
+    # As before, plus the next free slot (working hours, closures, appointments) and the
+    # month's closures.
+    with django_assert_max_num_queries(9):
         response = http.get(URL, {"view": "month", "date": "2026-11-10"})
     html = response.content.decode()
     assert "November 2026" in html

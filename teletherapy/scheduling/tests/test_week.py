@@ -256,3 +256,15 @@ def test_the_clients_profile_lists_their_appointments_with_book(fcast) -> None:
     # Paul, Casey's other therapist, sees only his own appointments with her (none).
     paul = fcast.client_for("therapist_plain").get(url).content.decode()
     assert "No upcoming appointments." in paul and "November 24" not in paul
+
+
+def test_the_month_shows_a_closed_day_without_a_new_link(fcast) -> None:
+    Closure.objects.create(practice=fcast.practice, date=date(2026, 11, 26), name="Thanksgiving")
+    html = (
+        fcast.client_for("therapist")
+        .get(SCHEDULE, {"view": "month", "date": "2026-11-10"})
+        .content.decode()
+    )
+    assert "Closed: Thanksgiving" in html
+    assert "appointment, Thursday November 26</span>" not in html
+    assert "appointment, Friday November 27</span>" in html

@@ -148,6 +148,34 @@ def test_keyboard_booking_from_the_button_and_from_the_grid(browser, live_server
     assert Appointment.objects.filter(
         therapist=cast.therapist, start=datetime.combine(tuesday, time(16), tzinfo=NEW_YORK)
     ).exists()
+
+    # Saturday is outside the working hours: the dialog asks, keeps the choices, and the
+    # focus goes to the confirm checkbox.
+    page.goto(server.url + f"/schedule/?view=week&date={sunday.isoformat()}")
+    _tab_until(page, "e.closest('table[role=grid]')", limit=40)
+    page.keyboard.press("End")
+    assert (
+        _focused(page) == f"New appointment, {day_text(saturday)}, 8:00 AM, outside working hours"
+    )
+    page.keyboard.press("Enter")
+    _fill_dialog_by_keyboard(page)
+    page.wait_for_function("() => document.activeElement.name === 'outside_hours_ok'")
+    assert (
+        dialog.get_by_role("alert")
+        .inner_text()
+        .startswith("This is outside Tess Therapist's working hours (Saturday: Not working")
+    )
+    assert dialog.get_by_label("Client").evaluate("s => s.selectedOptions[0].text") == (
+        "Client, Casey"
+    )
+    assert dialog.get_by_label("Time").input_value() == "08:00"
+    page.keyboard.press("Space")
+    _tab_until(page, "e.type === 'submit' && e.textContent.trim() === 'Save'", limit=15)
+    page.keyboard.press("Enter")
+    assert _confirmation_has_focus(page).startswith(f"Booked Casey Client on {day_text(saturday)}")
+    assert Appointment.objects.filter(
+        therapist=cast.therapist, start=datetime.combine(saturday, time(8), tzinfo=NEW_YORK)
+    ).exists()
     context.close()
     assert errors == []
 
