@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "teletherapy.audit",
     "teletherapy.practice",
     "teletherapy.clients",
+    "teletherapy.availability",
     "teletherapy.portal",
     "teletherapy.scheduling",
     "teletherapy.video",

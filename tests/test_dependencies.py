@@ -18,6 +18,8 @@ RANK = {
     "accounts": 3,
     "practice": 4,
     "clients": 5,
+    # Working hours and closures: below scheduling (which asks them), beside clients.
+    "availability": 5,
     "scheduling": 6,
     "video": 7,
     "portal": 7,

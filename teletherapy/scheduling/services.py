@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
+from teletherapy.availability import hours
 from teletherapy.clients.models import Client
 from teletherapy.lib import clock
 from teletherapy.practice.models import StaffMember
@@ -93,6 +94,11 @@ def _check_time(
             f"The duration must be between {MIN_MINUTES} and {MAX_MINUTES} minutes."
         )
     if errors:
+        return
+    end = start + timedelta(minutes=duration_minutes)
+    closed = hours.closure_during(therapist.practice_id, hours.practice_zone(therapist), start, end)
+    if closed is not None:
+        errors.setdefault("start", []).append(hours.closure_message(*closed))
         return
     other = find_overlap(
         therapist, start, start + timedelta(minutes=duration_minutes), exclude_pk=exclude_pk
