@@ -27,6 +27,7 @@ from teletherapy.scheduling.models import (
     AppointmentChange,
     teletherapy_booking_problem,
 )
+from teletherapy.scheduling.signals import announce
 
 MIN_MINUTES = 15
 MAX_MINUTES = 240
@@ -186,6 +187,7 @@ def book_appointment(
         )
         if is_teletherapy:
             _notify_client(appointment, "booked")
+        announce(appointment.pk, "booked")
     return appointment
 
 
@@ -296,6 +298,7 @@ def change_appointment(
         )
         if client_sees_change and (was_tele or new_tele):
             _notify_client(current, "changed")
+        announce(current.pk, "changed")
     return current
 
 
@@ -329,6 +332,7 @@ def cancel_appointment(
         )
         if current.is_teletherapy:
             _notify_client(current, "cancelled")
+        announce(current.pk, "cancelled")
     return current
 
 
