@@ -9,9 +9,11 @@ class RemindersConfig(AppConfig):
         from teletherapy.lib import slots
         from teletherapy.reminders import pages
         from teletherapy.reminders.services import on_appointment_saved
+        from teletherapy.scheduling import marks
         from teletherapy.scheduling.signals import appointment_saved
 
         appointment_saved.connect(on_appointment_saved, dispatch_uid="reminders.plan")
+        marks.register("Confirmed", pages.confirmed_condition())
         slots.fill("practice.settings.tabs", "reminders/_settings_tab.html")
         slots.fill(
             "scheduling.appointment.alerts",

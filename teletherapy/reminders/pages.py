@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.template.context import Context
 from django.utils import timezone
 
@@ -37,6 +38,15 @@ def confirmed_ids(appointment_ids: list[int]) -> set[int]:
             kind=Answer.Kind.CONFIRMED,
             for_start=F("appointment__start"),
         ).values_list("appointment_id", flat=True)
+    )
+
+
+def confirmed_condition() -> Exists:
+    """scheduling.marks: true for an appointment the client confirmed for its current time."""
+    return Exists(
+        Answer.objects.filter(
+            appointment=OuterRef("pk"), kind=Answer.Kind.CONFIRMED, for_start=OuterRef("start")
+        )
     )
 
 

@@ -124,7 +124,6 @@ def confirm(request: HttpRequest) -> HttpResponse:
             )
         if request.method == "POST":
             services.confirm_appointment(link=link, request=request)
-            request.session.pop(SESSION_KEYS[kind], None)
             return _told(request, "Thank you. Your appointment is confirmed.", **_summary(link))
     except links.LinkError as error:
         return links.problem_page(request, error, WORDING[kind])
@@ -152,7 +151,6 @@ def cancel(request: HttpRequest) -> HttpResponse:
         )
         if request.method == "POST":
             services.cancel_by_client(link=link, request=request)
-            request.session.pop(SESSION_KEYS[kind], None)
             return _told(
                 request, "Your appointment is cancelled. The practice has been told.", **summary
             )

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from teletherapy.lib import clock, confirm
 from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.practice.models import StaffMember
-from teletherapy.scheduling import services
+from teletherapy.scheduling import marks, services
 from teletherapy.scheduling.access import (
     bookable_clients,
     get_appointment_for,
@@ -132,8 +132,10 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
             "client__first_name",
             "client__last_name",
         )
+        .annotate(**marks.annotate_with())
         .order_by("start", "pk")
     )
+    marks.apply(appointments)
     if view == "month":
         context.update(
             _month_context(therapist, day, days, appointments, tz=tz, today=today, now=now)
