@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -91,22 +90,13 @@ def _told(request: HttpRequest, message: str, *, status: int = 200, **extra: Any
     return render(request, "reminders/answer.html", {"message": message, **extra}, status=status)
 
 
-def _open(kind: str) -> Any:
-    @login_not_required
-    @never_cache
-    @require_GET
-    def view(request: HttpRequest, token: str) -> HttpResponse:
-        return links.open_link(
-            request, token, session_key=SESSION_KEYS[kind], to=reverse(f"reminders:{kind}")
-        )
-
-    view.__name__ = f"{kind}_link"
-    return view
-
-
-confirm_link = _open(ReminderLink.Kind.CONFIRM)
-cancel_link = _open(ReminderLink.Kind.CANCEL)
-join_link = _open(ReminderLink.Kind.JOIN)
+confirm_link = links.opener(
+    session_key=SESSION_KEYS[ReminderLink.Kind.CONFIRM], to="reminders:confirm"
+)
+cancel_link = links.opener(
+    session_key=SESSION_KEYS[ReminderLink.Kind.CANCEL], to="reminders:cancel"
+)
+join_link = links.opener(session_key=SESSION_KEYS[ReminderLink.Kind.JOIN], to="reminders:join")
 
 
 @login_not_required

@@ -189,3 +189,25 @@ def test_links_of_a_newer_reminder_replace_the_older_ones(cast, booked) -> None:
         http, page = _open(first["confirm"], reminder.send_at)
         response = http.get(page)
     assert response.status_code == 400 and "not valid" in response.content.decode()
+
+
+def test_reminder_email_through_smtp_names_as_typed_and_no_clinical_details(
+    cast, booked, smtp_server
+) -> None:
+    """The tests/test_email_text.py pattern: plain text is not HTML; no clinical details."""
+    from teletherapy.test.browser import text_of
+    from tests.test_email_text import NAME, _check
+
+    cast.practice.name = NAME
+    cast.practice.save()
+    booked.staff_note = "PHI-NOTE: anxiety, sertraline"
+    booked.save()
+    reminder = booked.reminders.get(channel="email", label="2 days")
+    with time_machine.travel(reminder.send_at, tick=False):
+        assert send_reminder_now(reminder_id=reminder.pk) == "sent"
+    message = smtp_server.wait_for(to=cast.client_with_portal.email)
+    assert "reminder" in str(message["Subject"])
+    _check(message)
+    text = text_of(message) + str(message["Subject"])
+    for secret in ("PHI-NOTE", "anxiety", "sertraline", "90834", "Psychotherapy", "1990", "05/17"):
+        assert secret not in text
