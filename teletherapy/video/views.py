@@ -170,7 +170,18 @@ def _room(
         return redirect(context["check_url"])
     context["ws_path"] = f"/ws/sessions/{appointment.pk}/"
     context["prejoin"] = prejoin
+    context["peer_ready"] = _therapist_waits(appointment, role)
     return render(request, "video/room.html", context)
+
+
+def _therapist_waits(appointment: Appointment, role: str) -> bool:
+    """Whether the therapist is already in the call, waiting for this client."""
+    if role != Participation.Role.CLIENT:
+        return False
+    session = VideoSession.objects.filter(appointment=appointment).first()
+    return (
+        session is not None and services.peer_channel(session_id=session.pk, role=role) is not None
+    )
 
 
 @allow_media
@@ -214,8 +225,11 @@ def end(request: StaffRequest, appointment: Appointment, role: str) -> HttpRespo
     return redirect("practice:dashboard")
 
 
-def _ice(request: HttpRequest) -> JsonResponse:
-    policy = turn.ice_transport_policy(force_relay=request.GET.get("relay") == "1")
+def _ice(request: HttpRequest, appointment: Appointment) -> JsonResponse:
+    policy = turn.ice_transport_policy(
+        force_relay=request.GET.get("relay") == "1",
+        hide_addresses=appointment.practice.hide_network_addresses,
+    )
     response = JsonResponse({"iceServers": turn.ice_servers(), "iceTransportPolicy": policy})
     response["Cache-Control"] = "no-store"
     return response
@@ -225,13 +239,13 @@ def _ice(request: HttpRequest) -> JsonResponse:
 @staff_view()
 @call_view
 def ice(request: StaffRequest, appointment: Appointment, role: str) -> HttpResponse:
-    return _ice(request)
+    return _ice(request, appointment)
 
 
 @require_GET
 @call_view
 def portal_ice(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
-    return _ice(request)
+    return _ice(request, appointment)
 
 
 # --- "Your Teletherapy session … is ready" ------------------------------------------------------

@@ -7,6 +7,7 @@ import { createChat } from "./chat.js";
 import { createHold } from "./hold.js";
 import { createCallMachine } from "./machine.js";
 import { negotiate } from "./negotiation.js";
+import { startQualityReports } from "./quality.js";
 import { Signaling } from "./signaling.js";
 import { createTimer } from "./timer.js";
 import { createRoomView } from "./waiting-room.js";
@@ -99,7 +100,12 @@ const machine = createCallMachine({
       // They pressed Leave: the session stays open, they can come back.
       state.peerLeft = true;
     },
+    peerGone() {
+      state.peerLeft = true; // away too long: shown as left (they can still come back)
+    },
     message: handleOther,
+    // On hold no media flows on purpose: not a stalled connection to rebuild (recovery.js).
+    expectsMedia: () => !hold.on,
   },
 });
 
@@ -208,7 +214,8 @@ function handleOther(msg) {
       finish("You opened this session in another window or device, so it was closed here");
       break;
     case "error":
-      if (msg.code !== "peer_absent" && msg.code !== "peer_present") log("server said", msg.code);
+      // not_joined: the keep-alive ping of a page connected ahead, before Start.
+      if (!["peer_absent", "peer_present", "not_joined"].includes(msg.code)) log("server said", msg.code);
       break;
     default:
       break;
@@ -243,6 +250,9 @@ signaling.addEventListener("close", ({ detail }) => {
     view.error("Connection to the server lost. Reconnecting…");
   }
 });
+
+// The call-quality record (History): a getStats() summary every 10 s, over the signaling socket.
+state.quality = startQualityReports({ machine, signaling, localStream: () => state.stream, log });
 
 // For tests and the benchmark.
 window.__call = state;
@@ -409,16 +419,17 @@ state.summary = async () => {
   const out = { connectionState: pc.connectionState, framesDecoded: 0, audioPacketsReceived: 0 };
   const all = new Map();
   (await pc.getStats()).forEach((s) => all.set(s.id, s));
+  let pair = null;
   for (const s of all.values()) {
     if (s.type === "inbound-rtp" && s.kind === "video") out.framesDecoded += s.framesDecoded || 0;
     if (s.type === "inbound-rtp" && s.kind === "audio") out.audioPacketsReceived += s.packetsReceived || 0;
-    if (s.type === "transport" && s.selectedCandidatePairId) {
-      const pair = all.get(s.selectedCandidatePairId);
-      if (pair) {
-        out.localCandidateType = all.get(pair.localCandidateId)?.candidateType;
-        out.remoteCandidateType = all.get(pair.remoteCandidateId)?.candidateType;
-      }
-    }
+    if (s.type === "transport" && s.selectedCandidatePairId) pair = all.get(s.selectedCandidatePairId);
+    // Firefox has no transport stats: it marks the pair in use as selected instead.
+    if (!pair && s.type === "candidate-pair" && s.selected) pair = s;
+  }
+  if (pair) {
+    out.localCandidateType = all.get(pair.localCandidateId)?.candidateType;
+    out.remoteCandidateType = all.get(pair.remoteCandidateId)?.candidateType;
   }
   return out;
 };

@@ -13,7 +13,9 @@ export function createRoomView(root) {
       document.title = "Telehealth Waiting Room · Teletherapy";
     },
     connecting() {
-      $("waiting-status").textContent = `${peerName} is here. Connecting…`;
+      // The client hears that the therapist is ready for them, not a bare "is here".
+      const here = root.dataset.role === "client" ? "is ready for you" : "is here";
+      $("waiting-status").textContent = `${peerName} ${here}. Connecting…`;
     },
     inCall() {
       root.dataset.state = "call";
