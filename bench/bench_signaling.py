@@ -378,18 +378,18 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 def product_urls(
     port: int, rooms: list[tuple[str, str, int]], client_port: int | None = None
 ) -> list[Any]:
-    """Each room's therapist on `port`, its client on `client_port` (default: the same)."""
+    """Each room's therapist on `port`, its client on `client_port` (default: the same); one
+    site either way (its Origin is the first port's, as behind one load balancer)."""
+    origin = f"http://127.0.0.1:{port}"
     out = []
     for therapist, client, appointment_id in rooms:
-        ends = []
-        for at in (port, client_port or port):
-            ends.append((f"ws://127.0.0.1:{at}/ws/sessions/{appointment_id}/", at))
+        path = f"/ws/sessions/{appointment_id}/"
         out.append(
             (
-                ends[0][0],
-                ends[1][0],
-                {"Origin": f"http://127.0.0.1:{ends[0][1]}", "Cookie": f"sessionid={therapist}"},
-                {"Origin": f"http://127.0.0.1:{ends[1][1]}", "Cookie": f"sessionid={client}"},
+                f"ws://127.0.0.1:{port}{path}",
+                f"ws://127.0.0.1:{client_port or port}{path}",
+                {"Origin": origin, "Cookie": f"sessionid={therapist}"},
+                {"Origin": origin, "Cookie": f"sessionid={client}"},
             )
         )
     return out

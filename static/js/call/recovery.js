@@ -46,8 +46,9 @@ async function inboundBytes(pc) {
 }
 
 // impolite(): whether this side restarts ICE; active(): signaling is up and the other person
-// present; restartIce(pc) and rebuild(reason): done by the machine.
-export function createRecovery({ impolite, active, restartIce, rebuild, log = () => {} }) {
+// present; expectsMedia(): false while the other side sends nothing on purpose (no stall
+// then); restartIce(pc) and rebuild(reason): done by the machine.
+export function createRecovery({ impolite, active, restartIce, rebuild, expectsMedia = () => true, log = () => {} }) {
   const r = { attempts: 0, nextAt: 0, lastRebuild: 0, counts: { restarts: 0, rebuilds: 0, stalls: 0 } };
   // The network is back: the next attempt need not wait out the back-off.
   window.addEventListener("online", () => {
@@ -91,9 +92,7 @@ export function createRecovery({ impolite, active, restartIce, rebuild, log = ()
     const now = Date.now();
     const ice = pc.iceConnectionState;
     const up = ice === "connected" || ice === "completed";
-    w.offerSince = pc.signalingState === "have-local-offer" ? (w.offerSince ?? now) : null;
     if (up) {
-      w.troubleSince = null;
       w.connectedSince ??= now;
       const bytes = await inboundBytes(pc);
       if (bytes > w.bytes) {
@@ -104,29 +103,41 @@ export function createRecovery({ impolite, active, restartIce, rebuild, log = ()
           r.attempts = 0; // media flows: the next trouble starts the ladder again
         }
       }
-      const since = Math.max(w.grewAt, w.connectedSince);
-      if (w.flowed && active() && now - since >= STALL_MS) {
-        if (requestRebuild("stalled")) w.grewAt = now;
-        return;
-      }
     } else {
       w.connectedSince = null;
-      if (pc.remoteDescription === null && pc.signalingState !== "have-local-offer") return;
-      w.troubleSince ??= now;
     }
-    if (!active()) return;
+    // Alone, or the signaling down: nothing to do, and no trouble counted (an offer waiting
+    // for the other person to arrive is not one stuck).
+    if (!active()) {
+      w.activeSince = null;
+      w.troubleSince = null;
+      w.offerSince = null;
+      return;
+    }
+    w.activeSince ??= now;
+    w.offerSince = pc.signalingState === "have-local-offer" ? (w.offerSince ?? now) : null;
+    if (up) {
+      w.troubleSince = null;
+      const since = Math.max(w.grewAt, w.connectedSince, w.activeSince);
+      if (!expectsMedia()) w.grewAt = now;
+      else if (w.flowed && now - since >= STALL_MS && requestRebuild("stalled")) w.grewAt = now;
+      return;
+    }
+    if (pc.remoteDescription === null && pc.signalingState !== "have-local-offer") return;
+    w.troubleSince ??= now;
     // Our offer never answered (sent while the signaling was down): start again.
-    if (w.offerSince !== null && now - w.offerSince >= OFFER_STUCK_MS && impolite()) {
+    if (w.offerSince !== null && now - w.offerSince >= OFFER_STUCK_MS) {
       w.offerSince = now;
       requestRebuild("unanswered offer");
       return;
     }
-    if (up || !impolite()) return;
+    // An offer in flight: its answer first. Then the side that should act, after the grace.
+    if (!impolite() || pc.signalingState !== "stable") return;
     const grace = ice === "failed" ? 0 : ice === "disconnected" ? DISCONNECTED_GRACE_MS : CONNECT_GRACE_MS;
     if (now - w.troubleSince < grace || now < r.nextAt) return;
     r.attempts += 1;
     r.nextAt = now + BACKOFF_MS[Math.min(r.attempts - 1, BACKOFF_MS.length - 1)];
-    if (r.attempts % REBUILD_EVERY === 0 || pc.signalingState !== "stable") {
+    if (r.attempts % REBUILD_EVERY === 0) {
       requestRebuild(`ICE ${ice}`);
     } else {
       r.counts.restarts += 1;

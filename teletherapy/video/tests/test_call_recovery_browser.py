@@ -5,11 +5,19 @@ page the way the browser would have it (a sender that stops, an answer that cann
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
-from teletherapy.video.tests.test_call_browser import needs_netns, wait_for
+from teletherapy.video.tests.test_call_browser import (
+    needs_netns,
+    sign_in_client,
+    sign_in_staff,
+    wait_for,
+    wait_for_media,
+)
 from teletherapy.video.tests.test_call_machine_browser import _in_call, _setup, _until
 
 pytestmark = [
@@ -104,6 +112,36 @@ def test_an_answer_the_browser_refuses_does_not_leave_negotiation_stuck(
             _until(page, lambda p=page: _new_connection(p), "a new connection on both sides")
         _media_grows_again([therapist, client])
         assert therapist.evaluate("() => __call.pc.signalingState") == "stable"
+    finally:
+        therapist_ctx.close()
+        client_ctx.close()
+
+
+def test_waiting_alone_first_is_not_taken_for_trouble(cast, browser, live_server_factory) -> None:
+    """The therapist waits alone for a while with an offer unanswered: when the client comes,
+    the call connects on that offer, with no ICE restart and no rebuild."""
+    call, base = _setup(cast, live_server_factory)
+    therapist_ctx = browser.new_context()
+    therapist = therapist_ctx.new_page()
+    client_ctx = browser.new_context()
+    client = client_ctx.new_page()
+    try:
+        sign_in_staff(therapist, base, "tess@maple.test")
+        therapist.goto(f"{base}/sessions/{call.pk}/")
+        therapist.get_by_role("button", name="Start", exact=True).click()
+        expect(therapist.locator("#waiting-status")).to_have_text(
+            "Waiting for Casey Client to join"
+        )
+        waiting = time.monotonic()
+        # Alone longer than every grace and "unanswered offer" delay of recovery.js.
+        while time.monotonic() - waiting < 10:
+            therapist.wait_for_timeout(500)
+        sign_in_client(client, base, "casey")
+        client.goto(f"{base}/portal/sessions/{call.pk}/room/")
+        for page in (therapist, client):
+            wait_for_media(page)
+        counts = therapist.evaluate("() => __call.machine.recovery")
+        assert counts == {"restarts": 0, "rebuilds": 0, "stalls": 0}, counts
     finally:
         therapist_ctx.close()
         client_ctx.close()
