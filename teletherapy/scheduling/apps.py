@@ -7,8 +7,11 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from teletherapy.lib import slots
+        from teletherapy.scheduling import teletherapy_off
         from teletherapy.scheduling.dashboard import upcoming_context
 
         slots.fill(
             "practice.dashboard", "scheduling/_dashboard_upcoming.html", context=upcoming_context
         )
+        # Switching a therapist's Teletherapy off asks what to do with their booked sessions.
+        teletherapy_off.register()
