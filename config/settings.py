@@ -82,10 +82,12 @@ INSTALLED_APPS = [
     "teletherapy.audit",
     "teletherapy.practice",
     "teletherapy.clients",
+    "teletherapy.availability",
     "teletherapy.portal",
     "teletherapy.scheduling",
     "teletherapy.video",
     "teletherapy.alerts",
+    "teletherapy.quality",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("teletherapy.accounts.urls")),
     path("settings/audit/", include("teletherapy.practice.audit_urls")),
     path("clients/", include("teletherapy.clients.urls")),
+    path("settings/", include("teletherapy.availability.urls")),
     path("schedule/", include("teletherapy.scheduling.urls")),
     path("sessions/", include("teletherapy.video.urls")),
     path("portal/sessions/", include("teletherapy.video.portal_urls")),

@@ -17,16 +17,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django import forms
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from teletherapy.accounts import forms as account_forms
 from teletherapy.accounts.models import User
 from teletherapy.audit.models import AuditEvent
+from teletherapy.availability import forms as availability_forms
+from teletherapy.clients import forms as client_forms
 from teletherapy.clients.models import Client
+from teletherapy.portal import forms as portal_forms
+from teletherapy.practice import audit_forms
+from teletherapy.practice import forms as practice_forms
 from teletherapy.practice.models import StaffMember
+from teletherapy.scheduling import forms as scheduling_forms
 from teletherapy.scheduling.models import Appointment
 from teletherapy.test.personas import Cast
 
@@ -57,74 +66,71 @@ def _staff(cast: Cast) -> dict[str, Any]:
     return {"staff_id": cast.therapist.pk}
 
 
-_CLIENT_FIELDS = (
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "date_of_birth",
-    "email",
-    "mobile_phone",
-    "street",
-    "city",
-    "state",
-    "zip_code",
-    "country",
-    "time_zone",
-    "emergency_name",
-    "emergency_phone",
-    "therapists",
-)
-_TIME = ("date", "time", "duration")
+def fields_of(form_class: type[forms.Form | forms.ModelForm[Any]], *extra: str) -> tuple[str, ...]:
+    """The form class's own fields (so a field added later is fuzzed too), plus what the view
+    reads beside the form."""
+    return (*form_class.base_fields, *extra)
+
 
 FORMS = (
-    Form("accounts:sign_in", "anonymous", ("email", "password", "next")),
-    Form("accounts:forgot_password", "anonymous", ("email",)),
-    Form("accounts:two_step", "owner", ("code",)),
-    Form(
-        "practice:create",
-        "anonymous",
-        ("practice_name", "state", "time_zone", "owner_name", "email", "password1", "password2"),
-    ),
-    Form("practice:details", "owner", ("name", "state", "time_zone")),
-    Form(
-        "practice:staff_add",
-        "owner",
-        ("full_name", "email", "roles", "time_zone", "licensed_states"),
-    ),
-    Form("practice:staff_roles", "owner", ("roles",), _staff),
+    Form("accounts:sign_in", "anonymous", fields_of(account_forms.SignInForm, "next")),
+    Form("accounts:forgot_password", "anonymous", fields_of(account_forms.ForgotPasswordForm)),
+    Form("accounts:two_step", "owner", fields_of(account_forms.CodeForm)),
+    Form("practice:create", "anonymous", fields_of(practice_forms.CreatePracticeForm)),
+    Form("practice:details", "owner", fields_of(practice_forms.PracticeDetailsForm)),
+    Form("practice:security", "owner", fields_of(practice_forms.SecurityForm)),
+    Form("practice:calls", "owner", fields_of(practice_forms.CallPrivacyForm)),
+    Form("practice:staff_add", "owner", fields_of(practice_forms.AddStaffForm)),
+    Form("practice:staff_roles", "owner", fields_of(practice_forms.RolesForm), _staff),
     Form("practice:staff_teletherapy", "owner", ("enabled", "confirmed"), _staff),
-    Form("practice:staff_details", "owner", ("licensed_states", "time_zone"), _staff),
+    Form("practice:staff_details", "owner", fields_of(practice_forms.TherapistDetailsForm), _staff),
     Form("practice:staff_deactivate", "owner", ("confirmed",), _staff),
-    Form("clients:add", "therapist", _CLIENT_FIELDS),
-    Form("clients:edit", "therapist", _CLIENT_FIELDS, _client),
+    Form("clients:add", "therapist", fields_of(client_forms.ClientForm)),
+    Form("clients:edit", "therapist", fields_of(client_forms.ClientForm), _client),
     Form("clients:deactivate", "therapist", ("confirmed",), _client),
     Form(
         "scheduling:new_appointment",
         "scheduler",
-        ("therapist", "client", "service", "location", "teletherapy", "staff_note", *_TIME),
+        fields_of(scheduling_forms.NewAppointmentForm, "therapist", "location", "outside_hours_ok"),
     ),
+    # Working hours: one field per weekday, made in the form's __init__.
+    Form(
+        "availability:working_hours",
+        "therapist",
+        tuple(f"day_{day}" for day in range(7)),
+        _staff,
+    ),
+    Form("availability:closures", "manager", fields_of(availability_forms.ClosureForm)),
     Form(
         "scheduling:appointment_edit",
         "therapist",
-        ("teletherapy", "service", "staff_note", *_TIME),
+        fields_of(scheduling_forms.EditAppointmentForm),
         _tele,
     ),
-    Form("scheduling:appointment_move", "therapist", ("date", "time"), _tele),
-    Form("scheduling:appointment_cancel", "therapist", ("reason", "confirmed"), _tele),
-    Form("portal:sign_in", "anonymous", ("username", "password", "next")),
-    Form("portal:forgot_password", "anonymous", ("identifier",)),
+    Form("scheduling:appointment_move", "therapist", fields_of(scheduling_forms.MoveForm), _tele),
     Form(
-        "portal:details",
-        "client",
-        ("email", "mobile_phone", "street", "city", "state", "zip_code", "country", "time_zone"),
+        "scheduling:appointment_cancel",
+        "therapist",
+        fields_of(scheduling_forms.CancelForm, "confirmed"),
+        _tele,
     ),
-    Form("portal:password", "client", ("old_password", "password1", "password2")),
+    Form("portal:sign_in", "anonymous", fields_of(portal_forms.PortalSignInForm, "next")),
+    Form("portal:forgot_password", "anonymous", fields_of(portal_forms.ForgotPasswordForm)),
+    Form("portal:details", "client", fields_of(portal_forms.ContactForm)),
+    Form("portal:password", "client", fields_of(PasswordChangeForm)),
     # Query-string forms: the filters of the list pages.
     Form("clients:list", "therapist", ("q", "status", "page"), method="GET"),
-    Form("audit:log", "owner", ("person", "action", "date_from", "date_to", "page"), method="GET"),
+    Form("audit:log", "owner", fields_of(audit_forms.AuditFilterForm, "page"), method="GET"),
     Form(
         "scheduling:my_schedule", "therapist", ("week", "date", "therapist", "view"), method="GET"
     ),
+    Form(
+        "scheduling:new_appointment",
+        "therapist",
+        ("therapist", "client", "slot", "date", "time", "partial"),
+        method="GET",
+    ),
+    Form("scheduling:team_day", "manager", ("date",), method="GET"),
 )
 
 # Forms that take an object id: someone else's (or no such) therapist is a 404.

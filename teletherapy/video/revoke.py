@@ -11,6 +11,7 @@ app process. The groups carry only these control messages, never signaling.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
@@ -48,15 +49,44 @@ def revoke_access(*, user_ids: Iterable[int] = (), appointment_ids: Iterable[int
         transaction.on_commit(lambda: _push(sorted(groups)))
 
 
+# Sends started on a running event loop, kept until they finish (the loop holds tasks weakly).
+_sending: set[asyncio.Task[None]] = set()
+
+
 def _push(groups: list[str]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if loop is not None:
+        # Called on the event loop's own thread (async code that committed through the ORM):
+        # async_to_sync cannot run here, so the sends become a task of that loop.
+        task = loop.create_task(_send_all(layer, groups))
+        _sending.add(task)
+        task.add_done_callback(lambda done: _sent(done, len(groups)))
+        return
+    try:
         async_to_sync(_send_all)(layer, groups)
     except Exception:
-        # The connections' periodic re-check still closes them, within a minute.
-        log.warning("Could not push an access check to %d group(s)", len(groups), exc_info=True)
+        _warn(len(groups))
+
+
+def _sent(task: asyncio.Task[None], count: int) -> None:
+    _sending.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        _warn(count, task.exception())
+
+
+def _warn(count: int, error: BaseException | None = None) -> None:
+    # The connections' periodic re-check still closes them, within a minute.
+    log.warning(
+        "Could not push an access check to %d group(s)",
+        count,
+        exc_info=error if error is not None else True,
+    )
 
 
 async def _send_all(layer: Any, groups: list[str]) -> None:

@@ -51,11 +51,16 @@ export function createRoomView(root) {
       $("call-error").textContent = text;
       $("call-error").hidden = !text;
     },
-    ended(title = "The session has ended") {
+    ended(title = "The session has ended", note = "") {
       root.dataset.state = "ended";
       $("waiting-room").hidden = true;
       $("call-ended-title").textContent = title;
+      $("call-ended-note").textContent = note;
+      $("call-ended-note").hidden = !note;
       $("call-ended").hidden = false;
+      document.title = `${title} · Teletherapy`;
+      // Focus lands on what follows: the heading of the page as it is now.
+      $("call-ended-title").focus();
     },
   };
 }

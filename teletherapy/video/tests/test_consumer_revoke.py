@@ -5,6 +5,7 @@ behind them all."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 from importlib import import_module
@@ -266,3 +267,26 @@ async def test_the_socket_closes_when_the_window_does(cast, settings) -> None:  
     for ws in (therapist, client):
         _messages, code = await closed(ws)
         assert code == 4403
+
+
+# --- The push itself ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=False)
+async def test_a_push_from_the_event_loops_own_thread_still_arrives(caplog) -> None:  # type: ignore[no-untyped-def]
+    """Async code that commits through the ORM runs the on-commit push on the loop's thread,
+    where async_to_sync cannot run: the sends go out as a task instead, with no warning."""
+    from channels.layers import get_channel_layer
+
+    from teletherapy.video import revoke
+
+    layer = get_channel_layer()
+    assert layer is not None
+    channel = await layer.new_channel()
+    await layer.group_add(revoke.user_group(987654), channel)
+    with caplog.at_level("WARNING", logger="teletherapy.video.revoke"):
+        revoke._push([revoke.user_group(987654)])
+        # A generous deadline: the old code only logged, so nothing ever arrived.
+        message = await asyncio.wait_for(layer.receive(channel), timeout=30)
+    assert message == revoke.REVOKE
+    assert "Could not push" not in caplog.text
