@@ -29,6 +29,7 @@ from teletherapy.scheduling.models import (
     AppointmentSeries,
     teletherapy_booking_problem,
 )
+from teletherapy.scheduling.signals import announce
 
 MIN_MINUTES = 15
 MAX_MINUTES = 240
@@ -250,6 +251,7 @@ def create_occurrence(
         is_teletherapy=is_teletherapy,
         **extra,
     )
+    announce(appointment.pk, "booked")  # reminders are planned (teletherapy/reminders)
     return appointment
 
 
@@ -390,6 +392,7 @@ def change_occurrence(
         request=request,
         changes=sorted(details) + (["staff_note"] if "Staff note changed" in lines else []),
     )
+    announce(current.pk, "changed")  # reminders plan again (teletherapy/reminders)
     kind = "changed" if client_sees_change and (was_tele or new_tele) else ""
     return current, kind
 
@@ -444,6 +447,7 @@ def cancel_occurrence(
         obj=current,
         request=request,
     )
+    announce(current.pk, "cancelled")  # reminders are withdrawn (teletherapy/reminders)
     return "cancelled" if current.is_teletherapy else ""
 
 

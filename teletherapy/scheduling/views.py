@@ -21,7 +21,7 @@ from teletherapy.availability import hours as availability
 from teletherapy.lib import clock, confirm
 from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.practice.models import StaffMember
-from teletherapy.scheduling import recurrence, services
+from teletherapy.scheduling import marks, recurrence, services
 from teletherapy.scheduling import series as series_services
 from teletherapy.scheduling.access import (
     bookable_clients,
@@ -141,8 +141,10 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
             "client__first_name",
             "client__last_name",
         )
+        .annotate(**marks.annotate_with())
         .order_by("start", "pk")
     )
+    marks.apply(appointments)
     if view == "month":
         context.update(
             _month_context(therapist, day, days, appointments, tz=tz, today=today, now=now)
