@@ -9,9 +9,10 @@ app fills it from its AppConfig.ready():
 The slot renders each registered template with the page's context (plus what `context`
 returns for it), in registration order. A slot nobody filled renders nothing.
 
-Slots in use: practice.dashboard.alerts, practice.dashboard, practice.settings.tabs,
-clients.detail, scheduling.appointment.alerts, scheduling.appointment.history,
-portal.dashboard.alerts.
+Slots in use: practice.dashboard.alerts, practice.dashboard, scheduling.appointment.alerts,
+scheduling.appointment.details, scheduling.appointment.history, portal.dashboard.alerts,
+video.room.waiting, page.end (the end of every page's body, base.html), practice.staff_profile,
+practice.settings_tabs, clients.client.appointments, clients.detail.
 """
 
 from __future__ import annotations

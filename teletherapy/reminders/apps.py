@@ -14,7 +14,7 @@ class RemindersConfig(AppConfig):
 
         appointment_saved.connect(on_appointment_saved, dispatch_uid="reminders.plan")
         marks.register("Confirmed", pages.confirmed_condition())
-        slots.fill("practice.settings.tabs", "reminders/_settings_tab.html")
+        slots.fill("practice.settings_tabs", "reminders/_settings_tab.html")
         slots.fill(
             "scheduling.appointment.alerts",
             "reminders/_appointment_answer.html",
