@@ -251,7 +251,7 @@ def create_occurrence(
         is_teletherapy=is_teletherapy,
         **extra,
     )
-    announce(appointment.pk, "booked")
+    announce(appointment.pk, "booked")  # reminders are planned (teletherapy/reminders)
     return appointment
 
 
@@ -392,8 +392,8 @@ def change_occurrence(
         request=request,
         changes=sorted(details) + (["staff_note"] if "Staff note changed" in lines else []),
     )
+    announce(current.pk, "changed")  # reminders plan again (teletherapy/reminders)
     kind = "changed" if client_sees_change and (was_tele or new_tele) else ""
-    announce(current.pk, "changed")
     return current, kind
 
 
@@ -447,7 +447,7 @@ def cancel_occurrence(
         obj=current,
         request=request,
     )
-    announce(current.pk, "cancelled")
+    announce(current.pk, "cancelled")  # reminders are withdrawn (teletherapy/reminders)
     return "cancelled" if current.is_teletherapy else ""
 
 
