@@ -1,5 +1,5 @@
 """Dependencies point one way: lib → ops → audit → accounts → practice → clients →
-scheduling → video / portal → quality. A lower app never imports, includes or loads template tags from a higher one
+scheduling → video / portal → alerts / quality. A lower app never imports, includes or loads template tags from a higher one
 (nor video from portal or back); a higher app passes things down by registering them (see
 teletherapy/lib/slots.py). Test code (tests/ folders, teletherapy/test) may use everything."""
 
@@ -21,6 +21,8 @@ RANK = {
     "scheduling": 6,
     "video": 7,
     "portal": 7,
+    # Check-in alerts read video's presence.
+    "alerts": 8,
     # The call-quality record: reports the video consumer hands over, shown on History.
     "quality": 8,
 }
