@@ -46,11 +46,16 @@ class Action(models.TextChoices):
     SESSION_ENDED = "session_ended", "Teletherapy session ended"
     SESSION_REFUSED = "session_refused", "Teletherapy session access refused"
     SESSION_LOCATION = "session_location", "Client stated their location"
+    SESSION_HELD = "session_held", "Teletherapy client put on hold"
+    SESSION_RESUMED = "session_resumed", "Teletherapy client brought back from hold"
     AUDIT_EXPORTED = "audit_exported", "Audit log exported"
     PASSWORD_CHANGED = "password_changed", "Password changed"
     SESSIONS_ENDED = "sessions_ended", "Signed out of other sessions"
     RECOVERY_CODES_MADE = "recovery_codes_made", "Two-step recovery codes made"
     SECURITY_SETTINGS_CHANGED = "security_settings_changed", "Security settings changed"
+    WORKING_HOURS_CHANGED = "working_hours_changed", "Working hours changed"
+    CLOSURE_ADDED = "closure_added", "Practice closure added"
+    CLOSURE_REMOVED = "closure_removed", "Practice closure removed"
 
 
 class AuditReader(Protocol):

@@ -98,6 +98,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     appointments = (
         Appointment.objects.of_client(client)
         .filter(status=Appointment.Status.SCHEDULED, end__gte=timezone.now())
+        # A Teletherapy session the therapist ended for everyone is over, not upcoming.
+        .exclude(video_session__closed_at__isnull=False)
         .select_related("therapist__user")
         .order_by("start", "id")[:50]
     )

@@ -20,6 +20,7 @@ from teletherapy.practice import services
 from teletherapy.practice.access import StaffRequest, get_staff_member_for, staff_view
 from teletherapy.practice.forms import (
     AddStaffForm,
+    CallPrivacyForm,
     CreatePracticeForm,
     PracticeDetailsForm,
     RolesForm,
@@ -458,6 +459,29 @@ def security(request: StaffRequest) -> HttpResponse:
     return render(
         request, "practice/security.html", _settings_context(request, "security", form=form)
     )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(_can_manage)
+def calls(request: StaffRequest) -> HttpResponse:
+    """Calls tab (Owners and Managers): hide home network addresses (relay through TURN)."""
+    viewer = request.staff
+    # Not `request.POST or None`: switching it off posts no field at all.
+    form = CallPrivacyForm.for_practice(
+        viewer.practice, request.POST if request.method == "POST" else None
+    )
+    if request.method == "POST" and form.is_valid():
+        if services.update_call_privacy(
+            practice=viewer.practice,
+            by=viewer,
+            hide_network_addresses=form.cleaned_data["hide_network_addresses"],
+            request=request,
+        ):
+            messages.success(
+                request, "Call settings saved. They apply to calls joined from now on."
+            )
+        return redirect("practice:calls")
+    return render(request, "practice/calls.html", _settings_context(request, "calls", form=form))
 
 
 # Staff invitation --------------------------------------------------------------------------

@@ -7,8 +7,14 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from teletherapy.lib import slots
+        from teletherapy.scheduling.client_appointments import client_appointments_context
         from teletherapy.scheduling.dashboard import upcoming_context
 
         slots.fill(
             "practice.dashboard", "scheduling/_dashboard_upcoming.html", context=upcoming_context
+        )
+        slots.fill(
+            "clients.client.appointments",
+            "scheduling/_client_appointments.html",
+            context=client_appointments_context,
         )

@@ -21,6 +21,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from teletherapy.availability import hours
 from teletherapy.clients.models import Client
 from teletherapy.lib import clock
 from teletherapy.practice.models import StaffMember
@@ -39,7 +40,8 @@ SCOPES = [
 
 @dataclass(frozen=True)
 class Collision:
-    """An occurrence that overlaps another appointment: its local day and what to say."""
+    """An occurrence that overlaps another appointment or falls on a practice closure: its
+    local day and what to say."""
 
     day: date
     text: str
@@ -133,8 +135,15 @@ def book_series(
     with transaction.atomic():
         services._lock_therapist(therapist)
         collisions = []
+        zone = hours.practice_zone(therapist)
         for item in kept:
             assert item.start is not None
+            closed = hours.closure_during(
+                therapist.practice_id, zone, item.start, item.start + length
+            )
+            if closed is not None:
+                collisions.append(Collision(item.local.date(), hours.closure_message(*closed)))
+                continue
             other = services.find_overlap(therapist, item.start, item.start + length)
             if other is not None:
                 collisions.append(

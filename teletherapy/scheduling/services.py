@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
+from teletherapy.availability import hours
 from teletherapy.clients.models import Client
 from teletherapy.lib import clock
 from teletherapy.practice.models import StaffMember
@@ -28,6 +29,7 @@ from teletherapy.scheduling.models import (
     AppointmentSeries,
     teletherapy_booking_problem,
 )
+from teletherapy.scheduling.signals import announce
 
 MIN_MINUTES = 15
 MAX_MINUTES = 240
@@ -93,6 +95,11 @@ def _check_time(
             f"The duration must be between {MIN_MINUTES} and {MAX_MINUTES} minutes."
         )
     if errors:
+        return
+    end = start + timedelta(minutes=duration_minutes)
+    closed = hours.closure_during(therapist.practice_id, hours.practice_zone(therapist), start, end)
+    if closed is not None:
+        errors.setdefault("start", []).append(hours.closure_message(*closed))
         return
     other = find_overlap(
         therapist, start, start + timedelta(minutes=duration_minutes), exclude_pk=exclude_pk
@@ -244,6 +251,7 @@ def create_occurrence(
         is_teletherapy=is_teletherapy,
         **extra,
     )
+    announce(appointment.pk, "booked")  # reminders are planned (teletherapy/reminders)
     return appointment
 
 
@@ -384,6 +392,7 @@ def change_occurrence(
         request=request,
         changes=sorted(details) + (["staff_note"] if "Staff note changed" in lines else []),
     )
+    announce(current.pk, "changed")  # reminders plan again (teletherapy/reminders)
     kind = "changed" if client_sees_change and (was_tele or new_tele) else ""
     return current, kind
 
@@ -438,6 +447,7 @@ def cancel_occurrence(
         obj=current,
         request=request,
     )
+    announce(current.pk, "cancelled")  # reminders are withdrawn (teletherapy/reminders)
     return "cancelled" if current.is_teletherapy else ""
 
 

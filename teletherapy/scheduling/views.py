@@ -15,11 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
+from teletherapy.availability import hours as availability
 from teletherapy.lib import clock, confirm
 from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.practice.models import StaffMember
-from teletherapy.scheduling import recurrence, services
+from teletherapy.scheduling import marks, recurrence, services
 from teletherapy.scheduling import series as series_services
 from teletherapy.scheduling.access import (
     bookable_clients,
@@ -35,7 +37,9 @@ from teletherapy.scheduling.forms import (
     MoveForm,
     NewAppointmentForm,
 )
-from teletherapy.scheduling.grid import build_grid, render_body
+from teletherapy.scheduling.grid import Day as GridDay
+from teletherapy.scheduling.grid import Row, build_grid, render_body
+from teletherapy.scheduling.hours import grid_availability, next_free_slot
 from teletherapy.scheduling.models import Appointment
 
 
@@ -76,6 +80,8 @@ def _default_view(request: HttpRequest) -> str:
 
 
 @require_GET
+# The default view follows the device (_default_view): caches must keep phone and desktop apart.
+@vary_on_headers("Sec-CH-UA-Mobile", "User-Agent")
 @staff_view(_can_schedule)
 def my_schedule(request: StaffRequest) -> HttpResponse:
     staff = request.staff
@@ -100,6 +106,8 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
     }
     if therapist is None:
         return render(request, "scheduling/my_schedule.html", context)
+    context.update(_new_button(therapist, now, tz))
+    context["can_see_team"] = staff.can_schedule_for_others
     if view == "month":
         first_of_month = day.replace(day=1)
         first = first_of_month - timedelta(days=(first_of_month.weekday() + 1) % 7)
@@ -133,14 +141,17 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
             "client__first_name",
             "client__last_name",
         )
+        .annotate(**marks.annotate_with())
         .order_by("start", "pk")
     )
+    marks.apply(appointments)
     if view == "month":
         context.update(
             _month_context(therapist, day, days, appointments, tz=tz, today=today, now=now)
         )
         context["title"] = title
         return render(request, "scheduling/my_schedule.html", context)
+    working, closed = grid_availability(therapist, days)
     header, rows = build_grid(
         days=days,
         tz=tz,
@@ -148,6 +159,8 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
         now=now,
         new_url=reverse("scheduling:new_appointment"),
         therapist_id=therapist.pk,
+        working=working,
+        closed=closed,
     )
     appointment_url = reverse("scheduling:appointment", args=[0]).replace("/0/", "/{}/")
     move_url = reverse("scheduling:appointment_move", args=[0]).replace("/0/", "/{}/")
@@ -165,9 +178,131 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
             "month_url": schedule_url(therapist.pk, day, "month"),
             "date": day,
             "appointment_count": len(appointments),
+            "team_url": _team_url(day),
         }
     )
     return render(request, "scheduling/my_schedule.html", context)
+
+
+def _new_button(therapist: StaffMember, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """The New appointment button, prefilled with the therapist's next free slot."""
+    free = next_free_slot(therapist, after=now, minutes=services.DEFAULT_MINUTES)
+    query: dict[str, Any] = {"therapist": therapist.pk}
+    if free is not None:
+        local = free.astimezone(tz)
+        query.update({"date": local.date().isoformat(), "time": f"{local:%H:%M}"})
+    return {
+        "new_button_url": f"{reverse('scheduling:new_appointment')}?{urlencode(query)}",
+        "next_free": clock.named(clock.date_time_text(free, tz), tz) if free else "",
+    }
+
+
+def _team_url(day: date) -> str:
+    return f"{reverse('scheduling:team_day')}?{urlencode({'date': day.isoformat()})}"
+
+
+def _can_see_team(staff: StaffMember) -> bool:
+    return staff.can_schedule_for_others
+
+
+@require_GET
+@staff_view(_can_see_team)
+def team_day(request: StaffRequest) -> HttpResponse:
+    """One day of every therapist the viewer can schedule for, side by side (Owner, Manager,
+    Scheduler)."""
+    staff = request.staff
+    tz = _zone(staff)
+    now = timezone.now()
+    today = now.astimezone(tz).date()
+    day = _date_param(request.GET.get("date"), today)
+    therapists = schedule_therapists(staff)
+    context: dict[str, Any] = {
+        "nav_active": "schedule",
+        "title": f"{clock.day_text(day)}, {day.year}",
+        "zone_name": clock.zone_label(tz),
+        "zone_abbr": clock.zone_abbr(now, tz),
+        "now_label": clock.date_time_text(now, tz),
+        "therapists": therapists,
+        "date": day,
+        "prev_url": _team_url(day - timedelta(days=1)),
+        "next_url": _team_url(day + timedelta(days=1)),
+        "today_url": _team_url(today),
+    }
+    if not therapists:
+        return render(request, "scheduling/team_day.html", context)
+    range_start = datetime.combine(day, time(0), tzinfo=tz)
+    range_end = range_start + timedelta(days=1, hours=1)
+    by_therapist: dict[int, list[Appointment]] = {t.pk: [] for t in therapists}
+    for appointment in (
+        Appointment.objects.visible_to(staff)
+        .filter(therapist__in=therapists, start__lt=range_end, end__gt=range_start)
+        .not_cancelled()
+        .select_related("client")
+        .order_by("start", "pk")
+    ):
+        by_therapist[appointment.therapist_id].append(appointment)
+    weeks = availability.weeks_of(therapists)
+    closed = availability.closed_days(staff.practice_id, day, day)
+    new_url = reverse("scheduling:new_appointment")
+
+    def grid(therapist: StaffMember, shown: tuple[int, int]) -> list[Row]:
+        working = availability.intervals(
+            weeks[therapist.pk],
+            availability.therapist_zone(therapist),
+            day - timedelta(days=1),
+            day + timedelta(days=1),
+        )
+        return build_grid(
+            days=[day],
+            tz=tz,
+            appointments=by_therapist[therapist.pk],
+            now=now,
+            new_url=new_url,
+            therapist_id=therapist.pk,
+            working=working,
+            closed=closed,
+            shown_hours=shown,
+        )[1]
+
+    grids = [grid(t, (7, 20)) for t in therapists]
+    # Every column the same rows: widen each to the earliest and latest any of them shows.
+    first = min(rows[0].slot for rows in grids) // 4
+    last = max(rows[-1].slot + 1 for rows in grids) // 4
+    grids = [
+        rows
+        if (rows[0].slot, rows[-1].slot + 1) == (first * 4, last * 4)
+        else grid(t, (first, last))
+        for t, rows in zip(therapists, grids, strict=True)
+    ]
+    rows = [
+        Row(
+            parts[0].label,
+            parts[0].on_hour,
+            [cell for row in parts for cell in row.cells],
+            parts[0].slot,
+        )
+        for parts in zip(*grids, strict=True)
+    ]
+    appointment_url = reverse("scheduling:appointment", args=[0]).replace("/0/", "/{}/")
+    context.update(
+        {
+            "columns": [
+                GridDay(
+                    day,
+                    t.name,
+                    day == today,
+                    day.weekday() >= 5,
+                    closed=closed.get(day, ""),
+                    url=schedule_url(t.pk, day, "day"),
+                )
+                for t in therapists
+            ],
+            "closed": closed.get(day, ""),
+            # render_body escapes every value it writes (grid.py).
+            "grid_body": mark_safe(render_body(rows, appointment_url)),  # nosec # nosemgrep
+        }
+    )
+    return render(request, "scheduling/team_day.html", context)
 
 
 def _month_context(
@@ -194,6 +329,7 @@ def _month_context(
                 }
             )
     new_url = reverse("scheduling:new_appointment")
+    closed = availability.closed_days(therapist.practice_id, days[0], days[-1])
     weeks = []
     for index in range(0, len(days), 7):
         week = []
@@ -206,8 +342,9 @@ def _month_context(
                     "is_today": d == today,
                     "entries": by_day[d],
                     "day_url": schedule_url(therapist.pk, d, "day"),
+                    "closed": closed.get(d, ""),
                     "new_url": f"{new_url}?{urlencode({'therapist': therapist.pk, 'date': d})}"
-                    if d >= today
+                    if d >= today and d not in closed
                     else "",
                 }
             )
@@ -230,7 +367,11 @@ def _month_context(
 
 
 def _render_new(
-    request: HttpRequest, form: NewAppointmentForm, therapist: StaffMember, partial: bool
+    request: HttpRequest,
+    form: NewAppointmentForm,
+    therapist: StaffMember,
+    partial: bool,
+    outside_hours: str = "",
 ) -> HttpResponse:
     raw_day = form.data.get("date") if form.is_bound else form.initial.get("date")
     day = (
@@ -248,6 +389,7 @@ def _render_new(
             "partial": partial,
             "back_url": schedule_url(therapist.pk, day),
             "zone_name": clock.zone_label(form.tz),
+            "outside_hours": outside_hours,
         },
     )
 
@@ -270,17 +412,21 @@ def new_appointment(request: StaffRequest) -> HttpResponse:
             initial["time"] = time.fromisoformat(source.get("time") or "09:00")
         except ValueError:
             initial["time"] = time(9)
+        initial.update(_prefill(source, therapist, clients, tz))
         form = NewAppointmentForm(initial=initial, therapist=therapist, clients=clients, tz=tz)
         return _render_new(request, form, therapist, partial)
 
     form = NewAppointmentForm(request.POST, therapist=therapist, clients=clients, tz=tz)
-    if form.is_valid() and form.is_series:
+    outside_hours = ""
+    if form.is_valid():
+        outside_hours = _outside_hours(form, therapist)
+    if form.is_valid() and not outside_hours and form.is_series:
         target = _book_series(request, form, therapist)
         if target is not None:
             if partial:
                 return HttpResponse(status=204, headers={"X-Location": target})
             return redirect(target)
-    elif form.is_valid():
+    elif form.is_valid() and not outside_hours:
         data = form.cleaned_data
         try:
             appointment = services.book_appointment(
@@ -313,7 +459,34 @@ def new_appointment(request: StaffRequest) -> HttpResponse:
                 # The dialog's script follows this header; a redirect would eat the message.
                 return HttpResponse(status=204, headers={"X-Location": target})
             return redirect(target)
-    return _render_new(request, form, therapist, partial)
+    return _render_new(request, form, therapist, partial, outside_hours)
+
+
+def _prefill(source: Any, therapist: StaffMember, clients: Any, tz: ZoneInfo) -> dict[str, Any]:
+    """From the client's Book button: the client (one the viewer may book), and with
+    slot=next the therapist's next free slot."""
+    initial: dict[str, Any] = {}
+    client_id = _int_param(source.get("client"))
+    if client_id is not None:
+        client = clients.filter(pk=client_id).first()
+        if client is not None:
+            initial["client"] = client
+    if source.get("slot") == "next" and not source.get("date"):
+        free = next_free_slot(therapist, after=timezone.now(), minutes=services.DEFAULT_MINUTES)
+        if free is not None:
+            local = free.astimezone(tz)
+            initial.update({"date": local.date(), "time": local.time().replace(tzinfo=None)})
+    return initial
+
+
+def _outside_hours(form: NewAppointmentForm, therapist: StaffMember) -> str:
+    """The message asking to confirm a booking outside the therapist's working hours, or ""
+    when it is inside them or the person ticked "Book outside working hours"."""
+    start = form.start()
+    if start is None or form.data.get("outside_hours_ok") == "1":
+        return ""
+    end = start + timedelta(minutes=form.cleaned_data["duration"])
+    return availability.outside_hours_message(therapist, start, end) or ""
 
 
 def _book_series(
