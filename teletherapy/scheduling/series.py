@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -64,13 +63,8 @@ class SeriesCollisions(ValidationError):
         )
 
 
-def notify_client(series_id: int, kind: str) -> None:
-    """The series changed in a way the client sees: a new SEQUENCE for its calendar entry,
-    and (after the commit) the email with the updated .ics."""
-    from teletherapy.scheduling.tasks import send_series_email
-
-    AppointmentSeries.objects.filter(pk=series_id).update(ics_sequence=F("ics_sequence") + 1)
-    transaction.on_commit(lambda: send_series_email.enqueue(series_id, kind))
+# The client's calendar entry for the series: one place, which services also calls.
+notify_client = services.notify_series_client
 
 
 def _collision_text(start: datetime, other: Appointment, tz: ZoneInfo) -> str:
