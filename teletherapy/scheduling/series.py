@@ -63,10 +63,6 @@ class SeriesCollisions(ValidationError):
         )
 
 
-# The client's calendar entry for the series: one place, which services also calls.
-notify_client = services.notify_series_client
-
-
 def _collision_text(start: datetime, other: Appointment, tz: ZoneInfo) -> str:
     local = clock.local(other.start, tz)
     return (
@@ -177,7 +173,7 @@ def book_series(
                 summary=f"Booked ({label}, {number} of {len(kept)})",
             )
         if is_teletherapy:
-            notify_client(series.pk, "booked")
+            services.notify_series_client(series.pk, "booked")
     return series
 
 
@@ -285,7 +281,7 @@ def change_series(
             series.is_teletherapy = is_teletherapy
             series.save(update_fields=["is_teletherapy"])
         if kinds:
-            notify_client(series.pk, "changed")
+            services.notify_series_client(series.pk, "changed")
     return services._locked_copy(current)
 
 
@@ -327,7 +323,7 @@ def cancel_series(
             left = Appointment.objects.filter(
                 series_id=current.series_id, status=Appointment.Status.SCHEDULED
             ).exists()
-            notify_client(current.series_id, "changed" if left else "cancelled")  # type: ignore[arg-type]
+            services.notify_series_client(current.series_id, "changed" if left else "cancelled")  # type: ignore[arg-type]
     return targets
 
 

@@ -111,7 +111,7 @@ def _check_time(
 
 def _notify_client(appointment: Appointment, kind: str) -> None:
     """Email the client after the commit; nothing for kind "". An occurrence of a series
-    updates the series' one calendar entry instead (series.notify_client)."""
+    updates the series' one calendar entry instead (notify_series_client)."""
     from teletherapy.scheduling.tasks import send_appointment_email
 
     if not kind:
@@ -125,8 +125,8 @@ def _notify_client(appointment: Appointment, kind: str) -> None:
 
 
 def notify_series_client(series_id: int, kind: str) -> None:
-    """A series changed in a way its client sees: a new SEQUENCE for its one calendar
-    entry, and (after the commit) the email with the updated .ics."""
+    """The series changed in a way the client sees: a new SEQUENCE for its calendar entry,
+    and (after the commit) the email with the updated .ics."""
     from teletherapy.scheduling.tasks import send_series_email
 
     AppointmentSeries.objects.filter(pk=series_id).update(ics_sequence=F("ics_sequence") + 1)
