@@ -18,6 +18,8 @@ from teletherapy.scheduling.models import Appointment
 from teletherapy.test.personas import Cast, build_cast
 
 HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">')
+# A choice the page asks with the question: the radio checked by default is sent as it is.
+CHECKED = re.compile(r'<input type="radio" name="([a-z_]+)" id="[^"]*" value="([^"]*)" checked>')
 
 
 def _ask_then_confirm(cast: Cast, persona: str, url: str, data: dict[str, str]) -> str:
@@ -36,6 +38,7 @@ def _ask_then_confirm(cast: Cast, persona: str, url: str, data: dict[str, str]) 
         if name != "csrfmiddlewaretoken"
     }
     assert fields == {**data, "confirmed": "yes"}
+    fields.update(CHECKED.findall(form))
     assert http.post(url, fields).status_code == 302
     return page
 
@@ -78,6 +81,10 @@ def test_switching_teletherapy_off_asks_first_and_on_does_not(cast) -> None:  # 
     assert "Switch off Teletherapy for Tess Therapist?" in page
     cast.therapist.refresh_from_db()
     assert not cast.therapist.teletherapy_enabled
+    # The question's default answer for the booked sessions: kept, as in-person appointments.
+    cast.tele_appointment.refresh_from_db()
+    assert not cast.tele_appointment.is_teletherapy
+    assert cast.tele_appointment.status == cast.tele_appointment.Status.SCHEDULED
     # Switching on has its own note to confirm in the page; it needs no second question.
     response = cast.client_for("manager").post(url, {"enabled": "1"})
     assert response.status_code == 302
