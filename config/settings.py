@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "teletherapy.portal",
     "teletherapy.scheduling",
     "teletherapy.video",
+    "teletherapy.alerts",
 ]
 
 MIDDLEWARE = [
@@ -315,8 +316,11 @@ TELETHERAPY_JOIN_MINUTES_BEFORE = 15
 TELETHERAPY_GRACE_MINUTES = env_int("TELETHERAPY_GRACE_MINUTES", 30, minimum=0)
 # An open signaling connection checks its access again and refreshes its presence this often;
 # a connection not seen for TELETHERAPY_PRESENCE_SECONDS is gone (its app process died).
-SIGNALING_RECHECK_SECONDS = float(env_int("SIGNALING_RECHECK_SECONDS", 30, minimum=1))
-TELETHERAPY_PRESENCE_SECONDS = env_int("TELETHERAPY_PRESENCE_SECONDS", 75, minimum=5)
+# Short enough that a client whose app process died shows as gone within 20 seconds (the
+# alert socket refreshes every ALERT_REFRESH_SECONDS and expires what stopped beating).
+SIGNALING_RECHECK_SECONDS = float(env_int("SIGNALING_RECHECK_SECONDS", 5, minimum=1))
+TELETHERAPY_PRESENCE_SECONDS = env_int("TELETHERAPY_PRESENCE_SECONDS", 15, minimum=5)
+ALERT_REFRESH_SECONDS = float(env_int("ALERT_REFRESH_SECONDS", 5, minimum=1))
 # Per connection: a token bucket generous for ICE bursts; sustained floods are closed.
 SIGNALING_RATE_PER_SECOND = env_int("SIGNALING_RATE_PER_SECOND", 50, minimum=1)
 SIGNALING_BURST = env_int("SIGNALING_BURST", 200, minimum=1)

@@ -9,5 +9,6 @@ urlpatterns = [
     path("schedule/", include("teletherapy.scheduling.urls")),
     path("sessions/", include("teletherapy.video.urls")),
     path("portal/sessions/", include("teletherapy.video.portal_urls")),
+    path("alerts/", include("teletherapy.alerts.urls")),
     path("portal/", include("teletherapy.portal.urls")),
 ]

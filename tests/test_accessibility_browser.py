@@ -230,11 +230,14 @@ def test_the_call_fits_a_phone_held_sideways(browser, live_server_factory, size)
         "document.documentElement.scrollWidth <= s.width"
     )
     page.wait_for_function(fits, arg=size, timeout=5000)
+    # Alone in the Waiting Room, End for everyone is not offered.
+    assert not page.get_by_role("button", name="End session for everyone").is_visible()
     # The call's own layout, as waiting-room.js switches to it when the other person arrives.
     page.evaluate(
         "() => { document.getElementById('call-root').dataset.state = 'call';"
         " document.getElementById('waiting-room').hidden = true; }"
     )
     page.wait_for_function(fits, arg=size, timeout=5000)
-    assert page.get_by_role("button", name="End session").is_visible()
+    assert page.get_by_role("button", name="End session for everyone").is_visible()
+    assert page.get_by_role("button", name="Chat").is_visible()
     context.close()

@@ -22,11 +22,14 @@ from datetime import timedelta
 from typing import Any, Literal, TypeVar
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.core.mail import EmailMultiAlternatives
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from teletherapy.accounts.models import OneTimeLink
 from teletherapy.lib.mailer import send_with_retries
@@ -157,6 +160,24 @@ def open_link(request: HttpRequest, token: str, *, session_key: str, to: str) ->
     return redirect(to)
 
 
+def opener(
+    *, session_key: str, to: str, forget: Sequence[str] = ()
+) -> Callable[[HttpRequest, str], HttpResponse]:
+    """The view of an emailed URL `.../<token>/` (no sign-in needed, never cached, GET only):
+    `open_link()`, after dropping the session keys in `forget` (what a previous link of the
+    same kind left behind)."""
+
+    @login_not_required
+    @never_cache
+    @require_GET
+    def view(request: HttpRequest, token: str) -> HttpResponse:
+        for key in forget:
+            request.session.pop(key, None)
+        return open_link(request, token, session_key=session_key, to=to)
+
+    return view
+
+
 def session_hash(request: HttpRequest, session_key: str) -> str:
     return str(request.session.get(session_key, ""))
 
@@ -196,6 +217,7 @@ __all__ = [
     "find_usable",
     "issue",
     "open_link",
+    "opener",
     "problem_page",
     "send",
     "sent_recently",

@@ -126,14 +126,8 @@ def create_practice(request: HttpRequest) -> HttpResponse:
     return render(request, "practice/create.html", {"form": form})
 
 
-@login_not_required
-@never_cache
-@require_GET
-def create_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The emailed confirmation link: keep only the token's hash, in the session."""
-    return links.open_link(
-        request, token, session_key=SIGNUP_SESSION_KEY, to="practice:create_confirm"
-    )
+# The emailed confirmation link: keep only the token's hash, in the session.
+create_link = links.opener(session_key=SIGNUP_SESSION_KEY, to="practice:create_confirm")
 
 
 @login_not_required
@@ -469,14 +463,8 @@ def security(request: StaffRequest) -> HttpResponse:
 # Staff invitation --------------------------------------------------------------------------
 
 
-@login_not_required
-@never_cache
-@require_GET
-def invitation_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The emailed invitation link: keep only the token's hash, in the session."""
-    return links.open_link(
-        request, token, session_key=INVITATION_SESSION_KEY, to="practice:accept_invitation"
-    )
+# The emailed invitation link: keep only the token's hash, in the session.
+invitation_link = links.opener(session_key=INVITATION_SESSION_KEY, to="practice:accept_invitation")
 
 
 @login_not_required

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from teletherapy.lib import clock, confirm
 from teletherapy.practice.access import StaffRequest, staff_view
@@ -75,6 +76,8 @@ def _default_view(request: HttpRequest) -> str:
 
 
 @require_GET
+# The default view follows the device (_default_view): caches must keep phone and desktop apart.
+@vary_on_headers("Sec-CH-UA-Mobile", "User-Agent")
 @staff_view(_can_schedule)
 def my_schedule(request: StaffRequest) -> HttpResponse:
     staff = request.staff

@@ -41,6 +41,18 @@ class EndMessage(TypedDict):
     type: Literal["end"]
 
 
+class LeaveMessage(TypedDict):
+    """Leave the call on purpose; the session stays open and the person can come back."""
+
+    type: Literal["leave"]
+
+
+class HoldMessage(TypedDict):
+    """The therapist only: put the client on hold ("hold") or bring them back ("resume")."""
+
+    type: Literal["hold", "resume"]
+
+
 class PingMessage(TypedDict):
     type: Literal["ping"]
 
@@ -62,7 +74,16 @@ class HoldOfferMessage(TypedDict):
     description: SessionDescription
 
 
-Incoming = SignalMessage | MediaMessage | EndMessage | PingMessage | JoinMessage | HoldOfferMessage
+Incoming = (
+    SignalMessage
+    | MediaMessage
+    | EndMessage
+    | LeaveMessage
+    | HoldMessage
+    | PingMessage
+    | JoinMessage
+    | HoldOfferMessage
+)
 
 MAX_OFFER_ID = 2**31 - 1
 
@@ -163,6 +184,12 @@ def _parse(text: str | None) -> Incoming:
         return {"type": "media", "audio": audio, "video": video}
     if kind == "end":
         return {"type": "end"}
+    if kind == "leave":
+        return {"type": "leave"}
+    if kind == "hold":
+        return {"type": "hold"}
+    if kind == "resume":
+        return {"type": "resume"}
     if kind == "ping":
         return {"type": "ping"}
     if kind == "join":

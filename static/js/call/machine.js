@@ -32,6 +32,7 @@ import { createRecovery, fromNewPeer, sessionId } from "./recovery.js";
 const RENEW_MS = 10 * 60 * 1000;
 const OFFER_WAIT_MS = 2000;
 const GONE_MS = 15000;
+const CHAT_CHANNEL = { negotiated: true, id: 0, ordered: true };
 
 export function createCallMachine({ signaling, polite, prepared, iceConfig, localStream, on, log }) {
   const m = {
@@ -80,6 +81,7 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
     };
     peer.negotiator = negotiate(pc, { polite: m.polite, send: (p) => deliver(peer, p), log, holdAnswers: hold, onFailure });
     peer.unwatch = recovery.watch(pc);
+    openChannel(pc);
     mark("pcNew");
     pc.addEventListener("signalingstatechange", () => mark(`sig-${pc.signalingState}`));
     pc.addEventListener("icegatheringstatechange", () => {
@@ -101,6 +103,17 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
       else if (pc.connectionState === "disconnected" || pc.connectionState === "failed") setState("reconnecting");
     });
     return peer;
+  }
+
+  // The chat's data channel (chat.js), made with every peer connection: negotiated with a
+  // fixed id on both sides, so it rides on the connection's own offer and answer.
+  function openChannel(pc) {
+    if (!on.channel) return;
+    try {
+      on.channel(pc.createDataChannel("chat", CHAT_CHANNEL));
+    } catch (err) {
+      log("no chat channel", err);
+    }
   }
 
   function deliver(peer, payload) {
