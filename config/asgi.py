@@ -12,6 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from teletherapy.alerts.routing import websocket_urlpatterns as alert_urlpatterns  # noqa: E402
 from teletherapy.lib.origins import SiteOriginValidator  # noqa: E402
+from teletherapy.reminders.middleware import JoinScopeGuard  # noqa: E402
 from teletherapy.video.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -19,7 +20,10 @@ application = ProtocolTypeRouter(
         "http": django_asgi_app,
         # Exactly the site's origins (scheme and port too), not any origin on an allowed host.
         "websocket": SiteOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns + alert_urlpatterns))
+            # A join-link sign-in reaches only its own appointment's socket.
+            AuthMiddlewareStack(
+                JoinScopeGuard(URLRouter(websocket_urlpatterns + alert_urlpatterns))
+            )
         ),
     }
 )

@@ -82,10 +82,13 @@ INSTALLED_APPS = [
     "teletherapy.audit",
     "teletherapy.practice",
     "teletherapy.clients",
+    "teletherapy.availability",
     "teletherapy.portal",
     "teletherapy.scheduling",
     "teletherapy.video",
     "teletherapy.alerts",
+    "teletherapy.quality",
+    "teletherapy.reminders",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +103,7 @@ MIDDLEWARE = [
     "teletherapy.practice.policy.PracticePolicyMiddleware",
     "teletherapy.accounts.middleware.IdleSignOutMiddleware",
     "teletherapy.accounts.middleware.AreaMiddleware",
+    "teletherapy.reminders.middleware.JoinScopeMiddleware",
     "teletherapy.accounts.middleware.NoStoreMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -240,6 +244,20 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LINK_VALID_HOURS = 24
+
+# Text messages (teletherapy/lib/sms.py): "console" prints them and keeps a copy in var/sms/;
+# "twilio" sends them through Twilio's Messages API.
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+if SMS_BACKEND not in {"console", "twilio"}:
+    raise ImproperlyConfigured(f"SMS_BACKEND must be 'console' or 'twilio'; got {SMS_BACKEND!r}")
+SMS_FILE_PATH = VAR_DIR / "sms"
+SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", 3, minimum=1)
+SMS_RETRY_SECONDS = 0 if TESTING else 2
+SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10, minimum=1)
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_secret("TWILIO_AUTH_TOKEN") if SMS_BACKEND == "twilio" else ""
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
 OTP_TOTP_ISSUER = "Teletherapy"
 # Minutes a sign-in (or a password confirmation) counts as recent enough to change the email
 # address, the password or two-step sign-in.

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from teletherapy.accounts import forms as account_forms
 from teletherapy.accounts.models import User
 from teletherapy.audit.models import AuditEvent
+from teletherapy.availability import forms as availability_forms
 from teletherapy.clients import forms as client_forms
 from teletherapy.clients.models import Client
 from teletherapy.portal import forms as portal_forms
@@ -78,6 +79,7 @@ FORMS = (
     Form("practice:create", "anonymous", fields_of(practice_forms.CreatePracticeForm)),
     Form("practice:details", "owner", fields_of(practice_forms.PracticeDetailsForm)),
     Form("practice:security", "owner", fields_of(practice_forms.SecurityForm)),
+    Form("practice:calls", "owner", fields_of(practice_forms.CallPrivacyForm)),
     Form("practice:staff_add", "owner", fields_of(practice_forms.AddStaffForm)),
     Form("practice:staff_roles", "owner", fields_of(practice_forms.RolesForm), _staff),
     Form("practice:staff_teletherapy", "owner", ("enabled", "confirmed"), _staff),
@@ -89,8 +91,16 @@ FORMS = (
     Form(
         "scheduling:new_appointment",
         "scheduler",
-        fields_of(scheduling_forms.NewAppointmentForm, "therapist", "location"),
+        fields_of(scheduling_forms.NewAppointmentForm, "therapist", "location", "outside_hours_ok"),
     ),
+    # Working hours: one field per weekday, made in the form's __init__.
+    Form(
+        "availability:working_hours",
+        "therapist",
+        tuple(f"day_{day}" for day in range(7)),
+        _staff,
+    ),
+    Form("availability:closures", "manager", fields_of(availability_forms.ClosureForm)),
     Form(
         "scheduling:appointment_edit",
         "therapist",
@@ -114,6 +124,13 @@ FORMS = (
     Form(
         "scheduling:my_schedule", "therapist", ("week", "date", "therapist", "view"), method="GET"
     ),
+    Form(
+        "scheduling:new_appointment",
+        "therapist",
+        ("therapist", "client", "slot", "date", "time", "partial"),
+        method="GET",
+    ),
+    Form("scheduling:team_day", "manager", ("date",), method="GET"),
 )
 
 # Forms that take an object id: someone else's (or no such) therapist is a 404.

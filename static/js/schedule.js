@@ -1,6 +1,7 @@
 // My Schedule: open the New appointment form in a <dialog> instead of a new page, submit it
 // in place (errors stay beside the fields), and show the "can't join yet" notice.
 // Without this module every link and form still works as a plain page.
+import "./schedule-grid.js";
 
 const dialog = document.getElementById("appointment-dialog");
 
@@ -85,7 +86,7 @@ async function openSlot(link) {
 
 if (dialog && typeof dialog.showModal === "function") {
   document.addEventListener("click", (event) => {
-    const link = event.target.closest("a.slot, a.month-new");
+    const link = event.target.closest("a.slot, a.month-new, a.new-appointment");
     if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
     event.preventDefault();
     openSlot(link);

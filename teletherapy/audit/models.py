@@ -53,6 +53,9 @@ class Action(models.TextChoices):
     SESSIONS_ENDED = "sessions_ended", "Signed out of other sessions"
     RECOVERY_CODES_MADE = "recovery_codes_made", "Two-step recovery codes made"
     SECURITY_SETTINGS_CHANGED = "security_settings_changed", "Security settings changed"
+    WORKING_HOURS_CHANGED = "working_hours_changed", "Working hours changed"
+    CLOSURE_ADDED = "closure_added", "Practice closure added"
+    CLOSURE_REMOVED = "closure_removed", "Practice closure removed"
 
 
 class AuditReader(Protocol):

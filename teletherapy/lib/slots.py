@@ -11,7 +11,8 @@ returns for it), in registration order. A slot nobody filled renders nothing.
 
 Slots in use: practice.dashboard.alerts, practice.dashboard, scheduling.appointment.alerts,
 scheduling.appointment.details, scheduling.appointment.history, portal.dashboard.alerts,
-video.room.waiting, page.end (the end of every page's body, base.html).
+video.room.waiting, page.end (the end of every page's body, base.html), practice.staff_profile,
+practice.settings_tabs, clients.client.appointments, clients.detail.
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ from teletherapy.scheduling.models import Appointment
 SLOT_MINUTES = 15
 SLOTS_PER_HOUR = 60 // SLOT_MINUTES
 SHOWN_HOURS = (7, 20)
-WORKING_HOURS = (8, 18)
+OUTSIDE_HOURS = "outside working hours"
+Intervals = list[tuple[datetime, datetime]]
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Row:
     label: str
     on_hour: bool
     cells: list[Cell]
+    slot: int = 0  # the row's 15-minute slot of the day
 
 
 @dataclass
@@ -56,6 +58,9 @@ class Day:
     label: str
     is_today: bool
     is_weekend: bool
+    closed: str = ""  # the closure's name when the practice is closed that day
+    heading: str = ""  # a column's own heading (the Day view of several therapists)
+    url: str = ""
 
 
 def _slot_of(local: datetime) -> int:
@@ -70,10 +75,25 @@ def build_grid(
     now: datetime,
     new_url: str,
     therapist_id: int,
+    working: Intervals | None = None,
+    closed: dict[date, str] | None = None,
+    shown_hours: tuple[int, int] = SHOWN_HOURS,
 ) -> tuple[list[Day], list[Row]]:
+    """The grid of `days` (columns) by 15-minute rows. `working`: the therapist's working
+    hours as aware intervals (None: every time counts as working); `closed`: the practice's
+    closures, day → name (those days have no booking links)."""
     now_local = now.astimezone(tz)
     today = now_local.date()
-    first_hour, last_hour = SHOWN_HOURS
+    first_hour, last_hour = shown_hours
+    closed = closed or {}
+    # Per day, the working intervals that touch it (usually one or two).
+    work_of: dict[date, Intervals] = {}
+    for day in days:
+        day_start = datetime.combine(day, time(0), tzinfo=tz)
+        day_end = day_start + timedelta(days=1, hours=1)
+        work_of[day] = [
+            (a, b) for a, b in (working or []) if a < day_end and b > day_start - timedelta(hours=1)
+        ]
 
     # Group each day's appointments by the row they start in.
     starts: dict[date, dict[int, list[Appointment]]] = {day: defaultdict(list) for day in days}
@@ -122,10 +142,16 @@ def build_grid(
         at = time(slot // SLOTS_PER_HOUR, slot % SLOTS_PER_HOUR * SLOT_MINUTES)
         at_label = clock.clock_time(at)
         at_query = f"{at:%H}%3A{at:%M}"
-        work = WORKING_HOURS[0] * SLOTS_PER_HOUR <= slot < WORKING_HOURS[1] * SLOTS_PER_HOUR
         cells: list[Cell] = []
         for day in days:
             is_now = day == today and slot == now_slot
+            if day in closed:
+                work = False
+            elif working is None:
+                work = True
+            else:
+                instant = datetime.combine(day, at, tzinfo=tz)
+                work = any(a <= instant < b for a, b in work_of[day])
             if slot in spans[day]:
                 entries = [
                     Entry(
@@ -144,21 +170,30 @@ def build_grid(
                 continue
             if clock_change[day] and clock.make_local(day, at, tz) is None:
                 cells.append(Cell("none", work=work, now=is_now, label="No such time"))
+            elif day in closed:
+                cells.append(Cell("closed", now=is_now))
             elif day < today or (day == today and datetime.combine(day, at, tzinfo=tz) < now):
                 cells.append(Cell("past", work=work, now=is_now))
             else:
                 cells.append(
                     Cell(
                         "slot",
-                        label=f"New appointment, {day_labels[day]}, {at_label}",
+                        label=f"New appointment, {day_labels[day]}, {at_label}"
+                        + ("" if work else f", {OUTSIDE_HOURS}"),
                         url=prefixes[day] + at_query,
                         work=work,
                         now=is_now,
                     )
                 )
-        rows.append(Row(at_label, at.minute == 0, cells))
+        rows.append(Row(at_label, at.minute == 0, cells, slot))
     header = [
-        Day(day, f"{day:%a} {day.month}/{day.day}", day == today, day.weekday() >= 5)
+        Day(
+            day,
+            f"{day:%a} {day.month}/{day.day}",
+            day == today,
+            day.weekday() >= 5,
+            closed=closed.get(day, ""),
+        )
         for day in days
     ]
     return header, rows
@@ -187,7 +222,7 @@ def render_body(rows: list[Row], appointment_url: str, move_url: str = "") -> st
             kind = c.kind
             if kind == "covered":
                 continue
-            work = "work" if c.work else ""
+            work = "work" if c.work else "off"
             now = "now" if c.now else ""
             if kind == "slot":
                 add(
@@ -214,6 +249,10 @@ def render_body(rows: list[Row], appointment_url: str, move_url: str = "") -> st
                         f'</span></span> <span class="appt-client">{escape(a.client.full_name)}</span>'
                         + (' <span class="badge tele">Teletherapy</span>' if tele else "")
                         + (' <span class="badge">No-show</span>' if no_show else "")
+                        + "".join(
+                            f' <span class="badge">{escape(m)}</span>'
+                            for m in getattr(a, "marks", ())
+                        )
                         + "</a>"
                     )
                 add("</td>")

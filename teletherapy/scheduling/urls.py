@@ -6,6 +6,7 @@ app_name = "scheduling"
 urlpatterns = [
     path("", views.my_schedule, name="my_schedule"),
     path("new/", views.new_appointment, name="new_appointment"),
+    path("day/", views.team_day, name="team_day"),
     path("appointments/<int:appointment_id>/", views.appointment_detail, name="appointment"),
     path(
         "appointments/<int:appointment_id>/edit/", views.appointment_edit, name="appointment_edit"

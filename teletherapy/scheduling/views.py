@@ -17,10 +17,12 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from teletherapy.availability import hours as availability
 from teletherapy.lib import clock, confirm
 from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.practice.models import StaffMember
-from teletherapy.scheduling import services
+from teletherapy.scheduling import marks, recurrence, services
+from teletherapy.scheduling import series as series_services
 from teletherapy.scheduling.access import (
     bookable_clients,
     get_appointment_for,
@@ -35,7 +37,9 @@ from teletherapy.scheduling.forms import (
     MoveForm,
     NewAppointmentForm,
 )
-from teletherapy.scheduling.grid import build_grid, render_body
+from teletherapy.scheduling.grid import Day as GridDay
+from teletherapy.scheduling.grid import Row, build_grid, render_body
+from teletherapy.scheduling.hours import grid_availability, next_free_slot
 from teletherapy.scheduling.models import Appointment
 
 
@@ -102,6 +106,8 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
     }
     if therapist is None:
         return render(request, "scheduling/my_schedule.html", context)
+    context.update(_new_button(therapist, now, tz))
+    context["can_see_team"] = staff.can_schedule_for_others
     if view == "month":
         first_of_month = day.replace(day=1)
         first = first_of_month - timedelta(days=(first_of_month.weekday() + 1) % 7)
@@ -135,14 +141,17 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
             "client__first_name",
             "client__last_name",
         )
+        .annotate(**marks.annotate_with())
         .order_by("start", "pk")
     )
+    marks.apply(appointments)
     if view == "month":
         context.update(
             _month_context(therapist, day, days, appointments, tz=tz, today=today, now=now)
         )
         context["title"] = title
         return render(request, "scheduling/my_schedule.html", context)
+    working, closed = grid_availability(therapist, days)
     header, rows = build_grid(
         days=days,
         tz=tz,
@@ -150,6 +159,8 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
         now=now,
         new_url=reverse("scheduling:new_appointment"),
         therapist_id=therapist.pk,
+        working=working,
+        closed=closed,
     )
     appointment_url = reverse("scheduling:appointment", args=[0]).replace("/0/", "/{}/")
     move_url = reverse("scheduling:appointment_move", args=[0]).replace("/0/", "/{}/")
@@ -167,9 +178,131 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
             "month_url": schedule_url(therapist.pk, day, "month"),
             "date": day,
             "appointment_count": len(appointments),
+            "team_url": _team_url(day),
         }
     )
     return render(request, "scheduling/my_schedule.html", context)
+
+
+def _new_button(therapist: StaffMember, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """The New appointment button, prefilled with the therapist's next free slot."""
+    free = next_free_slot(therapist, after=now, minutes=services.DEFAULT_MINUTES)
+    query: dict[str, Any] = {"therapist": therapist.pk}
+    if free is not None:
+        local = free.astimezone(tz)
+        query.update({"date": local.date().isoformat(), "time": f"{local:%H:%M}"})
+    return {
+        "new_button_url": f"{reverse('scheduling:new_appointment')}?{urlencode(query)}",
+        "next_free": clock.named(clock.date_time_text(free, tz), tz) if free else "",
+    }
+
+
+def _team_url(day: date) -> str:
+    return f"{reverse('scheduling:team_day')}?{urlencode({'date': day.isoformat()})}"
+
+
+def _can_see_team(staff: StaffMember) -> bool:
+    return staff.can_schedule_for_others
+
+
+@require_GET
+@staff_view(_can_see_team)
+def team_day(request: StaffRequest) -> HttpResponse:
+    """One day of every therapist the viewer can schedule for, side by side (Owner, Manager,
+    Scheduler)."""
+    staff = request.staff
+    tz = _zone(staff)
+    now = timezone.now()
+    today = now.astimezone(tz).date()
+    day = _date_param(request.GET.get("date"), today)
+    therapists = schedule_therapists(staff)
+    context: dict[str, Any] = {
+        "nav_active": "schedule",
+        "title": f"{clock.day_text(day)}, {day.year}",
+        "zone_name": clock.zone_label(tz),
+        "zone_abbr": clock.zone_abbr(now, tz),
+        "now_label": clock.date_time_text(now, tz),
+        "therapists": therapists,
+        "date": day,
+        "prev_url": _team_url(day - timedelta(days=1)),
+        "next_url": _team_url(day + timedelta(days=1)),
+        "today_url": _team_url(today),
+    }
+    if not therapists:
+        return render(request, "scheduling/team_day.html", context)
+    range_start = datetime.combine(day, time(0), tzinfo=tz)
+    range_end = range_start + timedelta(days=1, hours=1)
+    by_therapist: dict[int, list[Appointment]] = {t.pk: [] for t in therapists}
+    for appointment in (
+        Appointment.objects.visible_to(staff)
+        .filter(therapist__in=therapists, start__lt=range_end, end__gt=range_start)
+        .not_cancelled()
+        .select_related("client")
+        .order_by("start", "pk")
+    ):
+        by_therapist[appointment.therapist_id].append(appointment)
+    weeks = availability.weeks_of(therapists)
+    closed = availability.closed_days(staff.practice_id, day, day)
+    new_url = reverse("scheduling:new_appointment")
+
+    def grid(therapist: StaffMember, shown: tuple[int, int]) -> list[Row]:
+        working = availability.intervals(
+            weeks[therapist.pk],
+            availability.therapist_zone(therapist),
+            day - timedelta(days=1),
+            day + timedelta(days=1),
+        )
+        return build_grid(
+            days=[day],
+            tz=tz,
+            appointments=by_therapist[therapist.pk],
+            now=now,
+            new_url=new_url,
+            therapist_id=therapist.pk,
+            working=working,
+            closed=closed,
+            shown_hours=shown,
+        )[1]
+
+    grids = [grid(t, (7, 20)) for t in therapists]
+    # Every column the same rows: widen each to the earliest and latest any of them shows.
+    first = min(rows[0].slot for rows in grids) // 4
+    last = max(rows[-1].slot + 1 for rows in grids) // 4
+    grids = [
+        rows
+        if (rows[0].slot, rows[-1].slot + 1) == (first * 4, last * 4)
+        else grid(t, (first, last))
+        for t, rows in zip(therapists, grids, strict=True)
+    ]
+    rows = [
+        Row(
+            parts[0].label,
+            parts[0].on_hour,
+            [cell for row in parts for cell in row.cells],
+            parts[0].slot,
+        )
+        for parts in zip(*grids, strict=True)
+    ]
+    appointment_url = reverse("scheduling:appointment", args=[0]).replace("/0/", "/{}/")
+    context.update(
+        {
+            "columns": [
+                GridDay(
+                    day,
+                    t.name,
+                    day == today,
+                    day.weekday() >= 5,
+                    closed=closed.get(day, ""),
+                    url=schedule_url(t.pk, day, "day"),
+                )
+                for t in therapists
+            ],
+            "closed": closed.get(day, ""),
+            # render_body escapes every value it writes (grid.py).
+            "grid_body": mark_safe(render_body(rows, appointment_url)),  # nosec # nosemgrep
+        }
+    )
+    return render(request, "scheduling/team_day.html", context)
 
 
 def _month_context(
@@ -196,6 +329,7 @@ def _month_context(
                 }
             )
     new_url = reverse("scheduling:new_appointment")
+    closed = availability.closed_days(therapist.practice_id, days[0], days[-1])
     weeks = []
     for index in range(0, len(days), 7):
         week = []
@@ -208,8 +342,9 @@ def _month_context(
                     "is_today": d == today,
                     "entries": by_day[d],
                     "day_url": schedule_url(therapist.pk, d, "day"),
+                    "closed": closed.get(d, ""),
                     "new_url": f"{new_url}?{urlencode({'therapist': therapist.pk, 'date': d})}"
-                    if d >= today
+                    if d >= today and d not in closed
                     else "",
                 }
             )
@@ -232,7 +367,11 @@ def _month_context(
 
 
 def _render_new(
-    request: HttpRequest, form: NewAppointmentForm, therapist: StaffMember, partial: bool
+    request: HttpRequest,
+    form: NewAppointmentForm,
+    therapist: StaffMember,
+    partial: bool,
+    outside_hours: str = "",
 ) -> HttpResponse:
     raw_day = form.data.get("date") if form.is_bound else form.initial.get("date")
     day = (
@@ -250,6 +389,7 @@ def _render_new(
             "partial": partial,
             "back_url": schedule_url(therapist.pk, day),
             "zone_name": clock.zone_label(form.tz),
+            "outside_hours": outside_hours,
         },
     )
 
@@ -272,11 +412,21 @@ def new_appointment(request: StaffRequest) -> HttpResponse:
             initial["time"] = time.fromisoformat(source.get("time") or "09:00")
         except ValueError:
             initial["time"] = time(9)
+        initial.update(_prefill(source, therapist, clients, tz))
         form = NewAppointmentForm(initial=initial, therapist=therapist, clients=clients, tz=tz)
         return _render_new(request, form, therapist, partial)
 
     form = NewAppointmentForm(request.POST, therapist=therapist, clients=clients, tz=tz)
+    outside_hours = ""
     if form.is_valid():
+        outside_hours = _outside_hours(form, therapist)
+    if form.is_valid() and not outside_hours and form.is_series:
+        target = _book_series(request, form, therapist)
+        if target is not None:
+            if partial:
+                return HttpResponse(status=204, headers={"X-Location": target})
+            return redirect(target)
+    elif form.is_valid() and not outside_hours:
         data = form.cleaned_data
         try:
             appointment = services.book_appointment(
@@ -309,7 +459,83 @@ def new_appointment(request: StaffRequest) -> HttpResponse:
                 # The dialog's script follows this header; a redirect would eat the message.
                 return HttpResponse(status=204, headers={"X-Location": target})
             return redirect(target)
-    return _render_new(request, form, therapist, partial)
+    return _render_new(request, form, therapist, partial, outside_hours)
+
+
+def _prefill(source: Any, therapist: StaffMember, clients: Any, tz: ZoneInfo) -> dict[str, Any]:
+    """From the client's Book button: the client (one the viewer may book), and with
+    slot=next the therapist's next free slot."""
+    initial: dict[str, Any] = {}
+    client_id = _int_param(source.get("client"))
+    if client_id is not None:
+        client = clients.filter(pk=client_id).first()
+        if client is not None:
+            initial["client"] = client
+    if source.get("slot") == "next" and not source.get("date"):
+        free = next_free_slot(therapist, after=timezone.now(), minutes=services.DEFAULT_MINUTES)
+        if free is not None:
+            local = free.astimezone(tz)
+            initial.update({"date": local.date(), "time": local.time().replace(tzinfo=None)})
+    return initial
+
+
+def _outside_hours(form: NewAppointmentForm, therapist: StaffMember) -> str:
+    """The message asking to confirm a booking outside the therapist's working hours, or ""
+    when it is inside them or the person ticked "Book outside working hours"."""
+    start = form.start()
+    if start is None or form.data.get("outside_hours_ok") == "1":
+        return ""
+    end = start + timedelta(minutes=form.cleaned_data["duration"])
+    return availability.outside_hours_message(therapist, start, end) or ""
+
+
+def _book_series(
+    request: StaffRequest, form: NewAppointmentForm, therapist: StaffMember
+) -> str | None:
+    """Book the form's series; the URL to go to, or None with the form's errors (and its
+    collisions, to offer skipping them) set."""
+    data = form.cleaned_data
+    until = data.get("until") if data.get("ends") == "until" else None
+    try:
+        series = series_services.book_series(
+            therapist=therapist,
+            client=data["client"],
+            first_day=data["date"],
+            at=data["time"],
+            repeats=data["repeats"],
+            count=None if until else data.get("count"),
+            until=until,
+            skip=form.skip,
+            duration_minutes=data["duration"],
+            service=data["service"],
+            is_teletherapy=data["teletherapy"],
+            staff_note=data["staff_note"],
+            by=request.staff,
+            request=request,
+        )
+    except series_services.SeriesCollisions as error:
+        form.collisions = error.collisions
+        form.add_service_errors(error)
+        return None
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return None
+    tz = form.tz
+    first = series.occurrences.order_by("start").first()
+    assert first is not None
+    booked = series.occurrences.count()
+    skipped = len(series.exdates)
+    messages.success(
+        request,
+        f"Booked {booked} appointments for {series.client.full_name}, "
+        f"{recurrence.lowered(recurrence.describe(data['repeats'], data['date']))}, from "
+        f"{clock.date_time_text(first.start, tz)}"
+        + (" as Teletherapy Sessions" if series.is_teletherapy else "")
+        + (f" ({skipped} skipped)." if skipped else "."),
+    )
+    if series.is_teletherapy and not series.client.has_portal_account:
+        return reverse("scheduling:appointment", args=[first.pk])
+    return schedule_url(therapist.pk, first.start.astimezone(tz).date())
 
 
 def _tab_context(request: StaffRequest, appointment: Appointment, tab: str) -> dict[str, Any]:
@@ -332,15 +558,49 @@ def _tab_context(request: StaffRequest, appointment: Appointment, tab: str) -> d
         "cancel_question": cancel_question(
             appointment, clock.date_time_text(appointment.start, tz)
         ),
+        "series": series_services.summary(appointment.series)
+        if appointment.series is not None
+        else None,
     }
 
 
-def cancel_question(appointment: Appointment, when: str) -> confirm.Question:
+def cancel_question(
+    appointment: Appointment, when: str, scope: str | None = None
+) -> confirm.Question:
+    """The question before cancelling; for an occurrence of a series it names the scope
+    (the dialog, asked before the choice is known, names the choice to be made)."""
     told = (
         " The client is emailed that the Teletherapy Session is cancelled."
         if appointment.is_teletherapy
         else ""
     )
+    if appointment.series_id is not None and scope in (
+        series_services.FOLLOWING,
+        series_services.ALL,
+    ):
+        which = (
+            f"{when} and every following appointment of the series"
+            if scope == series_services.FOLLOWING
+            else "every upcoming appointment of the series"
+        )
+        return confirm.Question(
+            title="Cancel these appointments?",
+            consequence=(
+                f"{appointment.client.full_name}: {which} is cancelled and the times are "
+                f"freed.{told} Cancelled appointments can't be restored."
+            ),
+            button="Cancel appointments",
+        )
+    if appointment.series_id is not None and scope is None:
+        return confirm.Question(
+            title="Cancel the chosen appointments?",
+            consequence=(
+                f"{appointment.client.full_name}, {when}: the appointments you chose (this "
+                f"one, this and following, or all) are cancelled and their times freed.{told}"
+                " Cancelled appointments can't be restored."
+            ),
+            button="Cancel appointments",
+        )
     return confirm.Question(
         title="Cancel this appointment?",
         consequence=(
@@ -357,7 +617,7 @@ def appointment_detail(request: StaffRequest, appointment_id: int) -> HttpRespon
     staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     context = _tab_context(request, appointment, "details")
-    context["cancel_form"] = CancelForm()
+    context["cancel_form"] = CancelForm(appointment=appointment)
     return render(request, "scheduling/appointment_details.html", context)
 
 
@@ -372,8 +632,9 @@ def appointment_edit(request: StaffRequest, appointment_id: int) -> HttpResponse
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.change_appointment(
+                series_services.change_series(
                     appointment=appointment,
+                    scope=data.get("scope") or series_services.THIS,
                     by=staff,
                     start=form.start(),
                     duration_minutes=data["duration"],
@@ -437,19 +698,24 @@ def appointment_history(request: StaffRequest, appointment_id: int) -> HttpRespo
 def appointment_cancel(request: StaffRequest, appointment_id: int) -> HttpResponse:
     staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
-    form = CancelForm(request.POST)
+    form = CancelForm(request.POST, appointment=appointment)
     if form.is_valid() and not confirm.is_confirmed(request):
         tz = _zone(staff)
         return confirm.confirmation_page(
             request,
-            cancel_question(appointment, clock.date_time_text(appointment.start, tz)),
+            cancel_question(
+                appointment,
+                clock.date_time_text(appointment.start, tz),
+                form.cleaned_data.get("scope") or series_services.THIS,
+            ),
             back_url=reverse("scheduling:appointment", kwargs={"appointment_id": appointment.pk}),
             nav_active="schedule",
         )
     if form.is_valid():
         try:
-            services.cancel_appointment(
+            cancelled = series_services.cancel_series(
                 appointment=appointment,
+                scope=form.cleaned_data.get("scope") or series_services.THIS,
                 by=staff,
                 reason=form.cleaned_data["reason"],
                 request=request,
@@ -457,9 +723,14 @@ def appointment_cancel(request: StaffRequest, appointment_id: int) -> HttpRespon
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 for message in errors:
-                    form.add_error("reason" if field == "reason" else None, message)
+                    form.add_error(field if field in ("reason", "scope") else None, message)
         else:
-            messages.success(request, "Appointment cancelled.")
+            messages.success(
+                request,
+                "Appointment cancelled."
+                if len(cancelled) == 1
+                else f"{len(cancelled)} appointments cancelled.",
+            )
             return redirect("scheduling:appointment", appointment_id=appointment.pk)
     context = _tab_context(request, appointment, "details")
     context["cancel_form"] = form

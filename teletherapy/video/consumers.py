@@ -56,9 +56,11 @@ from teletherapy.video.messages import (
     HoldOfferMessage,
     Incoming,
     PendingOffer,
+    QualityMessage,
     parse,
 )
 from teletherapy.video.models import Participation, VideoSession
+from teletherapy.video.reports import QualityInbox
 from teletherapy.video.revoke import appointment_group, user_group
 
 log = logging.getLogger(__name__)
@@ -162,6 +164,7 @@ class CallConsumer(AsyncWebsocketConsumer):
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.channel_name = await self.channel_layer.new_channel()
         self.base_send = send
+        self.quality = QualityInbox()
         try:
             await await_many_dispatch([receive, self._layer_receive], self.dispatch)
         except StopConsumer:
@@ -323,6 +326,8 @@ class CallConsumer(AsyncWebsocketConsumer):
             await self._hold(on=kind == "hold", peer=peer)
         elif kind == "hold-offer":
             await self._hold_offer(message)  # type: ignore[arg-type]
+        elif kind == "quality":
+            await self._quality_report(message)  # type: ignore[arg-type]
         elif peer is None:
             await self._send({"type": "error", "code": "peer_absent"})
         elif kind == "signal":
@@ -389,6 +394,14 @@ class CallConsumer(AsyncWebsocketConsumer):
         if peer is not None:
             await self._relay(peer, {"type": "call.hold", "on": on})
         await self._send({"type": "hold", "on": on})
+
+    async def _quality_report(self, message: QualityMessage) -> None:
+        """Keep it for the session's quality record (written in the background); one too soon
+        after the last is dropped. Either way the call goes on."""
+        if self.participation_id is not None and not self.quality.accept(
+            self.participation_id, message
+        ):
+            await self._send({"type": "error", "code": "quality_too_frequent"})
 
     async def _throttled(self) -> None:
         """Beyond the rate: drop the message and say so (once a second); close on a flood."""
@@ -575,7 +588,7 @@ class CallConsumer(AsyncWebsocketConsumer):
         self._cleaned = True
         if self._watcher is not None:
             self._watcher.cancel()
-        steps = [self._drop_pending_offer(), self._leave(ended=False)]
+        steps = [self._drop_pending_offer(), self.quality.close(), self._leave(ended=False)]
         steps += [
             self.channel_layer.group_discard(g, self.channel_name) for g in self.control_groups
         ]

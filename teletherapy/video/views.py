@@ -225,8 +225,11 @@ def end(request: StaffRequest, appointment: Appointment, role: str) -> HttpRespo
     return redirect("practice:dashboard")
 
 
-def _ice(request: HttpRequest) -> JsonResponse:
-    policy = turn.ice_transport_policy(force_relay=request.GET.get("relay") == "1")
+def _ice(request: HttpRequest, appointment: Appointment) -> JsonResponse:
+    policy = turn.ice_transport_policy(
+        force_relay=request.GET.get("relay") == "1",
+        hide_addresses=appointment.practice.hide_network_addresses,
+    )
     response = JsonResponse({"iceServers": turn.ice_servers(), "iceTransportPolicy": policy})
     response["Cache-Control"] = "no-store"
     return response
@@ -236,13 +239,13 @@ def _ice(request: HttpRequest) -> JsonResponse:
 @staff_view()
 @call_view
 def ice(request: StaffRequest, appointment: Appointment, role: str) -> HttpResponse:
-    return _ice(request)
+    return _ice(request, appointment)
 
 
 @require_GET
 @call_view
 def portal_ice(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
-    return _ice(request)
+    return _ice(request, appointment)
 
 
 # --- "Your Teletherapy session … is ready" ------------------------------------------------------

@@ -7,6 +7,7 @@ import { createChat } from "./chat.js";
 import { createHold } from "./hold.js";
 import { createCallMachine } from "./machine.js";
 import { negotiate } from "./negotiation.js";
+import { startQualityReports } from "./quality.js";
 import { Signaling } from "./signaling.js";
 import { createTimer } from "./timer.js";
 import { createRoomView } from "./waiting-room.js";
@@ -151,11 +152,13 @@ function showRemote(stream, pc) {
 // For the benchmark: when the first remote video frame was shown (ms since the epoch).
 function markFirstFrame() {
   state.firstFrameAt = null;
-  if (!remoteVideo.requestVideoFrameCallback) return;
-  remoteVideo.requestVideoFrameCallback(() => {
+  const shown = () => {
     state.firstFrameAt = performance.timeOrigin + performance.now();
     machine.marks.firstFrame ??= state.firstFrameAt;
-  });
+  };
+  // Without requestVideoFrameCallback (older Firefox), the first decoded frame's event.
+  if (remoteVideo.requestVideoFrameCallback) remoteVideo.requestVideoFrameCallback(shown);
+  else remoteVideo.addEventListener("loadeddata", shown, { once: true });
 }
 
 function sendMediaState() {
@@ -251,6 +254,9 @@ signaling.addEventListener("close", ({ detail }) => {
     view.error("Connection to the server lost. Reconnecting…");
   }
 });
+
+// The call-quality record (History): a getStats() summary every 10 s, over the signaling socket.
+state.quality = startQualityReports({ machine, signaling, localStream: () => state.stream, log });
 
 // For tests and the benchmark.
 window.__call = state;

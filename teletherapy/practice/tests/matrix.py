@@ -60,6 +60,14 @@ ROWS = [
         data=lambda cast: {"idle_minutes": "15"},
     ),
     Row("practice:security", staff_wrong_method(), method="PUT"),
+    Row("practice:calls", staff_page(allowed=MANAGERS, other_practice=200)),
+    Row(
+        "practice:calls",
+        staff_page(302, allowed=MANAGERS, other_practice=302),
+        method="POST",
+        data=lambda cast: {},
+    ),
+    Row("practice:calls", staff_wrong_method(), method="PUT"),
     Row(
         "practice:staff_end_sessions",
         staff_page(302, allowed=MANAGERS),
@@ -107,13 +115,28 @@ ROWS = [
         kwargs=_staff("therapist"),
         data=lambda cast: {"enabled": "0"},
     ),
-    # ... and goes ahead once confirmed.
+    # ... confirmed without saying what becomes of the session booked: asked again (400) ...
+    Row(
+        "practice:staff_teletherapy",
+        staff_page(400, allowed=MANAGERS),
+        method="POST",
+        kwargs=_staff("therapist"),
+        data=lambda cast: {"enabled": "0", "confirmed": "yes"},
+    ),
+    # ... and goes ahead once confirmed with an answer (keep, or cancel).
     Row(
         "practice:staff_teletherapy",
         staff_page(302, allowed=MANAGERS),
         method="POST",
         kwargs=_staff("therapist"),
-        data=lambda cast: {"enabled": "0", "confirmed": "yes"},
+        data=lambda cast: {"enabled": "0", "confirmed": "yes", "booked": "keep"},
+    ),
+    Row(
+        "practice:staff_teletherapy",
+        staff_page(302, allowed=MANAGERS),
+        method="POST",
+        kwargs=_staff("therapist"),
+        data=lambda cast: {"enabled": "0", "confirmed": "yes", "booked": "cancel"},
     ),
     Row("practice:staff_teletherapy", staff_wrong_method(), kwargs=_staff("therapist_plain")),
     Row(

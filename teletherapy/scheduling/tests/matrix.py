@@ -26,6 +26,12 @@ ROWS = [
         data=lambda cast: {"therapist": cast.therapist.pk},
     ),
     Row("scheduling:new_appointment", staff_wrong_method(), method="PUT"),
+    # All therapists side by side: the roles that schedule for others.
+    Row(
+        "scheduling:team_day",
+        staff_page(allowed=("owner", "manager", "scheduler"), other_practice=200),
+    ),
+    Row("scheduling:team_day", staff_wrong_method(), method="POST"),
     Row("scheduling:appointment", _appointment_page(), kwargs=_tele),
     Row("scheduling:appointment", staff_wrong_method(), method="POST", kwargs=_tele),
     Row("scheduling:appointment_edit", _appointment_page(), kwargs=_tele),

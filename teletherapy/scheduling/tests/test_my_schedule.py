@@ -64,7 +64,7 @@ def test_today_and_now_are_marked_and_hours_shaded(fcast) -> None:
     assert re.search(r'<th scope="col" class="today" aria-current="date">.*?Mon 11/23', html)
     assert html.count("Current time") == 1
     assert 'class="work now"' in html  # 9:00 AM, inside working hours
-    assert 'class="work"' in html and re.search(r'<td class="(past|)"', html)
+    assert 'class="work"' in html and re.search(r'<td class="(past off|off)"', html)
 
 
 def test_navigation_and_day_view(fcast) -> None:
@@ -148,15 +148,19 @@ def test_week_query_count_is_fixed(fcast, django_assert_num_queries) -> None:
     http = fcast.client_for("therapist")
     _fill_week(fcast, 30)
     http.get(URL)  # the first request of a session also writes the session
-    # session, user, staff member, practice (menu), the week's appointments with clients.
-    with django_assert_num_queries(5):
+    # session, user, staff member, practice (menu), the week's appointments with clients;
+    # the working hours, the week's closures, and for the next free slot the closures and
+    # the appointments ahead.
+    with django_assert_num_queries(9):
         http.get(URL)
 
 
 def test_month_view(fcast, django_assert_max_num_queries) -> None:
     http = fcast.client_for("therapist")
     http.get(URL)
-    with django_assert_max_num_queries(5):
+    # As before, plus the next free slot (working hours, closures, appointments) and the
+    # month's closures.
+    with django_assert_max_num_queries(9):
         response = http.get(URL, {"view": "month", "date": "2026-11-10"})
     html = response.content.decode()
     assert "November 2026" in html

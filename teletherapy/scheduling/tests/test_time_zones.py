@@ -35,6 +35,8 @@ def book(cast, persona: str, day: str, at: str, **extra):
         "duration": "50",
         "service": "90834",
         "location": "office",
+        # Sundays and early mornings are outside the default working hours: confirmed.
+        "outside_hours_ok": "1",
     }
     data.update(extra)
     return cast.client_for(persona).post(NEW, data)
@@ -76,9 +78,11 @@ def test_spring_forward_week_grid(march_cast) -> None:
     names = re.findall(
         r'visually-hidden">(New appointment, Sunday March 14, [^<]*)<', html.decode()
     )
-    assert "New appointment, Sunday March 14, 9:00 AM" in names
+    # A Sunday: outside the default working hours, and it says so.
+    assert "New appointment, Sunday March 14, 9:00 AM, outside working hours" in names
     link = re.search(
-        r'href="([^"]*)"><span class="visually-hidden">New appointment, Sunday March 14, 9:00 AM<',
+        r'href="([^"]*)"><span class="visually-hidden">New appointment, Sunday March 14, '
+        r"9:00 AM, outside working hours<",
         html.decode(),
     )
     assert link and "time=09%3A00" in link.group(1) and "date=2027-03-14" in link.group(1)

@@ -1,0 +1,213 @@
+"""In Chromium, by keyboard only: book from the New appointment button (next free slot
+prefilled) and from the time grid with the arrow keys (the grid is one Tab stop); after
+saving, the focus is on the confirmation. And the Day view of all therapists for a
+Manager, on a desktop and on a 360 px phone."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from teletherapy.lib.clock import day_text
+from teletherapy.scheduling.models import Appointment
+from teletherapy.test.personas import PASSWORD, build_cast
+
+NEW_YORK = ZoneInfo("America/New_York")
+DEADLINE = 30_000  # ms: the machine may be busy
+
+
+def _sign_in(browser, url: str, email: str, errors: list[str], **options):
+    context = browser.new_context(**({"viewport": {"width": 1280, "height": 1000}} | options))
+    page = context.new_page()
+    page.set_default_timeout(DEADLINE)
+    page.on("console", lambda msg: errors.extend([msg.text] if msg.type == "error" else []))
+    page.goto(url + "/accounts/sign-in/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    return context, page
+
+
+def _focused(page) -> str:
+    """The focused element's accessible text (its label, else its text)."""
+    return page.evaluate(
+        "() => { const e = document.activeElement;"
+        " return (e.getAttribute('aria-label') || e.innerText || e.textContent || '').trim(); }"
+    )
+
+
+def _tab_until(page, test: str, limit: int = 60) -> int:
+    """Press Tab until `test` (a JS expression on the focused element `e`) holds; the count."""
+    for count in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => {{ const e = document.activeElement; return Boolean({test}); }}"):
+            return count
+    raise AssertionError(f"never reached {test} in {limit} Tab presses")
+
+
+def _fill_dialog_by_keyboard(page) -> None:
+    """The dialog opened with the focus on Client: choose the first client, Tab to Save."""
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("heading", name="New appointment").wait_for()
+    page.wait_for_function("() => document.activeElement.name === 'client'")
+    page.keyboard.press("ArrowDown")
+    assert dialog.get_by_label("Client").evaluate("s => s.selectedOptions[0].text") == (
+        "Client, Casey"
+    )
+    _tab_until(page, "e.type === 'submit' && e.textContent.trim() === 'Save'", limit=15)
+    page.keyboard.press("Enter")
+
+
+def _confirmation_has_focus(page) -> str:
+    page.wait_for_function(
+        "() => document.activeElement.classList.contains('messages')", timeout=DEADLINE
+    )
+    return _focused(page)
+
+
+@pytest.mark.browser
+def test_keyboard_booking_from_the_button_and_from_the_grid(browser, live_server_factory) -> None:
+    cast = build_cast(password=PASSWORD)
+    server = live_server_factory()
+    errors: list[str] = []
+    context, page = _sign_in(browser, server.url, "tess@maple.test", errors)
+    page.goto(server.url + "/schedule/?view=week")
+
+    # The New appointment button, a few Tab presses from the top, with the next free slot.
+    presses = _tab_until(page, "e.classList.contains('new-appointment')", limit=25)
+    assert presses <= 20
+    suggestion = page.locator("#next-free").inner_text()
+    assert suggestion.startswith("Next free slot: ") and "(America/New York)" in suggestion
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("heading", name="New appointment").wait_for()
+    day = dialog.get_by_label("Date").input_value()
+    at = dialog.get_by_label("Time").input_value()
+    _fill_dialog_by_keyboard(page)
+    message = _confirmation_has_focus(page)
+    assert message.startswith("Booked Casey Client on ")
+    start = datetime.combine(
+        datetime.fromisoformat(day).date(), time.fromisoformat(at), tzinfo=NEW_YORK
+    )
+    assert Appointment.objects.filter(therapist=cast.therapist, start=start).exists()
+
+    # The grid: next week (no appointments there), one Tab stop.
+    today = datetime.now(NEW_YORK).date()
+    sunday = today - timedelta(days=(today.weekday() + 1) % 7) + timedelta(days=7)
+    tuesday = sunday + timedelta(days=2)
+    page.goto(server.url + f"/schedule/?view=week&date={sunday.isoformat()}")
+    grid = page.get_by_role("grid")
+    assert grid.locator("[tabindex='0']").count() == 1
+    presses = _tab_until(page, "e.closest('table[role=grid]')", limit=40)
+    assert presses <= 25  # was 165 to reach Tuesday 4:00 PM
+    # The grid starts on the first working time: Monday 8:00 AM.
+    assert _focused(page) == f"New appointment, {day_text(sunday + timedelta(days=1))}, 8:00 AM"
+    # Tab again leaves the grid: it is one Tab stop.
+    page.keyboard.press("Tab")
+    assert not page.evaluate("() => Boolean(document.activeElement.closest('table'))")
+    page.keyboard.press("Shift+Tab")
+    assert _focused(page) == f"New appointment, {day_text(sunday + timedelta(days=1))}, 8:00 AM"
+    # Arrows: one day right, 32 quarter hours down (8:00 AM + 8 h = 4:00 PM).
+    page.keyboard.press("ArrowRight")
+    for _ in range(32):
+        page.keyboard.press("ArrowDown")
+    assert _focused(page) == f"New appointment, {day_text(tuesday)}, 4:00 PM"
+    # Home: the row's time; End: Saturday, outside working hours (said in words).
+    page.keyboard.press("End")
+    saturday = sunday + timedelta(days=6)
+    assert _focused(page) == (
+        f"New appointment, {day_text(saturday)}, 4:00 PM, outside working hours"
+    )
+    page.keyboard.press("Home")
+    assert _focused(page) == "4:00 PM"
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    assert _focused(page) == f"New appointment, {day_text(tuesday)}, 4:00 PM"
+    # PageDown: the week after, at the same place; PageUp back.
+    page.keyboard.press("PageDown")
+    page.wait_for_url(f"**date={(sunday + timedelta(days=7)).isoformat()}**")
+    page.wait_for_function("() => document.activeElement.classList.contains('slot')")
+    assert _focused(page) == f"New appointment, {day_text(tuesday + timedelta(days=7))}, 4:00 PM"
+    page.keyboard.press("PageUp")
+    page.wait_for_url(f"**date={sunday.isoformat()}**")
+    page.wait_for_function("() => document.activeElement.classList.contains('slot')")
+    assert _focused(page) == f"New appointment, {day_text(tuesday)}, 4:00 PM"
+    # Enter books that time.
+    page.keyboard.press("Enter")
+    dialog.get_by_role("heading", name="New appointment").wait_for()
+    assert dialog.get_by_label("Time").input_value() == "16:00"
+    assert dialog.get_by_label("Date").input_value() == tuesday.isoformat()
+    _fill_dialog_by_keyboard(page)
+    message = _confirmation_has_focus(page)
+    assert message.startswith(
+        f"Booked Casey Client on {day_text(tuesday)}, {tuesday.year}, 4:00 PM"
+    )
+    assert Appointment.objects.filter(
+        therapist=cast.therapist, start=datetime.combine(tuesday, time(16), tzinfo=NEW_YORK)
+    ).exists()
+
+    # Saturday is outside the working hours: the dialog asks, keeps the choices, and the
+    # focus goes to the confirm checkbox.
+    page.goto(server.url + f"/schedule/?view=week&date={sunday.isoformat()}")
+    _tab_until(page, "e.closest('table[role=grid]')", limit=40)
+    page.keyboard.press("End")
+    assert (
+        _focused(page) == f"New appointment, {day_text(saturday)}, 8:00 AM, outside working hours"
+    )
+    page.keyboard.press("Enter")
+    _fill_dialog_by_keyboard(page)
+    page.wait_for_function("() => document.activeElement.name === 'outside_hours_ok'")
+    assert (
+        dialog.get_by_role("alert")
+        .inner_text()
+        .startswith("This is outside Tess Therapist's working hours (Saturday: Not working")
+    )
+    assert dialog.get_by_label("Client").evaluate("s => s.selectedOptions[0].text") == (
+        "Client, Casey"
+    )
+    assert dialog.get_by_label("Time").input_value() == "08:00"
+    page.keyboard.press("Space")
+    _tab_until(page, "e.type === 'submit' && e.textContent.trim() === 'Save'", limit=15)
+    page.keyboard.press("Enter")
+    assert _confirmation_has_focus(page).startswith(f"Booked Casey Client on {day_text(saturday)}")
+    assert Appointment.objects.filter(
+        therapist=cast.therapist, start=datetime.combine(saturday, time(8), tzinfo=NEW_YORK)
+    ).exists()
+    context.close()
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_day_view_of_all_therapists_for_a_manager(browser, live_server_factory) -> None:
+    cast = build_cast(password=PASSWORD)
+    server = live_server_factory()
+    errors: list[str] = []
+    context, page = _sign_in(browser, server.url, "manager@maple.test", errors)
+    page.goto(server.url + "/schedule/")
+    page.get_by_role("link", name="All therapists, Day view").click()
+    page.get_by_role("heading", name="All therapists, Day view").wait_for()
+    grid = page.get_by_role("grid")
+    headers = grid.get_by_role("columnheader").all_inner_texts()
+    assert [h.strip() for h in headers] == ["Time", "Paul Plain", "Tess Therapist"]
+    # Tomorrow has Tess's two appointments, in her column.
+    page.get_by_role("link", name="Next day").click()
+    tess = cast.tele_appointment
+    grid.get_by_role("link", name="Casey Client").first.wait_for()
+    assert grid.get_by_role("link", name="Nora Noportal").count() == 1
+    assert tess.therapist_id == cast.therapist.pk
+    context.close()
+
+    # On a 360 px phone: no sideways page scroll; the grid scrolls in its own frame.
+    context, page = _sign_in(
+        browser, server.url, "manager@maple.test", errors, viewport={"width": 360, "height": 740}
+    )
+    page.goto(server.url + "/schedule/day/")
+    page.get_by_role("grid").wait_for()
+    page.wait_for_function("() => document.documentElement.scrollWidth <= 360")
+    frame = page.locator(".team-scroll")
+    assert frame.evaluate("f => f.scrollWidth >= f.clientWidth")
+    context.close()
+    assert errors == []
