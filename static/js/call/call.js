@@ -118,6 +118,7 @@ function showState(now) {
     view.connecting();
     setTimeout(sendMediaState, 500); // after the offer: it is what the other side waits for
   } else if (now === "connected") {
+    sendMediaState(); // again: a connection rebuilt meanwhile may have missed a change
     timer.start();
     hold.apply(machine.pc);
     if (hold.on && !isTherapist) {
@@ -161,7 +162,8 @@ function markFirstFrame() {
 }
 
 function sendMediaState() {
-  if (machine.state !== "connecting" && machine.state !== "connected") return;
+  // Reconnecting too: the switches go over the signaling, which may be up meanwhile.
+  if (!["connecting", "connected", "reconnecting"].includes(machine.state)) return;
   const audio = state.stream.getAudioTracks().some((t) => t.enabled);
   const video = state.stream.getVideoTracks().some((t) => t.enabled);
   signaling.send({ type: "media", audio, video });

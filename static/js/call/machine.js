@@ -165,19 +165,20 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
     offerNow();
   }
 
-  // They are away (server said so): shown as reconnecting, as gone after GONE_MS.
-  function expectReturn() {
+  // They are away (server said so): shown as reconnecting, as gone after GONE_MS unless
+  // their media still arrives (their signaling is what is away: a server restarting).
+  function expectReturn(delay = GONE_MS) {
     clearTimeout(m.timers.gone);
     m.timers.gone = setTimeout(() => {
       if (m.peerPresent || m.state === "ended") return;
-      if (!signaling.isOpen()) {
-        expectReturn(); // we are the one away (the server restarting): we cannot tell yet
+      if (!signaling.isOpen() || recovery.flowing(m.peer && m.peer.pc)) {
+        expectReturn(2000); // we are the one away, or they are still here peer to peer
         return;
       }
       if (on.peerGone) on.peerGone();
       setState("waiting");
       offerAlone(); // ready for their return
-    }, GONE_MS);
+    }, delay);
   }
 
   function showKept() {

@@ -20,6 +20,7 @@ const OFFER_STUCK_MS = 8000; // our offer went unanswered (lost with a signaling
 const BACKOFF_MS = [1000, 2000, 4000, 5000]; // then every 5 s
 const REBUILD_EVERY = 3; // attempts: restart, restart, rebuild, restart, restart, rebuild …
 const MIN_REBUILD_GAP_MS = 3000;
+const FLOWING_MS = 3000; // media arrived this recently: the other person is still there
 
 // The session id of a description (its o= line): the same for every renegotiation of one
 // connection, new for a new connection. Tells a rebuilt peer from a renegotiating one.
@@ -50,6 +51,7 @@ async function inboundBytes(pc) {
 // then); restartIce(pc) and rebuild(reason): done by the machine.
 export function createRecovery({ impolite, active, restartIce, rebuild, expectsMedia = () => true, log = () => {} }) {
   const r = { attempts: 0, nextAt: 0, lastRebuild: 0, counts: { restarts: 0, rebuilds: 0, stalls: 0 } };
+  const watched = new WeakMap(); // pc → what its watcher saw
   // The network is back: the next attempt need not wait out the back-off.
   window.addEventListener("online", () => {
     r.nextAt = 0;
@@ -69,6 +71,7 @@ export function createRecovery({ impolite, active, restartIce, rebuild, expectsM
   // Watch one connection until it closes; returns the function that stops watching.
   function watch(pc) {
     const w = { troubleSince: null, connectedSince: null, bytes: 0, grewAt: 0, flowed: false, offerSince: null };
+    watched.set(pc, w);
     let busy = false;
     const timer = setInterval(async () => {
       if (pc.signalingState === "closed") {
@@ -146,5 +149,13 @@ export function createRecovery({ impolite, active, restartIce, rebuild, expectsM
     }
   }
 
-  return { watch, requestRebuild, counts: r.counts };
+  // Whether media reached this connection in the last few seconds (its peer is alive, even
+  // when the server cannot see them).
+  function flowing(pc) {
+    const w = pc && watched.get(pc);
+    const ice = pc ? pc.iceConnectionState : "closed";
+    return Boolean(w && (ice === "connected" || ice === "completed") && Date.now() - w.grewAt < FLOWING_MS);
+  }
+
+  return { watch, requestRebuild, flowing, counts: r.counts };
 }
