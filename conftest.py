@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from teletherapy.test.browser import browser, live_server_factory, smtp_server  # noqa: F401
+from teletherapy.test.firefox import firefox  # noqa: F401
 from teletherapy.test.personas import Cast, build_cast
 from teletherapy.test.shared import (  # noqa: F401
     _no_shared_data_under_transactional_tests,

@@ -10,6 +10,11 @@ ratio, per room count. Not a test.
     .venv/bin/python bench/bench_signaling.py --rooms 50 200            # in-memory + SQLite
     .venv/bin/python bench/bench_signaling.py --idle 1000               # memory per idle socket
 
+Two servers against one (needs Redis, as above): --servers 2 also runs each room count over
+two app processes, the therapist of every pair on one and the client on the other (server A
+on core 0, server B on core 1 alongside the load generator: this machine has only two), and
+prints the delivered rate of two against one (linear would be 2.0).
+
 Through Redis + PostgreSQL (inside the private namespace, with the test services):
     scripts/netns-run bash -c 'scripts/test-services start >/dev/null; set -a;
       . .test-services/env; set +a; .venv/bin/python bench/bench_signaling.py --rooms 50 200;
@@ -228,7 +233,7 @@ async def side(
 
 
 async def run_load(
-    urls: list[tuple[str, str, dict[str, str], dict[str, str]]], seconds: float, pid: int
+    urls: list[tuple[str, str, dict[str, str], dict[str, str]]], seconds: float, *pids: int
 ) -> Tally:
     """Open every room's pair, then send for `seconds` (after a 2-second warm-up)."""
     from websockets.asyncio.client import connect
@@ -269,10 +274,10 @@ async def run_load(
         tasks.append(asyncio.create_task(side(b, tally, measuring, stop, offset + 0.025)))
     await asyncio.sleep(2)
     measuring[0] = True
-    started, cpu_before = time.monotonic(), cpu_seconds(pid)
+    started, cpu_before = time.monotonic(), sum(cpu_seconds(pid) for pid in pids)
     await asyncio.sleep(seconds)
     measuring[0] = False
-    tally.server_cpu = cpu_seconds(pid) - cpu_before
+    tally.server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
     elapsed = time.monotonic() - started
     stop.set()
     for ws in sockets:
@@ -328,8 +333,10 @@ finally:
 """
 
 
-def start_product(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    argv = ["taskset", "-c", str(SERVER_CORE), sys.executable]
+def start_product(
+    env: dict[str, str], port: int, core: int = SERVER_CORE
+) -> subprocess.Popen[bytes]:
+    argv = ["taskset", "-c", str(core), sys.executable]
     if env.get("BENCH_PROFILE"):  # a cProfile dump of the server, written when it stops
         argv += ["-c", PROFILED_SERVER, str(port), env["BENCH_PROFILE"]]
     else:
@@ -368,15 +375,19 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
-def product_urls(port: int, rooms: list[tuple[str, str, int]]) -> list[Any]:
+def product_urls(
+    port: int, rooms: list[tuple[str, str, int]], client_port: int | None = None
+) -> list[Any]:
+    """Each room's therapist on `port`, its client on `client_port` (default: the same); one
+    site either way (its Origin is the first port's, as behind one load balancer)."""
     origin = f"http://127.0.0.1:{port}"
     out = []
     for therapist, client, appointment_id in rooms:
-        url = f"ws://127.0.0.1:{port}/ws/sessions/{appointment_id}/"
+        path = f"/ws/sessions/{appointment_id}/"
         out.append(
             (
-                url,
-                url,
+                f"ws://127.0.0.1:{port}{path}",
+                f"ws://127.0.0.1:{client_port or port}{path}",
                 {"Origin": origin, "Cookie": f"sessionid={therapist}"},
                 {"Origin": origin, "Cookie": f"sessionid={client}"},
             )
@@ -411,6 +422,7 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, nargs="*", default=[50, 200])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--idle", type=int, default=0, help="connections for the memory figure")
+    parser.add_argument("--servers", type=int, choices=[1, 2], default=1)
     args = parser.parse_args()
     os.sched_setaffinity(0, {LOAD_CORE})
 
@@ -460,6 +472,19 @@ def main() -> None:
                 else:
                     ratio = tally.delivered / raw_rate if raw_rate else float("nan")
                     print(f"{'':<28} delivered ratio product/raw = {ratio:.2f}", flush=True)
+                    one_rate = tally.delivered
+            if args.servers == 2:
+                other = free_port()
+                pair = [start_product(env, port), start_product(env, other, core=LOAD_CORE)]
+                try:
+                    urls = product_urls(port, rooms[:count], client_port=other)
+                    tally = asyncio.run(run_load(urls, args.seconds, *(s.pid for s in pair)))
+                finally:
+                    for server in pair:
+                        stop(server)
+                print(report(f"product, 2 servers ({layer})", count, tally), flush=True)
+                ratio = tally.delivered / one_rate if one_rate else float("nan")
+                print(f"{'':<28} delivered ratio two servers/one = {ratio:.2f}", flush=True)
         if args.idle:
             for label in ("raw websockets relay", f"product ({layer}+{database})"):
                 raw = label.startswith("raw")

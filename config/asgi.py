@@ -10,13 +10,20 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from teletherapy.alerts.routing import websocket_urlpatterns as alert_urlpatterns  # noqa: E402
 from teletherapy.lib.origins import SiteOriginValidator  # noqa: E402
+from teletherapy.reminders.middleware import JoinScopeGuard  # noqa: E402
 from teletherapy.video.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Exactly the site's origins (scheme and port too), not any origin on an allowed host.
-        "websocket": SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SiteOriginValidator(
+            # A join-link sign-in reaches only its own appointment's socket.
+            AuthMiddlewareStack(
+                JoinScopeGuard(URLRouter(websocket_urlpatterns + alert_urlpatterns))
+            )
+        ),
     }
 )

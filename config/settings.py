@@ -86,6 +86,9 @@ INSTALLED_APPS = [
     "teletherapy.portal",
     "teletherapy.scheduling",
     "teletherapy.video",
+    "teletherapy.alerts",
+    "teletherapy.quality",
+    "teletherapy.reminders",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +103,7 @@ MIDDLEWARE = [
     "teletherapy.practice.policy.PracticePolicyMiddleware",
     "teletherapy.accounts.middleware.IdleSignOutMiddleware",
     "teletherapy.accounts.middleware.AreaMiddleware",
+    "teletherapy.reminders.middleware.JoinScopeMiddleware",
     "teletherapy.accounts.middleware.NoStoreMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -240,6 +244,20 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LINK_VALID_HOURS = 24
+
+# Text messages (teletherapy/lib/sms.py): "console" prints them and keeps a copy in var/sms/;
+# "twilio" sends them through Twilio's Messages API.
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+if SMS_BACKEND not in {"console", "twilio"}:
+    raise ImproperlyConfigured(f"SMS_BACKEND must be 'console' or 'twilio'; got {SMS_BACKEND!r}")
+SMS_FILE_PATH = VAR_DIR / "sms"
+SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", 3, minimum=1)
+SMS_RETRY_SECONDS = 0 if TESTING else 2
+SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10, minimum=1)
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_secret("TWILIO_AUTH_TOKEN") if SMS_BACKEND == "twilio" else ""
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
 OTP_TOTP_ISSUER = "Teletherapy"
 # Minutes a sign-in (or a password confirmation) counts as recent enough to change the email
 # address, the password or two-step sign-in.
@@ -316,8 +334,11 @@ TELETHERAPY_JOIN_MINUTES_BEFORE = 15
 TELETHERAPY_GRACE_MINUTES = env_int("TELETHERAPY_GRACE_MINUTES", 30, minimum=0)
 # An open signaling connection checks its access again and refreshes its presence this often;
 # a connection not seen for TELETHERAPY_PRESENCE_SECONDS is gone (its app process died).
-SIGNALING_RECHECK_SECONDS = float(env_int("SIGNALING_RECHECK_SECONDS", 30, minimum=1))
-TELETHERAPY_PRESENCE_SECONDS = env_int("TELETHERAPY_PRESENCE_SECONDS", 75, minimum=5)
+# Short enough that a client whose app process died shows as gone within 20 seconds (the
+# alert socket refreshes every ALERT_REFRESH_SECONDS and expires what stopped beating).
+SIGNALING_RECHECK_SECONDS = float(env_int("SIGNALING_RECHECK_SECONDS", 5, minimum=1))
+TELETHERAPY_PRESENCE_SECONDS = env_int("TELETHERAPY_PRESENCE_SECONDS", 15, minimum=5)
+ALERT_REFRESH_SECONDS = float(env_int("ALERT_REFRESH_SECONDS", 5, minimum=1))
 # Per connection: a token bucket generous for ICE bursts; sustained floods are closed.
 SIGNALING_RATE_PER_SECOND = env_int("SIGNALING_RATE_PER_SECOND", 50, minimum=1)
 SIGNALING_BURST = env_int("SIGNALING_BURST", 200, minimum=1)

@@ -10,5 +10,9 @@ urlpatterns = [
     path("schedule/", include("teletherapy.scheduling.urls")),
     path("sessions/", include("teletherapy.video.urls")),
     path("portal/sessions/", include("teletherapy.video.portal_urls")),
+    path("alerts/", include("teletherapy.alerts.urls")),
+    path("portal/", include("teletherapy.reminders.portal_urls")),
     path("portal/", include("teletherapy.portal.urls")),
+    path("r/", include("teletherapy.reminders.urls")),
+    path("", include("teletherapy.reminders.staff_urls")),
 ]

@@ -91,6 +91,36 @@ def _open_call_pages(cast: Cast) -> dict[str, list[str]]:
     }
 
 
+def _series_pages(cast: Cast) -> dict[str, list[str]]:
+    """An occurrence of a weekly series: its Details (with the series and the this / this
+    and following / all choice of Cancel) and its Edit tab."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from teletherapy.lib import clock
+    from teletherapy.scheduling import recurrence, series
+
+    first = clock.local(timezone.now() + timedelta(days=14), cast.scheduler.time_zone)
+    booked = series.book_series(
+        therapist=cast.therapist,
+        client=cast.client_with_portal,
+        first_day=first.date(),
+        at=time(12),
+        repeats=recurrence.WEEKLY,
+        count=4,
+        is_teletherapy=True,
+        by=cast.scheduler,
+    )
+    occurrence = booked.occurrences.order_by("start")[1]
+    args = {"appointment_id": occurrence.pk}
+    pages = [
+        reverse("scheduling:appointment", kwargs=args),
+        reverse("scheduling:appointment_edit", kwargs=args),
+    ]
+    return {"therapist": pages, "scheduler": pages}
+
+
 def _signed_in_context(browser: Any, base: str, session_key: str | None, **options: Any) -> Any:
     context = browser.new_context(**options)
     context.add_init_script(path=str(AXE))
@@ -166,6 +196,8 @@ def test_every_page_passes_axe_and_fits_a_phone(browser, live_server_factory, ca
     assert AXE.exists(), f"{AXE} is missing: run scripts/setup --test (npm ci)"
     cast = build_cast()
     extra = _open_call_pages(cast)
+    for persona, pages in _series_pages(cast).items():
+        extra[persona] = [*extra.get(persona, []), *pages]
     # Long unbroken words and addresses wrap instead of widening the page.
     cast.tele_appointment.staff_note = "Unbroken" + "x" * 600 + " https://example.com/" + "a" * 300
     cast.tele_appointment.save(update_fields=["staff_note"])
@@ -230,11 +262,14 @@ def test_the_call_fits_a_phone_held_sideways(browser, live_server_factory, size)
         "document.documentElement.scrollWidth <= s.width"
     )
     page.wait_for_function(fits, arg=size, timeout=5000)
+    # Alone in the Waiting Room, End for everyone is not offered.
+    assert not page.get_by_role("button", name="End session for everyone").is_visible()
     # The call's own layout, as waiting-room.js switches to it when the other person arrives.
     page.evaluate(
         "() => { document.getElementById('call-root').dataset.state = 'call';"
         " document.getElementById('waiting-room').hidden = true; }"
     )
     page.wait_for_function(fits, arg=size, timeout=5000)
-    assert page.get_by_role("button", name="End session").is_visible()
+    assert page.get_by_role("button", name="End session for everyone").is_visible()
+    assert page.get_by_role("button", name="Chat").is_visible()
     context.close()

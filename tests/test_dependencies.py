@@ -1,5 +1,5 @@
 """Dependencies point one way: lib → ops → audit → accounts → practice → clients →
-scheduling → video / portal. A lower app never imports, includes or loads template tags from a higher one
+scheduling → video / portal → alerts / quality / reminders. A lower app never imports, includes or loads template tags from a higher one
 (nor video from portal or back); a higher app passes things down by registering them (see
 teletherapy/lib/slots.py). Test code (tests/ folders, teletherapy/test) may use everything."""
 
@@ -23,6 +23,12 @@ RANK = {
     "scheduling": 6,
     "video": 7,
     "portal": 7,
+    # Check-in alerts read video's presence.
+    "alerts": 8,
+    # The call-quality record: reports the video consumer hands over, shown on History.
+    "quality": 8,
+    # Reminders use the video app's device check and join pages and the portal's forms.
+    "reminders": 8,
 }
 TEMPLATE_TAG = re.compile(r"{%\s*(include|extends)\s+[\"'](\w+)/")
 LOAD_TAG = re.compile(r"{%\s*load\s+([\w\s]+?)\s*%}")

@@ -60,6 +60,7 @@ FORMS: dict[str, Factory] = {
     "therapist details": lambda cast, data: practice_forms.TherapistDetailsForm(data),
     "practice details": lambda cast, data: practice_forms.PracticeDetailsForm(data),
     "practice security": lambda cast, data: practice_forms.SecurityForm(data),
+    "practice calls": lambda cast, data: practice_forms.CallPrivacyForm(data),
     "audit filter": lambda cast, data: audit_forms.AuditFilterForm(data, viewer=cast.owner),
     "new appointment": lambda cast, data: scheduling_forms.NewAppointmentForm(
         data,

@@ -79,6 +79,7 @@ FORMS = (
     Form("practice:create", "anonymous", fields_of(practice_forms.CreatePracticeForm)),
     Form("practice:details", "owner", fields_of(practice_forms.PracticeDetailsForm)),
     Form("practice:security", "owner", fields_of(practice_forms.SecurityForm)),
+    Form("practice:calls", "owner", fields_of(practice_forms.CallPrivacyForm)),
     Form("practice:staff_add", "owner", fields_of(practice_forms.AddStaffForm)),
     Form("practice:staff_roles", "owner", fields_of(practice_forms.RolesForm), _staff),
     Form("practice:staff_teletherapy", "owner", ("enabled", "confirmed"), _staff),

@@ -63,9 +63,12 @@ def _at(row: Row | SocketRow, cast: Cast) -> Iterator[None]:
 
 
 def test_socket_route_has_rows() -> None:
+    from teletherapy.alerts.routing import websocket_urlpatterns as alerts
     from teletherapy.video.routing import websocket_urlpatterns
 
     assert len(websocket_urlpatterns) == 1, "a new WebSocket route needs its SOCKET_ROWS"
+    assert len(alerts) == 1, "a new WebSocket route needs its SOCKET_ROWS"
+    assert {row.name for row in SOCKET_ROWS} == {"sessions", "alerts"}
     assert {row.when for row in SOCKET_ROWS} >= {"open", "closed"}
 
 

@@ -18,15 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.core.mail import EmailMultiAlternatives
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from teletherapy.accounts.models import OneTimeLink
 from teletherapy.lib.mailer import send_with_retries
@@ -52,9 +55,16 @@ class LinkError(Exception):
 # Issue ----------------------------------------------------------------------------------------
 
 
-def issue(model: type[L], *, earlier: models.QuerySet[L], **fields: Any) -> L:
-    """Void the still-usable links in `earlier` and store a new link valid for
-    LINK_VALID_HOURS, holding a placeholder until its email task mints the token.
+def issue(
+    model: type[L],
+    *,
+    earlier: models.QuerySet[L],
+    expires_at: datetime | None = None,
+    **fields: Any,
+) -> L:
+    """Void the still-usable links in `earlier` and store a new link valid until
+    `expires_at` (default: LINK_VALID_HOURS from now), holding a placeholder until its task
+    mints the token.
 
     Call inside the service's transaction.atomic, then enqueue the task with
     `transaction.on_commit`."""
@@ -63,7 +73,7 @@ def issue(model: type[L], *, earlier: models.QuerySet[L], **fields: Any) -> L:
     return model._default_manager.create(
         token_hash=placeholder_hash(),
         created_at=now,
-        expires_at=now + timedelta(hours=settings.LINK_VALID_HOURS),
+        expires_at=expires_at or now + timedelta(hours=settings.LINK_VALID_HOURS),
         **fields,
     )
 
@@ -92,19 +102,31 @@ def send(link: OneTimeLink, *, email: Callable[[str], EmailMultiAlternatives | N
     once per link: a link that is no longer usable, or whose token was already minted, is
     skipped. Retries with back-off; the row records "sent" or "failed". Returns "sent",
     "failed" or "skipped"."""
-    if not link.is_usable() or not is_placeholder(link.token_hash):
+    raw = mint(link)
+    if raw is None:
         return SKIPPED
-    raw, token_hash = new_token()
     rows = type(link)._default_manager
-    # Mint only over the placeholder this run read: a second run of the task finds it gone.
-    if not rows.filter(pk=link.pk, token_hash=link.token_hash).update(token_hash=token_hash):
-        return SKIPPED
-    link.token_hash = token_hash
     message = email(raw)
     delivered = message is not None and send_with_retries(message)
     link.delivery_status = SENT if delivered else FAILED
     rows.filter(pk=link.pk).update(delivery_status=link.delivery_status)
     return link.delivery_status
+
+
+def mint(link: OneTimeLink) -> str | None:
+    """From the task that sends the link: mint its raw token and keep only the hash. None
+    when the link is no longer usable or its token was already minted (a second run of the
+    task), so each link is sent at most once. A message carrying several links (a reminder's
+    Confirm and Cancel) mints each through here and then sends once."""
+    if not link.is_usable() or not is_placeholder(link.token_hash):
+        return None
+    raw, token_hash = new_token()
+    rows = type(link)._default_manager
+    # Mint only over the placeholder this run read: a second run of the task finds it gone.
+    if not rows.filter(pk=link.pk, token_hash=link.token_hash).update(token_hash=token_hash):
+        return None
+    link.token_hash = token_hash
+    return raw
 
 
 # Find and use ---------------------------------------------------------------------------------
@@ -157,6 +179,24 @@ def open_link(request: HttpRequest, token: str, *, session_key: str, to: str) ->
     return redirect(to)
 
 
+def opener(
+    *, session_key: str, to: str, forget: Sequence[str] = ()
+) -> Callable[[HttpRequest, str], HttpResponse]:
+    """The view of an emailed URL `.../<token>/` (no sign-in needed, never cached, GET only):
+    `open_link()`, after dropping the session keys in `forget` (what a previous link of the
+    same kind left behind)."""
+
+    @login_not_required
+    @never_cache
+    @require_GET
+    def view(request: HttpRequest, token: str) -> HttpResponse:
+        for key in forget:
+            request.session.pop(key, None)
+        return open_link(request, token, session_key=session_key, to=to)
+
+    return view
+
+
 def session_hash(request: HttpRequest, session_key: str) -> str:
     return str(request.session.get(session_key, ""))
 
@@ -195,7 +235,9 @@ __all__ = [
     "Wording",
     "find_usable",
     "issue",
+    "mint",
     "open_link",
+    "opener",
     "problem_page",
     "send",
     "sent_recently",

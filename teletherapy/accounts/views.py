@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from teletherapy.accounts import links, lockout, mfa, services, tasks
 from teletherapy.accounts.forms import CodeForm, ForgotPasswordForm, NewPasswordForm, SignInForm
@@ -98,14 +98,8 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/forgot_password.html", {"form": form})
 
 
-@login_not_required
-@never_cache
-@require_GET
-def reset_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The emailed link: keep only the token's hash, in the session, and drop it from the URL."""
-    return links.open_link(
-        request, token, session_key=RESET_SESSION_KEY, to="accounts:reset_password"
-    )
+# The emailed link: keep only the token's hash, in the session, and drop it from the URL.
+reset_link = links.opener(session_key=RESET_SESSION_KEY, to="accounts:reset_password")
 
 
 @login_not_required

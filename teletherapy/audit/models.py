@@ -46,6 +46,8 @@ class Action(models.TextChoices):
     SESSION_ENDED = "session_ended", "Teletherapy session ended"
     SESSION_REFUSED = "session_refused", "Teletherapy session access refused"
     SESSION_LOCATION = "session_location", "Client stated their location"
+    SESSION_HELD = "session_held", "Teletherapy client put on hold"
+    SESSION_RESUMED = "session_resumed", "Teletherapy client brought back from hold"
     AUDIT_EXPORTED = "audit_exported", "Audit log exported"
     PASSWORD_CHANGED = "password_changed", "Password changed"
     SESSIONS_ENDED = "sessions_ended", "Signed out of other sessions"

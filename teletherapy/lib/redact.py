@@ -18,6 +18,9 @@ TOKEN_PATH_PREFIXES: tuple[str, ...] = (
     "/invitation/",
     "/portal/invite/",
     "/portal/reset/",
+    "/r/cancel/",
+    "/r/confirm/",
+    "/r/join/",
 )
 REDACTED = "[redacted]"
 

@@ -10,8 +10,9 @@ The slot renders each registered template with the page's context (plus what `co
 returns for it), in registration order. A slot nobody filled renders nothing.
 
 Slots in use: practice.dashboard.alerts, practice.dashboard, scheduling.appointment.alerts,
-scheduling.appointment.history, portal.dashboard.alerts, practice.staff_profile,
-practice.settings_tabs, clients.client.appointments.
+scheduling.appointment.details, scheduling.appointment.history, portal.dashboard.alerts,
+video.room.waiting, page.end (the end of every page's body, base.html), practice.staff_profile,
+practice.settings_tabs, clients.client.appointments, clients.detail.
 """
 
 from __future__ import annotations

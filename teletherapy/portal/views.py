@@ -98,6 +98,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     appointments = (
         Appointment.objects.of_client(client)
         .filter(status=Appointment.Status.SCHEDULED, end__gte=timezone.now())
+        # A Teletherapy session the therapist ended for everyone is over, not upcoming.
+        .exclude(video_session__closed_at__isnull=False)
         .select_related("therapist__user")
         .order_by("start", "id")[:50]
     )
@@ -165,17 +167,8 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
 # Links from emails: take the token out of the URL at once.
 
 
-@login_not_required
-@require_GET
-def invite_link(request: HttpRequest, token: str) -> HttpResponse:
-    request.session.pop(_INVITE_DOB_KEY, None)
-    return links.open_link(request, token, session_key=_INVITE_KEY, to="portal:invite")
-
-
-@login_not_required
-@require_GET
-def reset_link(request: HttpRequest, token: str) -> HttpResponse:
-    return links.open_link(request, token, session_key=_RESET_KEY, to="portal:reset")
+invite_link = links.opener(session_key=_INVITE_KEY, to="portal:invite", forget=[_INVITE_DOB_KEY])
+reset_link = links.opener(session_key=_RESET_KEY, to="portal:reset")
 
 
 def _problem(request: HttpRequest, error: links.LinkError) -> HttpResponse:

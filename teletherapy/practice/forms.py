@@ -197,3 +197,29 @@ class SecurityForm(forms.Form):
             "idle_minutes": practice.idle_minutes,
         }
         return cls(data, initial=initial)
+
+
+class CallPrivacyForm(forms.Form):
+    """How the practice's Teletherapy calls connect (Owners and Managers)."""
+
+    hide_network_addresses = forms.BooleanField(
+        label="Hide home network addresses",
+        required=False,
+        help_text="Every call goes through the practice's TURN server, so neither person "
+        "learns the other's IP address (and with it roughly where they are).",
+    )
+
+    def clean_hide_network_addresses(self) -> bool:
+        from django.conf import settings
+
+        value = bool(self.cleaned_data["hide_network_addresses"])
+        if value and not (settings.TURN_URLS and settings.TURN_SECRET):
+            raise forms.ValidationError(
+                "This server has no TURN server set up (TURN_URLS), so calls could not "
+                "connect with this on. Ask whoever runs the server to set one up first."
+            )
+        return value
+
+    @classmethod
+    def for_practice(cls, practice: Practice, data: Any = None) -> CallPrivacyForm:
+        return cls(data, initial={"hide_network_addresses": practice.hide_network_addresses})

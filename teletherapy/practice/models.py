@@ -17,6 +17,9 @@ class Practice(models.Model):
     # limit shorter than the site's (None: the site's IDLE_TIMEOUT_MINUTES).
     require_two_step = models.BooleanField(default=False)
     idle_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Teletherapy calls (Owners and Managers): relay all media through the practice's TURN
+    # server (iceTransportPolicy "relay"), so neither side learns the other's IP address.
+    hide_network_addresses = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.name

@@ -581,6 +581,38 @@ def update_security_settings(
     return True
 
 
+def update_call_privacy(
+    *,
+    practice: Practice,
+    by: StaffMember,
+    hide_network_addresses: bool,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Make every call of the practice relay through its TURN server (or not). Owners and
+    Managers. Return whether anything changed; a change is audited."""
+    _require_manager(by)
+    if practice.pk != by.practice_id:
+        raise PermissionDenied("Not your practice.")
+    with transaction.atomic():
+        practice = Practice.objects.select_for_update().get(pk=practice.pk)
+        before = {"hide_network_addresses": practice.hide_network_addresses}
+        after = {"hide_network_addresses": hide_network_addresses}
+        if before == after:
+            return False
+        practice.hide_network_addresses = hide_network_addresses
+        practice.save(update_fields=["hide_network_addresses"])
+        record(
+            Action.SECURITY_SETTINGS_CHANGED,
+            actor=by.user,
+            practice=practice,
+            obj=practice,
+            request=request,
+            before=before,
+            after=after,
+        )
+    return True
+
+
 def end_staff_sessions(
     *, staff: StaffMember, by: StaffMember, request: HttpRequest | None = None
 ) -> int:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("settings/", views.settings_home, name="settings"),
     path("settings/practice/", views.practice_details, name="details"),
     path("settings/security/", views.security, name="security"),
+    path("settings/calls/", views.calls, name="calls"),
     path("settings/staff/add/", views.staff_add, name="staff_add"),
     path("settings/staff/<int:staff_id>/", views.staff_profile, name="staff_profile"),
     path("settings/staff/<int:staff_id>/roles/", views.staff_roles, name="staff_roles"),

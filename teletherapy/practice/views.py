@@ -20,6 +20,7 @@ from teletherapy.practice import services
 from teletherapy.practice.access import StaffRequest, get_staff_member_for, staff_view
 from teletherapy.practice.forms import (
     AddStaffForm,
+    CallPrivacyForm,
     CreatePracticeForm,
     PracticeDetailsForm,
     RolesForm,
@@ -126,14 +127,8 @@ def create_practice(request: HttpRequest) -> HttpResponse:
     return render(request, "practice/create.html", {"form": form})
 
 
-@login_not_required
-@never_cache
-@require_GET
-def create_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The emailed confirmation link: keep only the token's hash, in the session."""
-    return links.open_link(
-        request, token, session_key=SIGNUP_SESSION_KEY, to="practice:create_confirm"
-    )
+# The emailed confirmation link: keep only the token's hash, in the session.
+create_link = links.opener(session_key=SIGNUP_SESSION_KEY, to="practice:create_confirm")
 
 
 @login_not_required
@@ -466,17 +461,34 @@ def security(request: StaffRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+@staff_view(_can_manage)
+def calls(request: StaffRequest) -> HttpResponse:
+    """Calls tab (Owners and Managers): hide home network addresses (relay through TURN)."""
+    viewer = request.staff
+    # Not `request.POST or None`: switching it off posts no field at all.
+    form = CallPrivacyForm.for_practice(
+        viewer.practice, request.POST if request.method == "POST" else None
+    )
+    if request.method == "POST" and form.is_valid():
+        if services.update_call_privacy(
+            practice=viewer.practice,
+            by=viewer,
+            hide_network_addresses=form.cleaned_data["hide_network_addresses"],
+            request=request,
+        ):
+            messages.success(
+                request, "Call settings saved. They apply to calls joined from now on."
+            )
+        return redirect("practice:calls")
+    return render(request, "practice/calls.html", _settings_context(request, "calls", form=form))
+
+
 # Staff invitation --------------------------------------------------------------------------
 
 
-@login_not_required
-@never_cache
-@require_GET
-def invitation_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The emailed invitation link: keep only the token's hash, in the session."""
-    return links.open_link(
-        request, token, session_key=INVITATION_SESSION_KEY, to="practice:accept_invitation"
-    )
+# The emailed invitation link: keep only the token's hash, in the session.
+invitation_link = links.opener(session_key=INVITATION_SESSION_KEY, to="practice:accept_invitation")
 
 
 @login_not_required

@@ -17,7 +17,7 @@ def get_appointment_for(staff: StaffMember, appointment_id: int) -> Appointment:
     both fetch appointments through here."""
     return get_object_or_404(
         Appointment.objects.visible_to(staff).select_related(
-            "client", "therapist__user", "practice", "created_by"
+            "client", "therapist__user", "practice", "created_by", "series"
         ),
         pk=appointment_id,
     )

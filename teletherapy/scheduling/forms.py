@@ -11,6 +11,7 @@ from django import forms
 from teletherapy.clients.models import Client
 from teletherapy.lib import clock
 from teletherapy.practice.models import StaffMember
+from teletherapy.scheduling import recurrence
 from teletherapy.scheduling.models import Appointment, teletherapy_booking_problem
 from teletherapy.scheduling.services import DEFAULT_MINUTES, MAX_MINUTES, MIN_MINUTES
 
@@ -123,6 +124,32 @@ class NewAppointmentForm(_TimeFields):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Seen by staff only, never by the client.",
     )
+    repeats = forms.ChoiceField(
+        choices=recurrence.CHOICES,
+        initial=recurrence.NEVER,
+        required=False,
+        help_text="Monthly repeats on the same weekday, e.g. the 2nd Tuesday of each month.",
+    )
+    ends = forms.ChoiceField(
+        label="Ends",
+        choices=[("count", "After a number of times"), ("until", "On a date")],
+        initial="count",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    count = forms.IntegerField(
+        label="Number of times",
+        required=False,
+        initial=10,
+        widget=forms.NumberInput(attrs={"min": 2, "max": recurrence.MAX_COUNT}),
+        error_messages={"invalid": "Enter the number of times in whole numbers."},
+    )
+    until = forms.DateField(
+        label="End date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="At most a year after the first appointment.",
+    )
     field_order = ["client", "date", "time", "duration", "service", "teletherapy"]
 
     def __init__(
@@ -138,10 +165,59 @@ class NewAppointmentForm(_TimeFields):
         self.fields["client"].queryset = clients  # type: ignore[attr-defined]
         self.fields["client"].widget.attrs["data-portal-select"] = ""
         self.fields["teletherapy"].widget.attrs["data-tele-checkbox"] = ""
+        # Occurrences the booker chose to skip (after a collision), as local ISO days.
+        raw = self.data.getlist(self.add_prefix("skip")) if hasattr(self.data, "getlist") else []
+        self.skip = frozenset(
+            day
+            for value in raw
+            for part in str(value).split(",")
+            if (day := _iso_day(part)) is not None
+        )
+        self.collisions: list[Any] = []
+
+    @property
+    def skip_days(self) -> list[Day]:
+        return sorted(self.skip)
+
+    @property
+    def is_series(self) -> bool:
+        return self.cleaned_data.get("repeats") not in (None, "", recurrence.NEVER)
+
+    def _clean_series(self, data: dict[str, Any]) -> None:
+        """Check the repeat fields' shape and the rule they make (services check again)."""
+        if not self.is_series or not data.get("date") or not data.get("time"):
+            return
+        if data.get("ends") == "until":
+            if data.get("until") is None and "until" not in self.errors:
+                self.add_error("until", "Choose the date of the last appointment.")
+                return
+            count, until = None, data.get("until")
+        else:
+            count, until = data.get("count"), None
+            if "count" in self.errors:
+                return
+        try:
+            data["rule"] = recurrence.build_rule(
+                repeats=data["repeats"],
+                first_day=data["date"],
+                at=data["time"],
+                count=count,
+                until=until,
+            )
+        except recurrence.RuleError as error:
+            self.add_error(error.field, error.message)
+            return
+        items = recurrence.occurrences(
+            data["rule"], datetime.combine(data["date"], data["time"]), self.tz
+        )
+        gap = recurrence.first_gap(items)
+        if gap is not None and "time" not in self.errors:
+            self.add_error("time", recurrence.gap_message(gap))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        self._clean_series(data)
         # A post from before the one control may still name the location.
         wants_tele = bool(data.get("teletherapy")) or (
             self.data.get(self.add_prefix("location")) == Appointment.Location.TELETHERAPY
@@ -158,6 +234,26 @@ class NewAppointmentForm(_TimeFields):
     @property
     def show_teletherapy(self) -> bool:
         return self.therapist.has_teletherapy
+
+
+def _iso_day(value: str) -> Day | None:
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return day if EARLIEST <= day <= LATEST else None
+
+
+def _scope_field() -> forms.ChoiceField:
+    from teletherapy.scheduling.series import SCOPES, THIS
+
+    return forms.ChoiceField(
+        label="Which appointments",
+        choices=SCOPES,
+        initial=THIS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose which appointments of the series this is for."},
+    )
 
 
 class EditAppointmentForm(_TimeFields):
@@ -188,6 +284,8 @@ class EditAppointmentForm(_TimeFields):
         )
         super().__init__(*args, tz=tz, **kwargs)
         self.appointment = appointment
+        if appointment.series_id is not None:
+            self.fields["scope"] = _scope_field()
 
     @property
     def show_teletherapy(self) -> bool:
@@ -223,3 +321,8 @@ class CancelForm(forms.Form):
         error_messages={"required": "Give a reason for cancelling."},
         help_text="Kept in the appointment's history for staff; not sent to the client.",
     )
+
+    def __init__(self, *args: Any, appointment: Appointment | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if appointment is not None and appointment.series_id is not None:
+            self.fields["scope"] = _scope_field()

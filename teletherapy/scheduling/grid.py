@@ -249,6 +249,10 @@ def render_body(rows: list[Row], appointment_url: str, move_url: str = "") -> st
                         f'</span></span> <span class="appt-client">{escape(a.client.full_name)}</span>'
                         + (' <span class="badge tele">Teletherapy</span>' if tele else "")
                         + (' <span class="badge">No-show</span>' if no_show else "")
+                        + "".join(
+                            f' <span class="badge">{escape(m)}</span>'
+                            for m in getattr(a, "marks", ())
+                        )
                         + "</a>"
                     )
                 add("</td>")

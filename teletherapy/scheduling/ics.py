@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from copy import copy
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, vCalAddress, vRecur, vText
 
-from teletherapy.scheduling.models import Appointment
+from teletherapy.scheduling.models import Appointment, AppointmentSeries
 
 
 def appointment_uid(appointment: Appointment) -> str:
@@ -18,19 +21,22 @@ def appointment_uid(appointment: Appointment) -> str:
     return f"appointment-{appointment.pk}@{host}"
 
 
-def appointment_ics(appointment: Appointment, *, cancel: bool = False) -> bytes:
-    """METHOD:REQUEST for a booking or change, METHOD:CANCEL for a cancellation. Carries no
-    clinical details: only the time, the therapist and how to join."""
+def series_uid(series: AppointmentSeries) -> str:
+    """One UID for the whole series: its calendar entry is updated, never duplicated."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"series-{series.pk}@{host}"
+
+
+def _calendar(cancel: bool) -> Calendar:
     cal = Calendar()
     cal.add("prodid", "-//Teletherapy//Appointments//EN")
     cal.add("version", "2.0")
     cal.add("method", "CANCEL" if cancel else "REQUEST")
-    event = Event()
-    event.add("uid", appointment_uid(appointment))
-    event.add("sequence", appointment.ics_sequence)
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", appointment.start)
-    event.add("dtend", appointment.end)
+    return cal
+
+
+def _describe(event: Event, appointment: Appointment, *, cancel: bool) -> None:
+    """Summary, place, status and people: no clinical details."""
     therapist = appointment.therapist.name
     if appointment.is_teletherapy:
         event.add("summary", f"Teletherapy Session with {therapist}")
@@ -53,5 +59,69 @@ def appointment_ics(appointment: Appointment, *, cancel: bool = False) -> bytes:
         attendee.params["cn"] = vText(appointment.client.display_name)
         attendee.params["role"] = vText("REQ-PARTICIPANT")
         event.add("attendee", attendee)
+
+
+def appointment_ics(appointment: Appointment, *, cancel: bool = False) -> bytes:
+    """METHOD:REQUEST for a booking or change, METHOD:CANCEL for a cancellation. Carries no
+    clinical details: only the time, the therapist and how to join."""
+    cal = _calendar(cancel)
+    event = Event()
+    event.add("uid", appointment_uid(appointment))
+    event.add("sequence", appointment.ics_sequence)
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", appointment.start)
+    event.add("dtend", appointment.end)
+    _describe(event, appointment, cancel=cancel)
     cal.add_component(event)
+    return cal.to_ical()
+
+
+def series_ics(series: AppointmentSeries, *, cancel: bool = False) -> bytes:
+    """The series as one recurring event: DTSTART in the series' zone (with its VTIMEZONE),
+    the RRULE, an EXDATE for each occurrence skipped or cancelled, and an event with a
+    RECURRENCE-ID for each occurrence moved or changed on its own. SEQUENCE grows with every
+    change, so calendar apps update the one entry."""
+    tz = ZoneInfo(series.time_zone)
+    occurrences = list(
+        series.occurrences.select_related("client", "therapist__user", "practice").order_by(
+            "series_start", "pk"
+        )
+    )
+    first = occurrences[0]
+    length = timedelta(minutes=series.duration_minutes)
+    cal = _calendar(cancel)
+    master = Event()
+    master.add("uid", series_uid(series))
+    master.add("sequence", series.ics_sequence)
+    master.add("dtstamp", timezone.now())
+    master.add("dtstart", series.first_start.astimezone(tz))
+    master.add("dtend", (series.first_start + length).astimezone(tz))
+    master.add("rrule", vRecur.from_ical(series.rule))
+    exdates = sorted(datetime.fromisoformat(value).astimezone(tz) for value in series.exdates)
+    if exdates:
+        master.add("exdate", exdates)
+    template = copy(first)
+    template.is_teletherapy = series.is_teletherapy
+    _describe(master, template, cancel=cancel)
+    cal.add_component(master)
+    if not cancel:
+        for occurrence in occurrences:
+            if occurrence.status == Appointment.Status.CANCELLED or occurrence.series_start is None:
+                continue
+            same_time = (occurrence.start, occurrence.end) == (
+                occurrence.series_start,
+                occurrence.series_start + length,
+            )
+            if same_time and occurrence.is_teletherapy == series.is_teletherapy:
+                continue
+            override = Event()
+            override.add("uid", series_uid(series))
+            override.add("sequence", series.ics_sequence)
+            override.add("dtstamp", timezone.now())
+            override.add("recurrence-id", occurrence.series_start.astimezone(tz))
+            override.add("dtstart", occurrence.start.astimezone(tz))
+            override.add("dtend", occurrence.end.astimezone(tz))
+            _describe(override, occurrence, cancel=False)
+            cal.add_component(override)
+    cal.add_missing_timezones()
     return cal.to_ical()

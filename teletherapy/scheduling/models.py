@@ -51,6 +51,32 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         return self.filter(has_teletherapy_q("therapist__"), is_teletherapy=True).not_cancelled()
 
 
+class AppointmentSeries(models.Model):
+    """A repeating appointment: an RFC 5545 rule (RRULE value, always ending with COUNT)
+    expanded in `time_zone` from `first_start`, minus `exdates` (occurrences skipped at
+    booking or cancelled since). Each occurrence is a real Appointment row (its `series` and
+    `series_start`); the client's calendar holds the series as one event with this UID."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    therapist = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    rule = models.CharField(max_length=200)
+    first_start = models.DateTimeField()
+    time_zone = models.CharField(max_length=64)
+    duration_minutes = models.PositiveIntegerField()
+    # ISO UTC starts (as the rule gives them) that are not held.
+    exdates = models.JSONField(default=list, blank=True)
+    is_teletherapy = models.BooleanField(default=False)
+    ics_sequence = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Series {self.pk}"
+
+
 class Appointment(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -82,6 +108,15 @@ class Appointment(models.Model):
     staff_note = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    series = models.ForeignKey(
+        AppointmentSeries,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="occurrences",
+    )
+    # The start the series' rule gives this occurrence (its RECURRENCE-ID), kept when it moves.
+    series_start = models.DateTimeField(null=True, blank=True)
     # Bumped on every change the client is emailed about, so calendar apps update the event.
     ics_sequence = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(

@@ -26,8 +26,10 @@ from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.models import (
     Appointment,
     AppointmentChange,
+    AppointmentSeries,
     teletherapy_booking_problem,
 )
+from teletherapy.scheduling.signals import announce
 
 MIN_MINUTES = 15
 MAX_MINUTES = 240
@@ -107,8 +109,17 @@ def _check_time(
 
 
 def _notify_client(appointment: Appointment, kind: str) -> None:
+    """Email the client after the commit; nothing for kind "". An occurrence of a series
+    updates the series' one calendar entry instead (series.notify_client)."""
     from teletherapy.scheduling.tasks import send_appointment_email
 
+    if not kind:
+        return
+    if appointment.series_id is not None:
+        from teletherapy.scheduling.series import notify_client
+
+        notify_client(appointment.series_id, "changed")
+        return
     appointment_id = appointment.pk
     # Pass only the id: the task reads everything else, and the queue never holds details.
     transaction.on_commit(lambda: send_appointment_email.enqueue(appointment_id, kind))
@@ -116,6 +127,24 @@ def _notify_client(appointment: Appointment, kind: str) -> None:
 
 def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat()
+
+
+def booking_errors(
+    *, therapist: StaffMember, client: Client, service: str, is_teletherapy: bool
+) -> dict[str, list[str]]:
+    """What is wrong with booking `client` with `therapist`, apart from the time."""
+    errors: dict[str, list[str]] = {}
+    if client.practice_id != therapist.practice_id or not client.is_active:
+        errors["client"] = ["Choose a client of this practice."]
+    if not therapist.is_therapist or not therapist.user.is_active:
+        errors["therapist"] = ["Choose an active therapist of this practice."]
+    if is_teletherapy and "client" not in errors:
+        problem = teletherapy_booking_problem(therapist, client)
+        if problem:
+            errors["is_teletherapy"] = [problem]
+    if service not in Appointment.Service.values:
+        errors["service"] = ["Choose a service from the list."]
+    return errors
 
 
 def book_appointment(
@@ -135,20 +164,14 @@ def book_appointment(
     is_teletherapy) and save nothing. PermissionDenied when `by` may not book for
     `therapist`."""
     _require_booker(by, therapist)
-    practice = therapist.practice
     tz = clock.zone(clock.viewer_zone(by))
-    errors: dict[str, list[str]] = {}
-    if client.practice_id != therapist.practice_id or not client.is_active:
-        errors["client"] = ["Choose a client of this practice."]
-    if not therapist.is_therapist or not therapist.user.is_active:
-        errors["therapist"] = ["Choose an active therapist of this practice."]
+    errors = booking_errors(
+        therapist=therapist,
+        client=client,
+        service=service,
+        is_teletherapy=is_teletherapy or location == Appointment.Location.TELETHERAPY,
+    )
     is_teletherapy = is_teletherapy or location == Appointment.Location.TELETHERAPY
-    if is_teletherapy and "client" not in errors:
-        problem = teletherapy_booking_problem(therapist, client)
-        if problem:
-            errors["is_teletherapy"] = [problem]
-    if service not in Appointment.Service.values:
-        errors["service"] = ["Choose a service from the list."]
     with transaction.atomic():
         _lock_therapist(therapist)
         _check_time(
@@ -156,42 +179,79 @@ def book_appointment(
         )
         if errors:
             raise ValidationError(errors)
-        appointment = Appointment.objects.create(
-            practice=practice,
+        appointment = create_occurrence(
             therapist=therapist,
             client=client,
             start=start,
-            end=start + timedelta(minutes=duration_minutes),
+            duration_minutes=duration_minutes,
             service=service,
-            location=Appointment.Location.TELETHERAPY
-            if is_teletherapy
-            else Appointment.Location.OFFICE,
             is_teletherapy=is_teletherapy,
-            staff_note=staff_note.strip(),
-            created_by=by.user,
-        )
-        AppointmentChange.objects.create(
-            appointment=appointment,
-            by=by.user,
-            summary="Booked" + (" as a Teletherapy Session" if is_teletherapy else ""),
-            details={
-                "start": _iso(appointment.start),
-                "end": _iso(appointment.end),
-                "is_teletherapy": is_teletherapy,
-            },
-        )
-        record(
-            Action.APPOINTMENT_CREATED,
-            actor=by.user,
-            practice=practice,
-            obj=appointment,
+            staff_note=staff_note,
+            by=by,
             request=request,
-            therapist_id=therapist.pk,
-            start=_iso(appointment.start),
-            is_teletherapy=is_teletherapy,
         )
         if is_teletherapy:
             _notify_client(appointment, "booked")
+    return appointment
+
+
+def create_occurrence(
+    *,
+    therapist: StaffMember,
+    client: Client,
+    start: datetime,
+    duration_minutes: int,
+    service: str,
+    is_teletherapy: bool,
+    staff_note: str,
+    by: StaffMember,
+    request: HttpRequest | None,
+    series: AppointmentSeries | None = None,
+    series_start: datetime | None = None,
+    summary: str = "",
+) -> Appointment:
+    """Insert one checked appointment with its History line and audit row: the one place an
+    appointment row is created (book_appointment and a series' occurrences). Call inside
+    the booking's transaction, after the checks; emails are the caller's."""
+    appointment = Appointment.objects.create(
+        practice_id=therapist.practice_id,
+        therapist=therapist,
+        client=client,
+        start=start,
+        end=start + timedelta(minutes=duration_minutes),
+        service=service,
+        location=Appointment.Location.TELETHERAPY
+        if is_teletherapy
+        else Appointment.Location.OFFICE,
+        is_teletherapy=is_teletherapy,
+        staff_note=staff_note.strip(),
+        created_by=by.user,
+        series=series,
+        series_start=series_start,
+    )
+    AppointmentChange.objects.create(
+        appointment=appointment,
+        by=by.user,
+        summary=(summary or "Booked") + (" as a Teletherapy Session" if is_teletherapy else ""),
+        details={
+            "start": _iso(appointment.start),
+            "end": _iso(appointment.end),
+            "is_teletherapy": is_teletherapy,
+        },
+    )
+    extra: dict[str, Any] = {"series_id": series.pk} if series is not None else {}
+    record(
+        Action.APPOINTMENT_CREATED,
+        actor=by.user,
+        practice=therapist.practice,
+        obj=appointment,
+        request=request,
+        therapist_id=therapist.pk,
+        start=_iso(appointment.start),
+        is_teletherapy=is_teletherapy,
+        **extra,
+    )
+    announce(appointment.pk, "booked")  # reminders are planned (teletherapy/reminders)
     return appointment
 
 
@@ -230,112 +290,165 @@ def change_appointment(
     with transaction.atomic():
         _lock_therapist(appointment.therapist)
         current = _locked_copy(appointment)
-        _require_visible(by, current)
-        _refuse_unless_scheduled(current, "changed")
-        tz = clock.zone(clock.viewer_zone(by))
-        new_start = start if start is not None else current.start
-        new_minutes = duration_minutes if duration_minutes is not None else current.duration_minutes
-        new_tele = current.is_teletherapy if is_teletherapy is None else is_teletherapy
-        new_service = service if service is not None else current.service
-        new_note = staff_note.strip() if staff_note is not None else current.staff_note
-        errors: dict[str, list[str]] = {}
-        time_changed = new_start != current.start or new_minutes != current.duration_minutes
-        if time_changed:
-            _check_time(
-                errors,
-                therapist=current.therapist,
-                start=new_start,
-                duration_minutes=new_minutes,
-                tz=tz,
-                exclude_pk=current.pk,
-            )
-        if new_tele and not current.is_teletherapy:
-            problem = teletherapy_booking_problem(current.therapist, current.client)
-            if problem:
-                errors["is_teletherapy"] = [problem]
-        if new_service not in Appointment.Service.values:
-            errors["service"] = ["Choose a service from the list."]
-        if errors:
-            raise ValidationError(errors)
-
-        details: dict[str, Any] = {}
-        lines: list[str] = []
-        if time_changed:
-            details["start"] = [_iso(current.start), _iso(new_start)]
-            details["minutes"] = [current.duration_minutes, new_minutes]
-            lines.append("Rescheduled")
-        if new_tele != current.is_teletherapy:
-            details["is_teletherapy"] = [current.is_teletherapy, new_tele]
-            lines.append(f"Teletherapy Session? {'Yes' if new_tele else 'No'}")
-        if new_service != current.service:
-            details["service"] = [current.service, new_service]
-            lines.append("Service changed")
-        if new_note != current.staff_note:
-            lines.append("Staff note changed")
-        if not lines:
-            return current
-
-        was_tele = current.is_teletherapy
-        client_sees_change = time_changed or new_tele != was_tele
-        current.start = new_start
-        current.end = new_start + timedelta(minutes=new_minutes)
-        current.is_teletherapy = new_tele
-        if new_tele:
-            current.location = Appointment.Location.TELETHERAPY
-        elif current.location == Appointment.Location.TELETHERAPY:
-            current.location = Appointment.Location.OFFICE
-        current.service = new_service
-        current.staff_note = new_note
-        if client_sees_change:
-            current.ics_sequence += 1
-        current.save()
-        AppointmentChange.objects.create(
-            appointment=current, by=by.user, summary="; ".join(lines), details=details
-        )
-        record(
-            Action.APPOINTMENT_CHANGED,
-            actor=by.user,
-            practice=current.practice,
-            obj=current,
+        changed = change_occurrence(
+            current,
+            by=by,
+            start=start,
+            duration_minutes=duration_minutes,
+            is_teletherapy=is_teletherapy,
+            service=service,
+            staff_note=staff_note,
             request=request,
-            changes=sorted(details) + (["staff_note"] if "Staff note changed" in lines else []),
         )
-        if client_sees_change and (was_tele or new_tele):
-            _notify_client(current, "changed")
+        if changed is not None:
+            _notify_client(*changed)
+            return changed[0]
     return current
+
+
+def change_occurrence(
+    current: Appointment,
+    *,
+    by: StaffMember,
+    start: datetime | None = None,
+    duration_minutes: int | None = None,
+    is_teletherapy: bool | None = None,
+    service: str | None = None,
+    staff_note: str | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[Appointment, str] | None:
+    """Change one locked appointment (the one place an appointment row is changed: an
+    appointment alone or an occurrence of a series). Returns it with the email kind to send
+    when the client sees the change ("changed", or "" for none), None when nothing changed.
+    Raises ValidationError keyed by field. Call inside the caller's transaction, with the
+    therapist locked."""
+    _require_visible(by, current)
+    _refuse_unless_scheduled(current, "changed")
+    tz = clock.zone(clock.viewer_zone(by))
+    new_start = start if start is not None else current.start
+    new_minutes = duration_minutes if duration_minutes is not None else current.duration_minutes
+    new_tele = current.is_teletherapy if is_teletherapy is None else is_teletherapy
+    new_service = service if service is not None else current.service
+    new_note = staff_note.strip() if staff_note is not None else current.staff_note
+    errors: dict[str, list[str]] = {}
+    time_changed = new_start != current.start or new_minutes != current.duration_minutes
+    if time_changed:
+        _check_time(
+            errors,
+            therapist=current.therapist,
+            start=new_start,
+            duration_minutes=new_minutes,
+            tz=tz,
+            exclude_pk=current.pk,
+        )
+    if new_tele and not current.is_teletherapy:
+        problem = teletherapy_booking_problem(current.therapist, current.client)
+        if problem:
+            errors["is_teletherapy"] = [problem]
+    if new_service not in Appointment.Service.values:
+        errors["service"] = ["Choose a service from the list."]
+    if errors:
+        raise ValidationError(errors)
+
+    details: dict[str, Any] = {}
+    lines: list[str] = []
+    if time_changed:
+        details["start"] = [_iso(current.start), _iso(new_start)]
+        details["minutes"] = [current.duration_minutes, new_minutes]
+        lines.append("Rescheduled")
+    if new_tele != current.is_teletherapy:
+        details["is_teletherapy"] = [current.is_teletherapy, new_tele]
+        lines.append(f"Teletherapy Session? {'Yes' if new_tele else 'No'}")
+    if new_service != current.service:
+        details["service"] = [current.service, new_service]
+        lines.append("Service changed")
+    if new_note != current.staff_note:
+        lines.append("Staff note changed")
+    if not lines:
+        return None
+
+    was_tele = current.is_teletherapy
+    client_sees_change = time_changed or new_tele != was_tele
+    current.start = new_start
+    current.end = new_start + timedelta(minutes=new_minutes)
+    current.is_teletherapy = new_tele
+    if new_tele:
+        current.location = Appointment.Location.TELETHERAPY
+    elif current.location == Appointment.Location.TELETHERAPY:
+        current.location = Appointment.Location.OFFICE
+    current.service = new_service
+    current.staff_note = new_note
+    if client_sees_change:
+        current.ics_sequence += 1
+    current.save()
+    AppointmentChange.objects.create(
+        appointment=current, by=by.user, summary="; ".join(lines), details=details
+    )
+    record(
+        Action.APPOINTMENT_CHANGED,
+        actor=by.user,
+        practice=current.practice,
+        obj=current,
+        request=request,
+        changes=sorted(details) + (["staff_note"] if "Staff note changed" in lines else []),
+    )
+    announce(current.pk, "changed")  # reminders plan again (teletherapy/reminders)
+    kind = "changed" if client_sees_change and (was_tele or new_tele) else ""
+    return current, kind
+
+
+def _check_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["Give a reason for cancelling."]})
+    if len(reason) > 300:
+        raise ValidationError({"reason": ["Keep the reason under 300 characters."]})
+    return reason
 
 
 def cancel_appointment(
     *, appointment: Appointment, by: StaffMember, reason: str, request: HttpRequest | None = None
 ) -> Appointment:
     """Cancel with a reason (kept for staff only); the client of a Teletherapy Session is
-    emailed a calendar cancellation."""
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": ["Give a reason for cancelling."]})
-    if len(reason) > 300:
-        raise ValidationError({"reason": ["Keep the reason under 300 characters."]})
+    emailed a calendar cancellation (for an occurrence of a series: the series' calendar
+    entry, without it)."""
+    reason = _check_reason(reason)
     with transaction.atomic():
         current = _locked_copy(appointment)
-        _require_visible(by, current)
-        _refuse_unless_scheduled(current, "cancelled")
-        current.status = Appointment.Status.CANCELLED
-        current.cancel_reason = reason
-        current.ics_sequence += 1
-        current.save()
-        AppointmentChange.objects.create(
-            appointment=current, by=by.user, summary="Cancelled", details={"reason": reason}
-        )
-        record(
-            Action.APPOINTMENT_CANCELLED,
-            actor=by.user,
-            practice=current.practice,
-            obj=current,
-            request=request,
-        )
-        if current.is_teletherapy:
-            _notify_client(current, "cancelled")
+        kind = cancel_occurrence(current, by=by, reason=reason, request=request)
+        _notify_client(current, kind)
     return current
+
+
+def cancel_occurrence(
+    current: Appointment, *, by: StaffMember, reason: str, request: HttpRequest | None = None
+) -> str:
+    """Cancel one locked appointment (the one place an appointment is cancelled: alone or
+    an occurrence of a series, which then lists its start among the series' exceptions).
+    Returns the email kind to send ("cancelled", or "" for none)."""
+    _require_visible(by, current)
+    _refuse_unless_scheduled(current, "cancelled")
+    current.status = Appointment.Status.CANCELLED
+    current.cancel_reason = reason
+    current.ics_sequence += 1
+    current.save()
+    if current.series_id is not None and current.series_start is not None:
+        series = AppointmentSeries.objects.select_for_update().get(pk=current.series_id)
+        if _iso(current.series_start) not in series.exdates:
+            series.exdates = [*series.exdates, _iso(current.series_start)]
+            series.save(update_fields=["exdates"])
+    AppointmentChange.objects.create(
+        appointment=current, by=by.user, summary="Cancelled", details={"reason": reason}
+    )
+    record(
+        Action.APPOINTMENT_CANCELLED,
+        actor=by.user,
+        practice=current.practice,
+        obj=current,
+        request=request,
+    )
+    announce(current.pk, "cancelled")  # reminders are withdrawn (teletherapy/reminders)
+    return "cancelled" if current.is_teletherapy else ""
 
 
 def mark_no_show(

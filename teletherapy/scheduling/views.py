@@ -15,13 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from teletherapy.availability import hours as availability
 from teletherapy.availability.access import can_edit_hours
 from teletherapy.lib import clock, confirm
 from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.practice.models import StaffMember
-from teletherapy.scheduling import services
+from teletherapy.scheduling import marks, recurrence, services
+from teletherapy.scheduling import series as series_services
 from teletherapy.scheduling.access import (
     bookable_clients,
     get_appointment_for,
@@ -79,6 +81,8 @@ def _default_view(request: HttpRequest) -> str:
 
 
 @require_GET
+# The default view follows the device (_default_view): caches must keep phone and desktop apart.
+@vary_on_headers("Sec-CH-UA-Mobile", "User-Agent")
 @staff_view(_can_schedule)
 def my_schedule(request: StaffRequest) -> HttpResponse:
     staff = request.staff
@@ -139,8 +143,10 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
             "client__first_name",
             "client__last_name",
         )
+        .annotate(**marks.annotate_with())
         .order_by("start", "pk")
     )
+    marks.apply(appointments)
     if view == "month":
         context.update(
             _month_context(therapist, day, days, appointments, tz=tz, today=today, now=now)
@@ -415,7 +421,13 @@ def new_appointment(request: StaffRequest) -> HttpResponse:
     outside_hours = ""
     if form.is_valid():
         outside_hours = _outside_hours(form, therapist)
-    if form.is_valid() and not outside_hours:
+    if form.is_valid() and not outside_hours and form.is_series:
+        target = _book_series(request, form, therapist)
+        if target is not None:
+            if partial:
+                return HttpResponse(status=204, headers={"X-Location": target})
+            return redirect(target)
+    elif form.is_valid() and not outside_hours:
         data = form.cleaned_data
         try:
             appointment = services.book_appointment(
@@ -478,6 +490,55 @@ def _outside_hours(form: NewAppointmentForm, therapist: StaffMember) -> str:
     return availability.outside_hours_message(therapist, start, end) or ""
 
 
+def _book_series(
+    request: StaffRequest, form: NewAppointmentForm, therapist: StaffMember
+) -> str | None:
+    """Book the form's series; the URL to go to, or None with the form's errors (and its
+    collisions, to offer skipping them) set."""
+    data = form.cleaned_data
+    until = data.get("until") if data.get("ends") == "until" else None
+    try:
+        series = series_services.book_series(
+            therapist=therapist,
+            client=data["client"],
+            first_day=data["date"],
+            at=data["time"],
+            repeats=data["repeats"],
+            count=None if until else data.get("count"),
+            until=until,
+            skip=form.skip,
+            duration_minutes=data["duration"],
+            service=data["service"],
+            is_teletherapy=data["teletherapy"],
+            staff_note=data["staff_note"],
+            by=request.staff,
+            request=request,
+        )
+    except series_services.SeriesCollisions as error:
+        form.collisions = error.collisions
+        form.add_service_errors(error)
+        return None
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return None
+    tz = form.tz
+    first = series.occurrences.order_by("start").first()
+    assert first is not None
+    booked = series.occurrences.count()
+    skipped = len(series.exdates)
+    messages.success(
+        request,
+        f"Booked {booked} appointments for {series.client.full_name}, "
+        f"{recurrence.lowered(recurrence.describe(data['repeats'], data['date']))}, from "
+        f"{clock.date_time_text(first.start, tz)}"
+        + (" as Teletherapy Sessions" if series.is_teletherapy else "")
+        + (f" ({skipped} skipped)." if skipped else "."),
+    )
+    if series.is_teletherapy and not series.client.has_portal_account:
+        return reverse("scheduling:appointment", args=[first.pk])
+    return schedule_url(therapist.pk, first.start.astimezone(tz).date())
+
+
 def _tab_context(request: StaffRequest, appointment: Appointment, tab: str) -> dict[str, Any]:
     staff = request.staff
     tz = _zone(staff)
@@ -498,15 +559,49 @@ def _tab_context(request: StaffRequest, appointment: Appointment, tab: str) -> d
         "cancel_question": cancel_question(
             appointment, clock.date_time_text(appointment.start, tz)
         ),
+        "series": series_services.summary(appointment.series)
+        if appointment.series is not None
+        else None,
     }
 
 
-def cancel_question(appointment: Appointment, when: str) -> confirm.Question:
+def cancel_question(
+    appointment: Appointment, when: str, scope: str | None = None
+) -> confirm.Question:
+    """The question before cancelling; for an occurrence of a series it names the scope
+    (the dialog, asked before the choice is known, names the choice to be made)."""
     told = (
         " The client is emailed that the Teletherapy Session is cancelled."
         if appointment.is_teletherapy
         else ""
     )
+    if appointment.series_id is not None and scope in (
+        series_services.FOLLOWING,
+        series_services.ALL,
+    ):
+        which = (
+            f"{when} and every following appointment of the series"
+            if scope == series_services.FOLLOWING
+            else "every upcoming appointment of the series"
+        )
+        return confirm.Question(
+            title="Cancel these appointments?",
+            consequence=(
+                f"{appointment.client.full_name}: {which} is cancelled and the times are "
+                f"freed.{told} Cancelled appointments can't be restored."
+            ),
+            button="Cancel appointments",
+        )
+    if appointment.series_id is not None and scope is None:
+        return confirm.Question(
+            title="Cancel the chosen appointments?",
+            consequence=(
+                f"{appointment.client.full_name}, {when}: the appointments you chose (this "
+                f"one, this and following, or all) are cancelled and their times freed.{told}"
+                " Cancelled appointments can't be restored."
+            ),
+            button="Cancel appointments",
+        )
     return confirm.Question(
         title="Cancel this appointment?",
         consequence=(
@@ -523,7 +618,7 @@ def appointment_detail(request: StaffRequest, appointment_id: int) -> HttpRespon
     staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     context = _tab_context(request, appointment, "details")
-    context["cancel_form"] = CancelForm()
+    context["cancel_form"] = CancelForm(appointment=appointment)
     return render(request, "scheduling/appointment_details.html", context)
 
 
@@ -538,8 +633,9 @@ def appointment_edit(request: StaffRequest, appointment_id: int) -> HttpResponse
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.change_appointment(
+                series_services.change_series(
                     appointment=appointment,
+                    scope=data.get("scope") or series_services.THIS,
                     by=staff,
                     start=form.start(),
                     duration_minutes=data["duration"],
@@ -603,19 +699,24 @@ def appointment_history(request: StaffRequest, appointment_id: int) -> HttpRespo
 def appointment_cancel(request: StaffRequest, appointment_id: int) -> HttpResponse:
     staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
-    form = CancelForm(request.POST)
+    form = CancelForm(request.POST, appointment=appointment)
     if form.is_valid() and not confirm.is_confirmed(request):
         tz = _zone(staff)
         return confirm.confirmation_page(
             request,
-            cancel_question(appointment, clock.date_time_text(appointment.start, tz)),
+            cancel_question(
+                appointment,
+                clock.date_time_text(appointment.start, tz),
+                form.cleaned_data.get("scope") or series_services.THIS,
+            ),
             back_url=reverse("scheduling:appointment", kwargs={"appointment_id": appointment.pk}),
             nav_active="schedule",
         )
     if form.is_valid():
         try:
-            services.cancel_appointment(
+            cancelled = series_services.cancel_series(
                 appointment=appointment,
+                scope=form.cleaned_data.get("scope") or series_services.THIS,
                 by=staff,
                 reason=form.cleaned_data["reason"],
                 request=request,
@@ -623,9 +724,14 @@ def appointment_cancel(request: StaffRequest, appointment_id: int) -> HttpRespon
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 for message in errors:
-                    form.add_error("reason" if field == "reason" else None, message)
+                    form.add_error(field if field in ("reason", "scope") else None, message)
         else:
-            messages.success(request, "Appointment cancelled.")
+            messages.success(
+                request,
+                "Appointment cancelled."
+                if len(cancelled) == 1
+                else f"{len(cancelled)} appointments cancelled.",
+            )
             return redirect("scheduling:appointment", appointment_id=appointment.pk)
     context = _tab_context(request, appointment, "details")
     context["cancel_form"] = form

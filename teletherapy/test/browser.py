@@ -119,6 +119,20 @@ class LiveServer:
     url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+
+    def restart(self) -> None:
+        """Start the app again on the same port and database, once it has stopped."""
+        self.stop()
+        self.process = subprocess.Popen(
+            self.argv,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        _wait_until_up(self)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -194,7 +208,13 @@ def live_server_factory(
         process = subprocess.Popen(
             argv, cwd=ROOT, env=server_env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT
         )
-        server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+        server = LiveServer(
+            url=f"http://127.0.0.1:{port}",
+            process=process,
+            log_path=log_path,
+            argv=argv,
+            env=server_env,
+        )
         servers.append(server)
         _wait_until_up(server)
         return server

@@ -41,15 +41,19 @@ class _Open:
 _open: _Open | None = None
 
 
-def is_transactional(request: pytest.FixtureRequest) -> bool:
-    """Whether pytest-django runs this test with committed data (as it decides it)."""
-    marker = request.node.get_closest_marker("django_db")
+def _transactional_item(item: Any) -> bool:
+    marker = item.get_closest_marker("django_db")
     if marker is not None and (
         marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
     ):
         return True
-    names = request.fixturenames
-    return "transactional_db" in names or "live_server" in names
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & {"transactional_db", "live_server", "live_server_factory"})
+
+
+def is_transactional(request: pytest.FixtureRequest) -> bool:
+    """Whether pytest-django runs this test with committed data (as it decides it)."""
+    return _transactional_item(request.node)
 
 
 def close_shared() -> None:
@@ -68,13 +72,13 @@ def close_shared() -> None:
 
 
 def _shares(request: pytest.FixtureRequest, kind: str) -> bool:
-    """Whether a test of this module that is not transactional uses `kind`."""
-    from teletherapy.test.pytest_env import needs_file_db
-
+    """Whether a test of this module that is not transactional uses `kind`. (On the file
+    database too: a test marked file_db that does not commit sees the module's data like any
+    other, inside the same open transaction.)"""
     return any(
         getattr(item, "module", None) is request.module
         and kind in getattr(item, "fixturenames", ())
-        and not needs_file_db(item)
+        and not _transactional_item(item)
         for item in request.session.items
     )
 

@@ -18,7 +18,7 @@ from teletherapy.scheduling.models import Appointment
 from teletherapy.video import services
 from teletherapy.video.models import Participation
 
-_RELATED = ("practice", "client", "therapist__user")
+_RELATED = ("practice", "client", "therapist__user", "video_session")
 
 
 class CallClosed(PermissionDenied):
@@ -39,8 +39,9 @@ def get_call_for(
     scheduling app's rule (get_appointment_for: another practice's or, for a Therapist,
     another therapist's is a 404), for a client their own appointments only. Raise
     PermissionDenied when they can see it but are not its participant or lack Teletherapy,
-    and CallClosed (a PermissionDenied) outside the launch window or when the appointment is
-    not a Teletherapy Session (Appointment.is_teletherapy_session). Pages, the ICE endpoint
+    and CallClosed (a PermissionDenied) outside the launch window, when the appointment is
+    not a Teletherapy Session (Appointment.is_teletherapy_session) or when the therapist
+    ended it for everyone (state 'ended'). Pages, the ICE endpoint
     and the signaling consumer (on connect and on every command) all call this.
     """
     if user is None or not user.is_authenticated or not user.is_active:
@@ -92,6 +93,8 @@ def authorize_call(user: Any, appointment: Appointment, *, now: datetime | None 
     state = services.window_state(appointment, now)
     if state != "open":
         raise CallClosed(appointment, state)
+    if services.session_closed(appointment):
+        raise CallClosed(appointment, "ended")
     return str(role)
 
 

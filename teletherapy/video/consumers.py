@@ -49,16 +49,18 @@ from django.http import Http404
 from django.utils import timezone
 
 from teletherapy.video import services
-from teletherapy.video.access import get_call_for, recheck_participation, signed_in
+from teletherapy.video.access import CallClosed, get_call_for, recheck_participation, signed_in
 from teletherapy.video.limits import RefusalTally, TokenBucket
 from teletherapy.video.messages import (
     BadMessage,
     HoldOfferMessage,
     Incoming,
     PendingOffer,
+    QualityMessage,
     parse,
 )
 from teletherapy.video.models import Participation, VideoSession
+from teletherapy.video.reports import QualityInbox
 from teletherapy.video.revoke import appointment_group, user_group
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,14 @@ CLOSE_FLOODING = 4429
 # thread hop each). Handlers that do use the database go through database_sync_to_async,
 # which cleans up old connections itself.
 _NO_DATABASE = frozenset(
-    {"websocket.receive", "call.signal", "call.media", "call.peer_left", "call.offer_verdict"}
+    {
+        "websocket.receive",
+        "call.signal",
+        "call.media",
+        "call.hold",
+        "call.peer_left",
+        "call.offer_verdict",
+    }
 )
 # Waits before retrying a send the channel layer refused (full, or Redis briefly away).
 _SEND_RETRIES = (0.05, 0.2, 0.5)
@@ -95,12 +104,14 @@ class Admission:
     peer_channel: str | None
     client_location: dict[str, Any] | None
     closes: datetime | None = None
+    on_hold: bool = False
 
 
 @dataclass
 class AccessCheck:
     """The outcome of checking a connection's access again: 'ok', 'replaced' (a newer
-    connection of the same person took over), 'signed_out' or 'forbidden'."""
+    connection of the same person took over), 'ended' (the therapist ended the session for
+    everyone), 'signed_out' or 'forbidden'."""
 
     outcome: str
     peer_channel: str | None = None
@@ -153,6 +164,7 @@ class CallConsumer(AsyncWebsocketConsumer):
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.channel_name = await self.channel_layer.new_channel()
         self.base_send = send
+        self.quality = QualityInbox()
         try:
             await await_many_dispatch([receive, self._layer_receive], self.dispatch)
         except StopConsumer:
@@ -250,6 +262,8 @@ class CallConsumer(AsyncWebsocketConsumer):
         }
         if self.role == Participation.Role.THERAPIST:
             welcome["client_location"] = admission.client_location
+        if admission.on_hold:
+            welcome["on_hold"] = True
         # The one waiting holds an offer ready: tell them first, it is what the call waits on.
         if admission.peer_channel is not None:
             await self.channel_layer.send(
@@ -303,11 +317,17 @@ class CallConsumer(AsyncWebsocketConsumer):
         if kind == "ping":
             await self._send({"type": "pong"})
         elif kind == "end":
+            await self._end_for_everyone()
+        elif kind == "leave":
             await self._leave(ended=True)
-            await self._send({"type": "ended"})
+            await self._send({"type": "left"})
             await self.close(code=1000)
+        elif kind in ("hold", "resume"):
+            await self._hold(on=kind == "hold", peer=peer)
         elif kind == "hold-offer":
             await self._hold_offer(message)  # type: ignore[arg-type]
+        elif kind == "quality":
+            await self._quality_report(message)  # type: ignore[arg-type]
         elif peer is None:
             await self._send({"type": "error", "code": "peer_absent"})
         elif kind == "signal":
@@ -329,6 +349,59 @@ class CallConsumer(AsyncWebsocketConsumer):
         self.pending = {"id": message["id"], "description": message["description"]}
         await self._give_offer_ahead(self.offer_readers)
         await self._send({"type": "offer-held", "id": message["id"]})
+
+    async def _end_for_everyone(self) -> None:
+        """The therapist only: close the session record and every connection of the call (the
+        service pushes the end to them through the appointment's control group)."""
+        if self.role != Participation.Role.THERAPIST:
+            await self._send({"type": "error", "code": "not_therapist"})
+            return
+        try:
+            await database_sync_to_async(self._end_sync, thread_sensitive=False)()
+        except CallClosed as closed:
+            if closed.state != "ended":  # ended already (another tab): so it is, here too
+                await self._send({"type": "error", "code": "forbidden"})
+                return
+        except (Http404, PermissionDenied):
+            await self._send({"type": "error", "code": "not_therapist"})
+            return
+        self.participation_id = None  # the end marked everyone gone
+        self.revoked = True
+        await self._send({"type": "ended"})
+        await self.close(code=1000)
+
+    def _end_sync(self) -> None:
+        assert self.participation_id is not None
+        row = recheck_participation(
+            participation_id=self.participation_id, channel_name=self.channel_name
+        )
+        if row is None:
+            raise PermissionDenied("Not the person's current connection.")
+        services.end_for_everyone(appointment=row.session.appointment, by=row.user)
+
+    async def _hold(self, *, on: bool, peer: str | None) -> None:
+        """The therapist only: hold or resume the client (recorded), then tell both pages."""
+        if self.role != Participation.Role.THERAPIST:
+            await self._send({"type": "error", "code": "not_therapist"})
+            return
+        try:
+            await database_sync_to_async(services.set_hold, thread_sensitive=False)(
+                participation_id=self.participation_id, on=on
+            )
+        except PermissionDenied:
+            await self._send({"type": "error", "code": "not_therapist"})
+            return
+        if peer is not None:
+            await self._relay(peer, {"type": "call.hold", "on": on})
+        await self._send({"type": "hold", "on": on})
+
+    async def _quality_report(self, message: QualityMessage) -> None:
+        """Keep it for the session's quality record (written in the background); one too soon
+        after the last is dropped. Either way the call goes on."""
+        if self.participation_id is not None and not self.quality.accept(
+            self.participation_id, message
+        ):
+            await self._send({"type": "error", "code": "quality_too_frequent"})
 
     async def _throttled(self) -> None:
         """Beyond the rate: drop the message and say so (once a second); close on a flood."""
@@ -357,6 +430,11 @@ class CallConsumer(AsyncWebsocketConsumer):
         if self.revoked or self.participation_id is None:
             return
         await self._send({"type": "peer-media", "audio": event["audio"], "video": event["video"]})
+
+    async def call_hold(self, event: dict[str, Any]) -> None:
+        if self.revoked or self.participation_id is None:
+            return
+        await self._send({"type": "hold", "on": bool(event.get("on"))})
 
     async def call_revoke(self, event: dict[str, Any]) -> None:
         """Something that can end this connection's access changed: check it now."""
@@ -510,7 +588,7 @@ class CallConsumer(AsyncWebsocketConsumer):
         self._cleaned = True
         if self._watcher is not None:
             self._watcher.cancel()
-        steps = [self._drop_pending_offer(), self._leave(ended=False)]
+        steps = [self._drop_pending_offer(), self.quality.close(), self._leave(ended=False)]
         steps += [
             self.channel_layer.group_discard(g, self.channel_name) for g in self.control_groups
         ]
@@ -568,6 +646,13 @@ class CallConsumer(AsyncWebsocketConsumer):
             await self._send({"type": "replaced"})
             await self.close(code=CLOSE_REPLACED)
             return False
+        if check.outcome == "ended":
+            # The therapist ended it for everyone; the service marked everyone gone.
+            self.revoked = True
+            self.participation_id = None
+            await self._send({"type": "session-ended"})
+            await self.close(code=1000)
+            return False
         self.revoked = True
         signed_out = check.outcome == "signed_out"
         await self._send({"type": "error", "code": "signed_out" if signed_out else "forbidden"})
@@ -583,6 +668,8 @@ class CallConsumer(AsyncWebsocketConsumer):
                 return AccessCheck("signed_out")
             try:
                 appointment, _role = get_call_for(user, self.appointment_id)
+            except CallClosed as closed:
+                return AccessCheck("ended" if closed.state == "ended" else "forbidden")
             except (Http404, PermissionDenied):
                 return AccessCheck("forbidden")
             return AccessCheck("ok", closes=services.join_window(appointment).closes)
@@ -594,9 +681,14 @@ class CallConsumer(AsyncWebsocketConsumer):
             row = recheck_participation(
                 participation_id=participation_id, channel_name=self.channel_name
             )
+        except CallClosed as closed:
+            return AccessCheck("ended" if closed.state == "ended" else "forbidden")
         except (Http404, PermissionDenied):
             return AccessCheck("forbidden")
         if row is None:
+            gone = VideoSession.objects.filter(pk=self.session_id or 0, closed_at__isnull=False)
+            if gone.exists():
+                return AccessCheck("ended")
             return AccessCheck("replaced")
         if not signed_in(self.session_key, row.user):
             return AccessCheck("signed_out")
@@ -661,6 +753,7 @@ class CallConsumer(AsyncWebsocketConsumer):
             peer_channel=None,
             client_location=_location_payload(appointment, location),
             closes=services.join_window(appointment).closes,
+            on_hold=session is not None and session.on_hold_since is not None,
         )
         if not join and session is not None:
             admission.peer_channel = services.peer_channel(session_id=session.pk, role=role)

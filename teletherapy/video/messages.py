@@ -41,6 +41,18 @@ class EndMessage(TypedDict):
     type: Literal["end"]
 
 
+class LeaveMessage(TypedDict):
+    """Leave the call on purpose; the session stays open and the person can come back."""
+
+    type: Literal["leave"]
+
+
+class HoldMessage(TypedDict):
+    """The therapist only: put the client on hold ("hold") or bring them back ("resume")."""
+
+    type: Literal["hold", "resume"]
+
+
 class PingMessage(TypedDict):
     type: Literal["ping"]
 
@@ -62,7 +74,40 @@ class HoldOfferMessage(TypedDict):
     description: SessionDescription
 
 
-Incoming = SignalMessage | MediaMessage | EndMessage | PingMessage | JoinMessage | HoldOfferMessage
+class QualityMessage(TypedDict):
+    """A summary of the sender's RTCPeerConnection.getStats() for the last ~10 s: round trip
+    and jitter (ms), packets lost (percent of those expected), bitrates in and out (kbit/s),
+    the received video's frame rate and size, the selected candidate pair's local and remote
+    types, whether the sender sends audio only, the connection's state, and the drops that
+    ended since the last report: [ms since it ended, ms it lasted] each."""
+
+    type: Literal["quality"]
+    rtt: float | None
+    jitter: float | None
+    loss: float | None
+    kbps_in: int
+    kbps_out: int
+    fps: float | None
+    width: int | None
+    height: int | None
+    local: str | None
+    remote: str | None
+    audio_only: bool
+    state: str
+    drops: list[list[int]]
+
+
+Incoming = (
+    SignalMessage
+    | MediaMessage
+    | EndMessage
+    | LeaveMessage
+    | HoldMessage
+    | PingMessage
+    | JoinMessage
+    | HoldOfferMessage
+    | QualityMessage
+)
 
 MAX_OFFER_ID = 2**31 - 1
 
@@ -163,6 +208,12 @@ def _parse(text: str | None) -> Incoming:
         return {"type": "media", "audio": audio, "video": video}
     if kind == "end":
         return {"type": "end"}
+    if kind == "leave":
+        return {"type": "leave"}
+    if kind == "hold":
+        return {"type": "hold"}
+    if kind == "resume":
+        return {"type": "resume"}
     if kind == "ping":
         return {"type": "ping"}
     if kind == "join":
@@ -178,4 +229,62 @@ def _parse(text: str | None) -> Incoming:
         if description["type"] != "offer":
             raise BadMessage("invalid_offer")
         return {"type": "hold-offer", "id": _offer_id(data["id"]), "description": description}
+    if kind == "quality":
+        return _quality(data, text)
     raise BadMessage("unknown_type")
+
+
+# A report is a few hundred bytes; anything much bigger is not one.
+MAX_QUALITY_BYTES = 1024
+CANDIDATE_TYPES = frozenset({"host", "srflx", "prflx", "relay"})
+CONNECTION_STATES = frozenset({"new", "connecting", "connected", "disconnected", "failed"})
+_QUALITY_KEYS = frozenset(QualityMessage.__annotations__)
+
+
+def _number(value: Any, top: float, *, integer: bool = False, optional: bool = True) -> Any:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadMessage("invalid_quality")
+    if integer and not isinstance(value, int):
+        raise BadMessage("invalid_quality")
+    if not 0 <= value <= top:  # NaN fails this too
+        raise BadMessage("invalid_quality")
+    return value
+
+
+def _drop(value: Any) -> list[int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise BadMessage("invalid_quality")
+    return [_number(v, 3_600_000, integer=True, optional=False) for v in value]
+
+
+def _quality(data: dict[str, Any], text: str) -> QualityMessage:
+    if len(text.encode()) > MAX_QUALITY_BYTES:
+        raise BadMessage("too_large")
+    if set(data) != _QUALITY_KEYS:
+        raise BadMessage("invalid_quality")
+    local, remote, state = data["local"], data["remote"], data["state"]
+    if local not in CANDIDATE_TYPES | {None} or remote not in CANDIDATE_TYPES | {None}:
+        raise BadMessage("invalid_quality")
+    if state not in CONNECTION_STATES or not isinstance(data["audio_only"], bool):
+        raise BadMessage("invalid_quality")
+    drops = data["drops"]
+    if not isinstance(drops, list) or len(drops) > 10:
+        raise BadMessage("invalid_quality")
+    return {
+        "type": "quality",
+        "rtt": _number(data["rtt"], 60_000),
+        "jitter": _number(data["jitter"], 60_000),
+        "loss": _number(data["loss"], 100),
+        "kbps_in": _number(data["kbps_in"], 1_000_000, integer=True, optional=False),
+        "kbps_out": _number(data["kbps_out"], 1_000_000, integer=True, optional=False),
+        "fps": _number(data["fps"], 240),
+        "width": _number(data["width"], 16_384, integer=True),
+        "height": _number(data["height"], 16_384, integer=True),
+        "local": local,
+        "remote": remote,
+        "audio_only": data["audio_only"],
+        "state": state,
+        "drops": [_drop(d) for d in drops],
+    }

@@ -17,6 +17,18 @@ class VideoSession(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     client_location = models.CharField(max_length=2, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Ended for everyone by the therapist: no one can join again. Set once (a conditional
+    # UPDATE in services.end_for_everyone), never cleared.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The therapist put the client back in the Waiting Room (media paused both ways).
+    on_hold_since = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
     @property
     def duration_seconds(self) -> int | None:
@@ -50,3 +62,21 @@ class Participation(models.Model):
             models.Index(fields=["session", "role", "left_at"]),
             models.Index(fields=["left_at", "seen_at"], name="video_presence_beat"),
         ]
+
+
+class SessionEvent(models.Model):
+    """A moment of the session record other than presence: hold, resume, ended for
+    everyone. Who and when only (never what was said)."""
+
+    class Kind(models.TextChoices):
+        HOLD = "hold", "Put the client on hold"
+        RESUME = "resume", "Brought the client back"
+        END = "end", "Ended the session for everyone"
+
+    session = models.ForeignKey(VideoSession, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]

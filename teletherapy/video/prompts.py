@@ -17,9 +17,26 @@ from teletherapy.video import services
 from teletherapy.video.models import VideoSession
 
 
+def _ended_text(appointment: Appointment, name: str, tz_name: str) -> str:
+    """'Your Teletherapy session with Casey Demo at 2:00 PM EST has ended (23 min).'"""
+    text = (
+        f"Your Teletherapy session with {name} at {time_text(appointment.start, tz_name)} has ended"
+    )
+    duration = appointment.video_session.duration_seconds
+    return f"{text} ({services.duration_text(duration)})." if duration is not None else f"{text}."
+
+
 def _prompt(
     appointment: Appointment, name: str, tz_name: str, url: str, button: str
 ) -> dict[str, Any]:
+    if services.session_closed(appointment):
+        return {
+            "appointment": appointment,
+            "text": _ended_text(appointment, name, tz_name),
+            "url": "",
+            "button": "",
+            "ended": True,
+        }
     return {
         "appointment": appointment,
         "text": (
@@ -84,6 +101,14 @@ def call_alert(appointment: Appointment, user: Any) -> dict[str, Any] | None:
         return None
     tz_name = viewer_zone(user)
     state = services.window_state(appointment)
+    if state in ("open", "over") and services.session_closed(appointment):
+        return {
+            "state": "ended",
+            "text": _ended_text(appointment, appointment.client.display_name, tz_name).replace(
+                "Your Teletherapy session", "The Teletherapy session"
+            ),
+            "url": "",
+        }
     staff = getattr(user, "staff", None) if getattr(user, "is_staff_member", False) else None
     can_start = staff is not None and appointment.therapist_id == staff.pk and staff.has_teletherapy
     if state == "open":
@@ -109,7 +134,7 @@ def session_record(appointment: Appointment, user: Any) -> dict[str, Any] | None
     """The session record for the appointment's History, times in the viewer's zone."""
     session = (
         VideoSession.objects.filter(appointment=appointment)
-        .prefetch_related("participations__user")
+        .prefetch_related("participations__user", "events__by")
         .first()
     )
     if session is None:
@@ -122,6 +147,15 @@ def session_record(appointment: Appointment, user: Any) -> dict[str, Any] | None
         "ended": date_time_text(session.ended_at, tz_name) if session.ended_at else "",
         "duration": f"{duration // 60} min {duration % 60} s" if duration is not None else "",
         "location": location,
+        "events": [
+            {
+                "what": event.get_kind_display(),
+                "who": str(event.by),
+                "at": date_time_text(event.at, tz_name),
+            }
+            for event in session.events.all()
+        ],
+        "ended_for_everyone": session.closed_at is not None,
         "rows": [
             {
                 "who": str(row.user),

@@ -25,7 +25,8 @@ from teletherapy.lib.clock import local, short_date_text, time_text
 from teletherapy.lib.states import is_us_state, state_name
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.models import Appointment, AppointmentQuerySet
-from teletherapy.video.models import Participation, VideoSession
+from teletherapy.video.models import Participation, SessionEvent, VideoSession
+from teletherapy.video.revoke import revoke_access
 
 OUTSIDE_US = "outside"
 
@@ -82,18 +83,24 @@ def _open_now(queryset: AppointmentQuerySet, now: datetime) -> AppointmentQueryS
 
 
 def ready_for_staff(staff: StaffMember, now: datetime | None = None) -> list[Appointment]:
-    """The therapist's Teletherapy appointments whose window is open now."""
+    """The therapist's Teletherapy appointments whose window is open now (with those ended for
+    everyone: session_closed())."""
     if not staff.has_teletherapy:
         return []
     queryset = (
-        Appointment.objects.visible_to(staff).filter(therapist_id=staff.pk).select_related("client")
+        Appointment.objects.visible_to(staff)
+        .filter(therapist_id=staff.pk)
+        .select_related("client", "video_session")
     )
     return list(_open_now(queryset, now or timezone.now()).order_by("start"))
 
 
 def ready_for_client(client: Client, now: datetime | None = None) -> list[Appointment]:
-    """The client's Teletherapy Sessions whose window is open now."""
-    queryset = Appointment.objects.of_client(client).select_related("therapist__user")
+    """The client's Teletherapy Sessions whose window is open now (with those ended for
+    everyone: session_closed())."""
+    queryset = Appointment.objects.of_client(client).select_related(
+        "therapist__user", "video_session"
+    )
     return list(_open_now(queryset, now or timezone.now()).order_by("start"))
 
 
@@ -384,3 +391,119 @@ def expire_stale_presence(*, session_id: int | None = None, now: datetime | None
                 duration_seconds=session.duration_seconds,
             )
     return len(expired)
+
+
+# --- Hold, and the end for everyone ---------------------------------------------------------
+
+
+def duration_text(seconds: int) -> str:
+    """'23 min' (or '45 s' under a minute)."""
+    if seconds < 60:
+        return f"{seconds} s"
+    return f"{seconds // 60} min"
+
+
+def session_closed(appointment: Appointment) -> bool:
+    """Whether the therapist ended this session for everyone (no one can join again). Costs
+    no query when the appointment came with its video_session (select_related)."""
+    try:
+        session = appointment.video_session
+    except VideoSession.DoesNotExist:
+        return False
+    return session.closed_at is not None
+
+
+def _require_therapist(appointment: Appointment, by: User) -> None:
+    staff = getattr(by, "staff", None) if by.is_staff_member else None
+    if staff is None or appointment.therapist_id != staff.pk:
+        raise PermissionDenied("Only the session's therapist can do this.")
+
+
+def end_for_everyone(
+    *, appointment: Appointment, by: User, request: HttpRequest | None = None
+) -> bool:
+    """End the session for everyone: close the record, mark everyone present as gone, and
+    push the end to every open connection of the call (they close with "session-ended").
+    Only the appointment's therapist may. The record is closed exactly once, however many
+    ends race (two devices, a page and a form): a conditional UPDATE decides, and only the
+    one that closed it writes the audit row and the event. Return whether this call closed
+    it (False: it was closed already)."""
+    _require_therapist(appointment, by)
+    now = timezone.now()
+    with transaction.atomic():
+        session, _created = VideoSession.objects.get_or_create(appointment=appointment)
+        won = VideoSession.objects.filter(pk=session.pk, closed_at__isnull=True).update(
+            closed_at=now, closed_by=by, on_hold_since=None
+        )
+        if not won:
+            return False
+        session.refresh_from_db()
+        present = list(
+            Participation.objects.select_for_update()
+            .select_related("user")
+            .filter(session=session, left_at__isnull=True)
+        )
+        for row in present:
+            row.left_at = now
+            row.save(update_fields=["left_at"])
+            record(
+                Action.SESSION_LEFT,
+                actor=row.user,
+                practice=appointment.practice,
+                obj=appointment,
+                role=row.role,
+                ended_session=True,
+            )
+        if session.started_at is not None and (present or session.ended_at is None):
+            session.ended_at = now
+            session.save(update_fields=["ended_at"])
+        SessionEvent.objects.create(session=session, kind=SessionEvent.Kind.END, by=by, at=now)
+        record(
+            Action.SESSION_ENDED,
+            actor=by,
+            practice=appointment.practice,
+            obj=appointment,
+            request=request,
+            for_everyone=True,
+            duration_seconds=session.duration_seconds,
+        )
+        # Every connection of the call checks its access again: the end closes them.
+        revoke_access(appointment_ids=[appointment.pk])
+    return True
+
+
+def set_hold(*, participation_id: int, on: bool) -> bool:
+    """The therapist puts the client on hold (back in the Waiting Room, media paused both
+    ways) or brings them back; recorded in the session record (who, when) and audited. Only
+    the therapist's current connection may; refused (PermissionDenied) for anyone else.
+    Return whether it changed anything (a second hold while on hold does not)."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            Participation.objects.select_related("session__appointment__practice", "user")
+            .filter(pk=participation_id, left_at__isnull=True)
+            .first()
+        )
+        if row is None or row.role != Participation.Role.THERAPIST:
+            raise PermissionDenied("Only the session's therapist can put the client on hold.")
+        session = row.session
+        appointment = session.appointment
+        _require_therapist(appointment, row.user)
+        changed = VideoSession.objects.filter(
+            pk=session.pk, closed_at__isnull=True, on_hold_since__isnull=on
+        ).update(on_hold_since=now if on else None)
+        if not changed:
+            return False
+        SessionEvent.objects.create(
+            session=session,
+            kind=SessionEvent.Kind.HOLD if on else SessionEvent.Kind.RESUME,
+            by=row.user,
+            at=now,
+        )
+        record(
+            Action.SESSION_HELD if on else Action.SESSION_RESUMED,
+            actor=row.user,
+            practice=appointment.practice,
+            obj=appointment,
+        )
+    return True

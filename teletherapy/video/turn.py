@@ -53,8 +53,11 @@ def ice_servers() -> list[dict[str, Any]]:
     return servers
 
 
-def ice_transport_policy(*, force_relay: bool = False) -> str:
-    """'relay' when the deployment says so (ICE_TRANSPORT_POLICY) or a test asks; else 'all'."""
+def ice_transport_policy(*, force_relay: bool = False, hide_addresses: bool = False) -> str:
+    """'relay' when the deployment says so (ICE_TRANSPORT_POLICY), the practice hides home
+    network addresses, or a test asks; else 'all'."""
+    if hide_addresses:
+        return "relay"
     if force_relay and (settings.DEBUG or settings.TESTING):
         return "relay"
     return "relay" if getattr(settings, "ICE_TRANSPORT_POLICY", "all") == "relay" else "all"

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:appointment_id>/", views.check, name="check"),
     path("<int:appointment_id>/room/", views.room, name="room"),
     path("<int:appointment_id>/ice/", views.ice, name="ice"),
+    path("<int:appointment_id>/end/", views.end, name="end"),
 ]

@@ -10,15 +10,17 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teletherapy.lib.clock import date_time_text, viewer_zone
+from teletherapy.lib.clock import date_time_text, time_text, viewer_zone
+from teletherapy.lib.confirm import Question, confirmation_page, is_confirmed
 from teletherapy.lib.headers import allow_media
 from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.scheduling.models import Appointment
@@ -63,6 +65,11 @@ def _closed_page(request: HttpRequest, closed: CallClosed) -> HttpResponse:
     appointment = closed.appointment
     if closed.state == "before":
         message = services.join_from_text(appointment, tz_name) + "."
+    elif closed.state == "ended":
+        message = "This session has ended."
+        duration = appointment.video_session.duration_seconds
+        if duration is not None:
+            message += f" It lasted {services.duration_text(duration)}."
     elif closed.state == "over":
         message = "This session's time is over. It can no longer be joined."
     else:
@@ -86,6 +93,11 @@ def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> 
     session = VideoSession.objects.filter(appointment=appointment).first()
     location = session.client_location if session else ""
     return {
+        "starts_at": appointment.start.isoformat(),
+        "ends_at": appointment.end.isoformat(),
+        "ends_text": time_text(appointment.end, tz_name),
+        "started_at": session.started_at.isoformat() if session and session.started_at else "",
+        "rejoin_until": time_text(services.join_window(appointment).closes, tz_name),
         "appointment": appointment,
         "role": role,
         "is_therapist": role == Participation.Role.THERAPIST,
@@ -99,6 +111,9 @@ def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> 
         "check_url": _url(request, "check", appointment),
         "room_url": _url(request, "room", appointment),
         "ice_url": _url(request, "ice", appointment),
+        "end_url": reverse("video:end", kwargs={"appointment_id": appointment.pk})
+        if role == Participation.Role.THERAPIST
+        else "",
         "leave_url": reverse(
             "practice:dashboard" if role == Participation.Role.THERAPIST else "portal:dashboard"
         ),
@@ -155,7 +170,18 @@ def _room(
         return redirect(context["check_url"])
     context["ws_path"] = f"/ws/sessions/{appointment.pk}/"
     context["prejoin"] = prejoin
+    context["peer_ready"] = _therapist_waits(appointment, role)
     return render(request, "video/room.html", context)
+
+
+def _therapist_waits(appointment: Appointment, role: str) -> bool:
+    """Whether the therapist is already in the call, waiting for this client."""
+    if role != Participation.Role.CLIENT:
+        return False
+    session = VideoSession.objects.filter(appointment=appointment).first()
+    return (
+        session is not None and services.peer_channel(session_id=session.pk, role=role) is not None
+    )
 
 
 @allow_media
@@ -175,8 +201,35 @@ def portal_room(request: HttpRequest, appointment: Appointment, role: str) -> Ht
     return _room(request, appointment, role)
 
 
-def _ice(request: HttpRequest) -> JsonResponse:
-    policy = turn.ice_transport_policy(force_relay=request.GET.get("relay") == "1")
+END_QUESTION = "End the session for everyone?"
+
+
+@require_POST
+@staff_view()
+@call_view
+def end(request: StaffRequest, appointment: Appointment, role: str) -> HttpResponse:
+    """End the session for everyone (the therapist; after a confirmation). The call page
+    does this over its WebSocket; this form is the same end without JavaScript."""
+    question = Question(
+        title=END_QUESTION,
+        consequence=(
+            f"The call stops for you and for {appointment.client.display_name}. "
+            "No one can join this session again."
+        ),
+        button="End session",
+    )
+    if not is_confirmed(request):
+        return confirmation_page(request, question, back_url=_url(request, "room", appointment))
+    services.end_for_everyone(appointment=appointment, by=request.user, request=request)
+    messages.success(request, "The session has ended.")
+    return redirect("practice:dashboard")
+
+
+def _ice(request: HttpRequest, appointment: Appointment) -> JsonResponse:
+    policy = turn.ice_transport_policy(
+        force_relay=request.GET.get("relay") == "1",
+        hide_addresses=appointment.practice.hide_network_addresses,
+    )
     response = JsonResponse({"iceServers": turn.ice_servers(), "iceTransportPolicy": policy})
     response["Cache-Control"] = "no-store"
     return response
@@ -186,13 +239,13 @@ def _ice(request: HttpRequest) -> JsonResponse:
 @staff_view()
 @call_view
 def ice(request: StaffRequest, appointment: Appointment, role: str) -> HttpResponse:
-    return _ice(request)
+    return _ice(request, appointment)
 
 
 @require_GET
 @call_view
 def portal_ice(request: HttpRequest, appointment: Appointment, role: str) -> HttpResponse:
-    return _ice(request)
+    return _ice(request, appointment)
 
 
 # --- "Your Teletherapy session … is ready" ------------------------------------------------------

@@ -3,9 +3,13 @@
 // window.__call for tests and the benchmark.
 import { deviceCheck } from "./device-check.js";
 import { fillDeviceSelects, getMedia, saveChoices, savedChoices } from "./devices.js";
+import { createChat } from "./chat.js";
+import { createHold } from "./hold.js";
 import { createCallMachine } from "./machine.js";
 import { negotiate } from "./negotiation.js";
+import { startQualityReports } from "./quality.js";
 import { Signaling } from "./signaling.js";
+import { createTimer } from "./timer.js";
 import { createRoomView } from "./waiting-room.js";
 
 const root = document.getElementById("call-root");
@@ -15,10 +19,28 @@ const remoteVideo = document.getElementById("remote-video");
 const $ = (id) => document.getElementById(id);
 
 const state = { stream: new MediaStream(), ice: null, certificate: null, ended: false };
+const isTherapist = root.dataset.role === "therapist";
 
 function log(...args) {
   console.warn("[call]", ...args);
 }
+
+// In-call chat (peer to peer), hold and the timer: chat.js, hold.js, timer.js.
+const chat = createChat({ peerName: view.peerName, log });
+const hold = createHold({
+  log,
+  localTrack: (kind) => (kind === "video" && state.screen
+    ? state.screen.getVideoTracks()[0]
+    : state.stream.getTracks().find((t) => t.kind === kind)),
+});
+const timer = createTimer({
+  el: $("call-timer"),
+  note: $("end-note"),
+  startedAt: root.dataset.startedAt,
+  endsAt: root.dataset.endsAt,
+  endsText: root.dataset.endsText,
+  noteWanted: isTherapist,
+});
 
 async function loadIce({ background = false } = {}) {
   const relay = new URLSearchParams(location.search).get("relay") === "1" ? "?relay=1" : "";
@@ -72,12 +94,18 @@ const machine = createCallMachine({
   on: {
     state: showState,
     remote: showRemote,
+    channel: (channel) => chat.attach(channel),
     refreshIce: () => refreshIce({ background: true }),
     peerEnded() {
-      if (root.dataset.role === "client") finish(`${view.peerName} ended the session`);
-      else state.peerLeft = true;
+      // They pressed Leave: the session stays open, they can come back.
+      state.peerLeft = true;
+    },
+    peerGone() {
+      state.peerLeft = true; // away too long: shown as left (they can still come back)
     },
     message: handleOther,
+    // On hold no media flows on purpose: not a stalled connection to rebuild (recovery.js).
+    expectsMedia: () => !hold.on,
   },
 });
 
@@ -90,8 +118,14 @@ function showState(now) {
     view.connecting();
     setTimeout(sendMediaState, 500); // after the offer: it is what the other side waits for
   } else if (now === "connected") {
+    timer.start();
+    hold.apply(machine.pc);
+    if (hold.on && !isTherapist) {
+      showHold(true);
+      return;
+    }
     view.inCall();
-    view.peerStatus("");
+    view.peerStatus(hold.on ? `${view.peerName} is on hold in the Waiting Room` : "");
   } else if (now === "reconnecting") {
     view.peerStatus(`${view.peerName} is reconnecting…`);
   }
@@ -104,8 +138,10 @@ function showRemote(stream, pc) {
   }
   if (remoteVideo.srcObject === stream) return;
   remoteVideo.srcObject = stream;
+  hold.apply(pc);
   markFirstFrame();
   // Show the video element now, so its first frame is drawn as soon as it arrives.
+  if (hold.on && !isTherapist) return;
   view.inCall();
   if (pc.connectionState !== "connected") view.peerStatus("Connecting…");
   const speaker = savedChoices().speaker;
@@ -129,13 +165,37 @@ function sendMediaState() {
   signaling.send({ type: "media", audio, video });
 }
 
-function finish(title) {
+function finish(title, note = "") {
   state.ended = true;
   clearInterval(state.iceTimer);
+  timer.stop();
   machine.end();
   signaling.close();
   state.stream.getTracks().forEach((t) => t.stop());
-  view.ended(title);
+  view.ended(title, note);
+}
+
+// On hold (hold.js): the client is back in the Waiting Room; the therapist sees it on the tile.
+function showHold(on) {
+  const button = $("hold-call");
+  if (button) {
+    button.textContent = on ? `Bring ${view.peerName} back` : "Put on hold";
+    button.setAttribute("aria-pressed", String(on));
+    button.disabled = false;
+  }
+  if (isTherapist) {
+    view.peerStatus(on ? `${view.peerName} is on hold in the Waiting Room` : "");
+  } else if (on) {
+    view.waiting(`${view.peerName} will be right back`);
+    document.title = "On hold · Telehealth Waiting Room · Teletherapy";
+  } else if (machine.state === "connected") {
+    view.inCall();
+  }
+}
+
+function setHold(on) {
+  hold.set(on, machine.pc);
+  showHold(on);
 }
 
 // Messages about the page rather than the connection.
@@ -144,11 +204,18 @@ function handleOther(msg) {
     case "peer-media":
       view.peerMedia(msg);
       break;
+    case "hold":
+      setHold(Boolean(msg.on));
+      break;
+    case "session-ended":
+      finish(`${view.peerName} ended the session`, "This session has ended. It can't be joined again.");
+      break;
     case "replaced":
       finish("You opened this session in another window or device, so it was closed here");
       break;
     case "error":
-      if (msg.code !== "peer_absent" && msg.code !== "peer_present") log("server said", msg.code);
+      // not_joined: the keep-alive ping of a page connected ahead, before Start.
+      if (!["peer_absent", "peer_present", "not_joined"].includes(msg.code)) log("server said", msg.code);
       break;
     default:
       break;
@@ -156,6 +223,8 @@ function handleOther(msg) {
 }
 
 signaling.addEventListener("message", ({ detail: msg }) => {
+  // Reloaded (or rebuilt) during a hold: hold again.
+  if (msg.type === "welcome" && Boolean(msg.on_hold) !== hold.on) setHold(Boolean(msg.on_hold));
   machine.receive(msg);
   if (msg.type === "welcome" || msg.type === "peer-joined") {
     try {
@@ -182,9 +251,14 @@ signaling.addEventListener("close", ({ detail }) => {
   }
 });
 
+// The call-quality record (History): a getStats() summary every 10 s, over the signaling socket.
+state.quality = startQualityReports({ machine, signaling, localStream: () => state.stream, log });
+
 // For tests and the benchmark.
 window.__call = state;
 state.machine = machine;
+state.chat = chat;
+state.hold = hold;
 state.marks = machine.marks;
 state.renewOffer = () => machine.renewOffer();
 Object.defineProperty(state, "pc", { get: () => machine.pc });
@@ -232,7 +306,8 @@ async function replaceTrack(kind, deviceId) {
   if (pc) {
     const sender = pc.getSenders().find((s) => s.track && s.track.kind === track.kind)
       || pc.getSenders().find((s) => s.track === old);
-    if (sender) await sender.replaceTrack(track);
+    if (hold.on) await hold.apply(pc); // on hold: keep sending nothing
+    else if (sender) await sender.replaceTrack(track);
     else pc.addTrack(track, state.stream);
   }
   localVideo.srcObject = state.stream;
@@ -275,7 +350,7 @@ $("share-screen").addEventListener("click", async (event) => {
   }
   const screenTrack = state.screen.getVideoTracks()[0];
   const sender = machine.pc && machine.pc.getSenders().find((s) => s.track && s.track.kind === "video");
-  if (sender) await sender.replaceTrack(screenTrack);
+  if (sender && !hold.on) await sender.replaceTrack(screenTrack);
   button.textContent = "Stop sharing";
   screenTrack.addEventListener("ended", async () => {
     state.screen = null;
@@ -286,10 +361,28 @@ $("share-screen").addEventListener("click", async (event) => {
   });
 });
 
-$("end-call").addEventListener("click", () => {
-  signaling.send({ type: "end" });
-  finish("You ended the session");
+// End for everyone (the therapist, after confirm.js asked): over the signaling socket; when
+// it is not open, the form posts the same end to the server (as without JavaScript).
+const endForm = $("end-form");
+if (endForm) {
+  endForm.addEventListener("submit", (event) => {
+    if (!signaling.send({ type: "end" })) return;
+    event.preventDefault();
+    finish("You ended the session", "This session has ended for everyone. It can't be joined again.");
+  });
+}
+
+$("leave-call").addEventListener("click", () => {
+  signaling.send({ type: "leave" });
+  finish("You left the session", `The session is still open: you can rejoin from your Dashboard until ${root.dataset.rejoinUntil}.`);
 });
+
+if ($("hold-call")) {
+  $("hold-call").addEventListener("click", (event) => {
+    event.target.disabled = true; // until the server has recorded it
+    if (!signaling.send({ type: hold.on ? "resume" : "hold" })) event.target.disabled = false;
+  });
+}
 
 // --- Connection quality -----------------------------------------------------------------------
 
@@ -326,16 +419,17 @@ state.summary = async () => {
   const out = { connectionState: pc.connectionState, framesDecoded: 0, audioPacketsReceived: 0 };
   const all = new Map();
   (await pc.getStats()).forEach((s) => all.set(s.id, s));
+  let pair = null;
   for (const s of all.values()) {
     if (s.type === "inbound-rtp" && s.kind === "video") out.framesDecoded += s.framesDecoded || 0;
     if (s.type === "inbound-rtp" && s.kind === "audio") out.audioPacketsReceived += s.packetsReceived || 0;
-    if (s.type === "transport" && s.selectedCandidatePairId) {
-      const pair = all.get(s.selectedCandidatePairId);
-      if (pair) {
-        out.localCandidateType = all.get(pair.localCandidateId)?.candidateType;
-        out.remoteCandidateType = all.get(pair.remoteCandidateId)?.candidateType;
-      }
-    }
+    if (s.type === "transport" && s.selectedCandidatePairId) pair = all.get(s.selectedCandidatePairId);
+    // Firefox has no transport stats: it marks the pair in use as selected instead.
+    if (!pair && s.type === "candidate-pair" && s.selected) pair = s;
+  }
+  if (pair) {
+    out.localCandidateType = all.get(pair.localCandidateId)?.candidateType;
+    out.remoteCandidateType = all.get(pair.remoteCandidateId)?.candidateType;
   }
   return out;
 };

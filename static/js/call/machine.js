@@ -18,10 +18,21 @@
 //
 // The server moves it with messages (in order, through one queue that survives a handler
 // that throws), the person with start() and end(), the connection with its own state.
+//
+// Surviving drops (recovery.js watches the connection and asks for an ICE restart or a
+// rebuild): a connection that is up is kept through a signaling reconnect (a server restart:
+// media is peer to peer), and checked with an unchanged offer when the other person comes
+// back, since only its answer says whether they still have theirs. A description from a
+// connection of theirs other than the one ours negotiated with (their page reloaded or
+// rebuilt) makes a new connection here too; one from a connection already replaced is
+// dropped. Someone away longer than GONE_MS is shown as gone.
 import { negotiate } from "./negotiation.js";
+import { createRecovery, fromNewPeer, sessionId } from "./recovery.js";
 
 const RENEW_MS = 10 * 60 * 1000;
 const OFFER_WAIT_MS = 2000;
+const GONE_MS = 15000;
+const CHAT_CHANNEL = { negotiated: true, id: 0, ordered: true };
 
 export function createCallMachine({ signaling, polite, prepared, iceConfig, localStream, on, log }) {
   const m = {
@@ -37,7 +48,17 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
     queue: Promise.resolve(),
     marks: { script: performance.timeOrigin + performance.now() },
     timers: {},
+    welcomes: 0, // how many times the server welcomed this page (a reconnect adds one)
+    stale: new Set(), // session ids of their connections ours no longer talks to
   };
+  const recovery = createRecovery({
+    impolite: () => !m.polite,
+    active: () => m.joined && m.peerPresent && signaling.isOpen(),
+    restartIce: (pc) => pc.restartIce(),
+    rebuild,
+    expectsMedia: () => (on.expectsMedia ? on.expectsMedia() : true),
+    log,
+  });
   const mark = (name) => {
     m.marks[name] ??= performance.timeOrigin + performance.now();
   };
@@ -53,8 +74,14 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
 
   function makePeer({ hold = false, offerId = null, aheadId = null, live = false } = {}) {
     const pc = new RTCPeerConnection(iceConfig());
-    const peer = { pc, offerId, aheadId, live, outbox: [], remote: null };
-    peer.negotiator = negotiate(pc, { polite: m.polite, send: (p) => deliver(peer, p), log, holdAnswers: hold });
+    const peer = { pc, offerId, aheadId, live, outbox: [], remote: null, welcomes: m.welcomes };
+    // A description refused: the connection is stable again, but rebuilt to be sure of it.
+    const onFailure = () => {
+      if (peer === m.peer && peer.live) recovery.requestRebuild("description refused");
+    };
+    peer.negotiator = negotiate(pc, { polite: m.polite, send: (p) => deliver(peer, p), log, holdAnswers: hold, onFailure });
+    peer.unwatch = recovery.watch(pc);
+    openChannel(pc);
     mark("pcNew");
     pc.addEventListener("signalingstatechange", () => mark(`sig-${pc.signalingState}`));
     pc.addEventListener("icegatheringstatechange", () => {
@@ -76,6 +103,17 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
       else if (pc.connectionState === "disconnected" || pc.connectionState === "failed") setState("reconnecting");
     });
     return peer;
+  }
+
+  // The chat's data channel (chat.js), made with every peer connection: negotiated with a
+  // fixed id on both sides, so it rides on the connection's own offer and answer.
+  function openChannel(pc) {
+    if (!on.channel) return;
+    try {
+      on.channel(pc.createDataChannel("chat", CHAT_CHANNEL));
+    } catch (err) {
+      log("no chat channel", err);
+    }
   }
 
   function deliver(peer, payload) {
@@ -100,7 +138,51 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
   }
 
   function close(peer) {
-    if (peer) peer.pc.close();
+    if (!peer) return;
+    peer.unwatch();
+    peer.pc.close();
+  }
+
+  // Replacing the current connection for a new one: what its other end still sends (a late
+  // answer, candidates) is not for the new one, and the call is "reconnecting" until the new
+  // one is up.
+  function replacing() {
+    const theirs = m.peer ? sessionId(m.peer.pc.remoteDescription) : null;
+    if (theirs !== null) m.stale.add(theirs);
+    if (m.state === "connected") setState("reconnecting");
+  }
+
+  // A connection that is (or was just) up, worth keeping through a signaling reconnect.
+  function keepable() {
+    const pc = m.peer && m.joined && m.peer.live ? m.peer.pc : null;
+    return Boolean(pc && pc.remoteDescription && pc.connectionState !== "closed" && pc.connectionState !== "failed");
+  }
+
+  // recovery.js: start again with a fresh connection (their side follows on our offer).
+  function rebuild() {
+    if (m.state === "ended" || !m.peerPresent) return;
+    replacing();
+    offerNow();
+  }
+
+  // They are away (server said so): shown as reconnecting, as gone after GONE_MS.
+  function expectReturn() {
+    clearTimeout(m.timers.gone);
+    m.timers.gone = setTimeout(() => {
+      if (m.peerPresent || m.state === "ended") return;
+      if (!signaling.isOpen()) {
+        expectReturn(); // we are the one away (the server restarting): we cannot tell yet
+        return;
+      }
+      if (on.peerGone) on.peerGone();
+      setState("waiting");
+      offerAlone(); // ready for their return
+    }, GONE_MS);
+  }
+
+  function showKept() {
+    clearTimeout(m.timers.gone);
+    setState(m.peer.pc.connectionState === "connected" ? "connected" : "connecting");
   }
 
   function closePeers() {
@@ -165,8 +247,19 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
   const handlers = {
     welcome(msg) {
       mark("welcome");
+      m.welcomes += 1;
       m.polite = msg.polite;
       m.peerPresent = msg.peer_present;
+      if (keepable()) {
+        // Back after a signaling drop with the call still up: keep it. When they are here,
+        // they check it with an offer (the "peer-joined" side does).
+        if (msg.peer_present) showKept();
+        else {
+          setState("reconnecting");
+          expectReturn();
+        }
+        return;
+      }
       if (!msg.peer_present) {
         m.claim = null;
         setState("waiting");
@@ -197,9 +290,16 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
         close(m.spare);
         m.spare = null;
         goLive(m.peer, { queued: false, offer: true });
+      } else if (keepable() && m.peer.welcomes < m.welcomes) {
+        // Both of us lost the server (it restarted) with the call up: check theirs is the
+        // same connection, with an unchanged offer (a fresh page answers: see signal()).
+        showKept();
+        return m.peer.negotiator.offer();
       } else {
-        offerNow(); // they came back: a fresh connection
+        clearTimeout(m.timers.gone);
+        offerNow(); // they came back (a reload, a drop of theirs): a fresh connection
       }
+      return undefined;
     },
     "held-offer"(msg) {
       if (msg.description && !m.joined) {
@@ -236,10 +336,23 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
         offerAlone(); // ready for their return
       } else {
         setState("reconnecting");
+        expectReturn();
       }
     },
     signal(msg) {
       mark(msg.description ? `first-${msg.description.type}` : "firstCandidate");
+      const description = msg.description;
+      // From a connection of theirs already replaced (a late answer or offer): not for us.
+      if (description && m.stale.has(sessionId(description))) return undefined;
+      if (m.peer && m.peer.live && description && fromNewPeer(m.peer.pc, description)) {
+        // Their page has a new connection: so must ours.
+        replacing();
+        if (description.type !== "offer") {
+          offerNow(); // our offer was answered by a connection that never had ours
+          return undefined;
+        }
+        closePeers();
+      }
       if (!m.peer && msg.description && msg.description.type === "offer") {
         clearTimeout(m.timers.offer);
         m.peer = makePeer({ live: true });
@@ -294,6 +407,7 @@ export function createCallMachine({ signaling, polite, prepared, iceConfig, loca
     forgetAhead,
     renewOffer,
     marks: m.marks,
+    recovery: recovery.counts,
     get state() { return m.state; },
     get pc() { return m.peer ? m.peer.pc : null; },
     get negotiator() { return m.peer ? m.peer.negotiator : null; },

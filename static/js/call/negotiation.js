@@ -5,8 +5,13 @@
 //
 // holdAnswers: an offer received is applied but answered only on release() (the person
 // pressing Start), so nothing is sent and no ICE or media flows before that.
+//
+// A description that cannot be applied (an answer refused, as "Failed to set SSL role" after
+// an ICE restart between Chromium and Firefox) never leaves it stuck: a local offer is rolled
+// back, so the connection is stable and takes the next offer, and onFailure is told (the
+// caller rebuilds the connection). ICE restarts are the caller's (recovery.js).
 
-export function negotiate(pc, { polite, send, log = () => {}, holdAnswers = false }) {
+export function negotiate(pc, { polite, send, log = () => {}, holdAnswers = false, onFailure = () => {} }) {
   let makingOffer = false;
   let ignoreOffer = false;
   let isSettingRemoteAnswerPending = false;
@@ -28,11 +33,6 @@ export function negotiate(pc, { polite, send, log = () => {}, holdAnswers = fals
     if (candidate && candidate.candidate) send({ candidate: candidate.toJSON() });
   });
 
-  pc.addEventListener("iceconnectionstatechange", () => {
-    // Ask for fresh candidates (and a new offer) instead of giving up.
-    if (pc.iceConnectionState === "failed") pc.restartIce();
-  });
-
   async function answer() {
     await pc.setLocalDescription();
     send({ description: pc.localDescription.toJSON() });
@@ -47,9 +47,17 @@ export function negotiate(pc, { polite, send, log = () => {}, holdAnswers = fals
         ignoreOffer = !polite && offerCollision;
         if (ignoreOffer) return;
         isSettingRemoteAnswerPending = description.type === "answer";
-        await pc.setRemoteDescription(description);
-        isSettingRemoteAnswerPending = false;
-        if (description.type === "offer" && !holding) await answer();
+        try {
+          await pc.setRemoteDescription(description);
+          if (description.type === "offer" && !holding) await answer();
+        } catch (err) {
+          await unstick();
+          log("could not apply a description", description.type, err);
+          onFailure(description.type, err);
+          return;
+        } finally {
+          isSettingRemoteAnswerPending = false;
+        }
       } else if (candidate) {
         try {
           await pc.addIceCandidate(candidate);
@@ -62,6 +70,31 @@ export function negotiate(pc, { polite, send, log = () => {}, holdAnswers = fals
     }
   }
 
+  // Back to "stable" after a failure half-way, so the next offer is taken, not refused.
+  async function unstick() {
+    if (pc.signalingState !== "have-local-offer" && pc.signalingState !== "have-remote-offer") return;
+    try {
+      await pc.setLocalDescription({ type: "rollback" });
+    } catch (err) {
+      log("could not roll back", err);
+    }
+  }
+
+  // Offer again as things stand (no change): the answer tells whether the other side still
+  // has the connection this one negotiated with.
+  async function offer() {
+    if (pc.signalingState !== "stable" || makingOffer) return;
+    try {
+      makingOffer = true;
+      await pc.setLocalDescription();
+      send({ description: pc.localDescription.toJSON() });
+    } catch (err) {
+      log("could not offer", err);
+    } finally {
+      makingOffer = false;
+    }
+  }
+
   // Stop holding: answer the offer applied meanwhile, if any, and every later one at once.
   async function release() {
     holding = false;
@@ -69,9 +102,11 @@ export function negotiate(pc, { polite, send, log = () => {}, holdAnswers = fals
     try {
       await answer();
     } catch (err) {
+      await unstick();
       log("could not answer", err);
+      onFailure("offer", err);
     }
   }
 
-  return { receive, release };
+  return { receive, release, offer };
 }

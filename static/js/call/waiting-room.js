@@ -13,7 +13,9 @@ export function createRoomView(root) {
       document.title = "Telehealth Waiting Room · Teletherapy";
     },
     connecting() {
-      $("waiting-status").textContent = `${peerName} is here. Connecting…`;
+      // The client hears that the therapist is ready for them, not a bare "is here".
+      const here = root.dataset.role === "client" ? "is ready for you" : "is here";
+      $("waiting-status").textContent = `${peerName} ${here}. Connecting…`;
     },
     inCall() {
       root.dataset.state = "call";
@@ -49,11 +51,16 @@ export function createRoomView(root) {
       $("call-error").textContent = text;
       $("call-error").hidden = !text;
     },
-    ended(title = "The session has ended") {
+    ended(title = "The session has ended", note = "") {
       root.dataset.state = "ended";
       $("waiting-room").hidden = true;
       $("call-ended-title").textContent = title;
+      $("call-ended-note").textContent = note;
+      $("call-ended-note").hidden = !note;
       $("call-ended").hidden = false;
+      document.title = `${title} · Teletherapy`;
+      // Focus lands on what follows: the heading of the page as it is now.
+      $("call-ended-title").focus();
     },
   };
 }

@@ -60,6 +60,14 @@ ROWS = [
         data=lambda cast: {"idle_minutes": "15"},
     ),
     Row("practice:security", staff_wrong_method(), method="PUT"),
+    Row("practice:calls", staff_page(allowed=MANAGERS, other_practice=200)),
+    Row(
+        "practice:calls",
+        staff_page(302, allowed=MANAGERS, other_practice=302),
+        method="POST",
+        data=lambda cast: {},
+    ),
+    Row("practice:calls", staff_wrong_method(), method="PUT"),
     Row(
         "practice:staff_end_sessions",
         staff_page(302, allowed=MANAGERS),

@@ -84,6 +84,16 @@ for _name in ("check", "room", "ice"):
     ]
 
 
+# End for everyone (POST; without confirmed=yes it answers the confirmation page): as the
+# call pages for staff, window closed or open; a staff route, so clients get 403.
+ROWS += [
+    Row("video:end", _CLOSED, method="POST", kwargs=_tele),
+    Row("video:end", _OPEN, method="POST", kwargs=_tele, at=_open, when="open"),
+    Row("video:end", _OTHER_STAFF, method="POST", kwargs=_other, at=_open, when="open"),
+    Row("video:end", staff_wrong_method(), kwargs=_tele),
+]
+
+
 def _socket(appointment: str):
     return lambda cast: f"/ws/sessions/{getattr(cast, appointment).pk}/"
 

@@ -281,7 +281,7 @@ async def test_the_session_record(cast, located) -> None:
     client, therapist = await _pair(cast, located)
     await therapist.send_json_to({"type": "end"})
     assert await therapist.receive_json_from() == {"type": "ended"}
-    assert await client.receive_json_from() == {"type": "peer-left", "ended": True}
+    assert await client.receive_json_from(timeout=5) == {"type": "session-ended"}
     await client.disconnect()
     await therapist.disconnect()
 

@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+
+
+class RemindersConfig(AppConfig):
+    name = "teletherapy.reminders"
+    label = "reminders"
+
+    def ready(self) -> None:
+        from teletherapy.lib import slots
+        from teletherapy.reminders import pages
+        from teletherapy.reminders.services import on_appointment_saved
+        from teletherapy.scheduling import marks
+        from teletherapy.scheduling.signals import appointment_saved
+
+        appointment_saved.connect(on_appointment_saved, dispatch_uid="reminders.plan")
+        marks.register("Confirmed", pages.confirmed_condition())
+        slots.fill("practice.settings_tabs", "reminders/_settings_tab.html")
+        slots.fill(
+            "scheduling.appointment.alerts",
+            "reminders/_appointment_answer.html",
+            context=pages.appointment_answer_context,
+        )
+        slots.fill(
+            "scheduling.appointment.history",
+            "reminders/_appointment_history.html",
+            context=pages.appointment_history_context,
+        )
+        slots.fill(
+            "portal.dashboard.alerts",
+            "reminders/_portal_device_check.html",
+            context=pages.portal_device_check_context,
+        )
+        slots.fill(
+            "clients.detail", "reminders/_client_texts.html", context=pages.client_texts_context
+        )

@@ -1,0 +1,405 @@
+"""Every change to reminders: plan (at booking, re-plan on a move, withdraw on cancel), send
+(from the task), the client's Confirm and Cancel answers, consent to texts and STOP, the
+practice's settings.
+
+Planning runs after the appointment's own transaction has committed (the scheduling services
+send `appointment_saved` on commit). Each reminder is a django-tasks task with `run_after`
+on the database backend, so nothing is lost across restarts. Withdrawing deletes the task's
+row while it still waits, and the task itself checks at run time that its reminder is still
+planned for the appointment's current start: a moved appointment never gets the old time.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from teletherapy.accounts import links
+from teletherapy.audit.models import Action
+from teletherapy.audit.services import record
+from teletherapy.clients.models import Client
+from teletherapy.lib import clock
+from teletherapy.practice.models import StaffMember
+from teletherapy.reminders.models import (
+    TEXT_CONSENT_WORDING,
+    Answer,
+    Reminder,
+    ReminderLink,
+    ReminderSettings,
+    TextConsent,
+)
+from teletherapy.reminders.planning import active_consent, after_quiet_hours, withdraw
+from teletherapy.reminders.tasks import enqueue
+from teletherapy.scheduling.models import Appointment, AppointmentChange
+from teletherapy.scheduling.signals import announce
+
+log = logging.getLogger(__name__)
+
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
+START_WORDS = {"START", "UNSTOP", "YES"}
+
+
+# Planning -------------------------------------------------------------------------------------
+
+
+def _wanted(appointment: Appointment, now: datetime) -> list[tuple[str, str, datetime]]:
+    """(channel, label, send at) of each reminder the appointment should have from now on."""
+    if appointment.status != Appointment.Status.SCHEDULED or appointment.start <= now:
+        return []
+    choice = ReminderSettings.of(appointment.practice)
+    client = appointment.client
+    channels = []
+    if choice.sends_email and client.email:
+        channels.append(Reminder.Channel.EMAIL)
+    if choice.sends_text and active_consent(client) is not None:
+        channels.append(Reminder.Channel.TEXT)
+    tz = clock.viewer_zone(client)
+    wanted = []
+    for label, before in choice.offsets():
+        at = appointment.start - before
+        if at <= now:
+            continue  # booked too late for this one
+        for channel in channels:
+            send_at = at if channel == Reminder.Channel.EMAIL else after_quiet_hours(at, tz)
+            if send_at < appointment.start:
+                wanted.append((str(channel), label, send_at))
+    return wanted
+
+
+def plan_reminders(*, appointment_id: int) -> list[Reminder]:
+    """Make the appointment's planned reminders match its current time, status and the
+    practice's choices: keep those still right, withdraw the rest, plan what is missing.
+    Returns the reminders planned now. Called after every booking, change and cancellation;
+    running it twice changes nothing."""
+    now = timezone.now()
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update()
+            .select_related("client", "practice", "therapist__user")
+            .filter(pk=appointment_id)
+            .first()
+        )
+        if appointment is None:
+            return []
+        wanted = set(_wanted(appointment, now))
+        planned = list(appointment.reminders.filter(status=Reminder.Status.PLANNED))
+        kept = set()
+        for reminder in planned:
+            key = (reminder.channel, reminder.label, reminder.send_at)
+            if key in wanted and reminder.for_start == appointment.start:
+                kept.add(key)
+            else:
+                withdraw(
+                    reminder,
+                    "Cancelled" if appointment.is_cancelled else "Re-planned for the new time",
+                )
+        new = []
+        for channel, label, send_at in sorted(wanted - kept, key=lambda w: w[2]):
+            reminder = Reminder.objects.create(
+                appointment=appointment,
+                channel=channel,
+                label=label,
+                for_start=appointment.start,
+                send_at=send_at,
+            )
+            new.append(reminder)
+        # The tasks' rows commit with the reminders (same database): neither exists alone.
+        for reminder in new:
+            enqueue(reminder)
+    return new
+
+
+def on_appointment_saved(*, appointment_id: int, kind: str, **_: Any) -> None:
+    """scheduling.signals.appointment_saved receiver (after the commit)."""
+    plan_reminders(appointment_id=appointment_id)
+
+
+# Sending (from the task) ----------------------------------------------------------------------
+
+
+def record_delivery(*, provider_id: str, provider_status: str) -> bool:
+    """A provider's status callback: 'delivered' or a failure marks the text's history."""
+    mapped = {
+        "delivered": Reminder.Status.DELIVERED,
+        "undelivered": Reminder.Status.FAILED,
+        "failed": Reminder.Status.FAILED,
+    }.get(provider_status)
+    if mapped is None or not provider_id:
+        return False
+    return bool(
+        Reminder.objects.filter(provider_id=provider_id, channel=Reminder.Channel.TEXT).update(
+            status=mapped, updated_at=timezone.now()
+        )
+    )
+
+
+# The client's answers -------------------------------------------------------------------------
+
+
+class AnswerRefused(Exception):
+    """The link worked but the answer can't be taken; `message` says why, plainly."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def confirm_appointment(*, link: ReminderLink, request: HttpRequest | None = None) -> Answer:
+    """The client confirms through their reminder's Confirm link (used once)."""
+    with transaction.atomic():
+        used = links.use(link)
+        appointment = Appointment.objects.select_for_update().get(pk=used.appointment_id)
+        if appointment.is_cancelled:
+            raise AnswerRefused("This appointment was cancelled, so there is nothing to confirm.")
+        answer, _ = Answer.objects.update_or_create(
+            appointment=appointment,
+            defaults={
+                "kind": Answer.Kind.CONFIRMED,
+                "for_start": appointment.start,
+                "at": timezone.now(),
+            },
+        )
+        AppointmentChange.objects.create(
+            appointment=appointment, summary="Confirmed by the client (reminder link)"
+        )
+        record(
+            Action.APPOINTMENT_CHANGED,
+            practice=appointment.practice,
+            obj=appointment,
+            request=request,
+            actor_label="client (reminder link)",
+            changes=["confirmed"],
+        )
+    return answer
+
+
+def cancel_by_client(*, link: ReminderLink, request: HttpRequest | None = None) -> Appointment:
+    """The client cancels through their reminder's Cancel link: only outside the practice's
+    cancellation window (AnswerRefused with the policy inside it)."""
+    from teletherapy.scheduling.tasks import send_appointment_email
+
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update()
+            .select_related("practice")
+            .get(pk=link.appointment_id)
+        )
+        if appointment.is_cancelled:
+            raise AnswerRefused("This appointment was already cancelled.")
+        choice = ReminderSettings.of(appointment.practice)
+        if timezone.now() > choice.cancel_deadline(appointment):
+            raise AnswerRefused(
+                "It is too late to cancel online. "
+                + choice.policy_text
+                + f" Please contact {appointment.practice.name}."
+            )
+        links.use(link)
+        appointment.status = Appointment.Status.CANCELLED
+        appointment.cancel_reason = "Cancelled by the client from a reminder"
+        appointment.ics_sequence += 1
+        appointment.save()
+        Answer.objects.update_or_create(
+            appointment=appointment,
+            defaults={
+                "kind": Answer.Kind.CANCELLED,
+                "for_start": appointment.start,
+                "at": timezone.now(),
+            },
+        )
+        AppointmentChange.objects.create(
+            appointment=appointment,
+            summary="Cancelled by the client (reminder link)",
+            details={"reason": appointment.cancel_reason},
+        )
+        record(
+            Action.APPOINTMENT_CANCELLED,
+            practice=appointment.practice,
+            obj=appointment,
+            request=request,
+            actor_label="client (reminder link)",
+            via="reminder",
+        )
+        appointment_id = appointment.pk
+        if appointment.is_teletherapy:
+            transaction.on_commit(
+                lambda: send_appointment_email.enqueue(appointment_id, "cancelled")
+            )
+        announce(appointment_id, "cancelled")
+    return appointment
+
+
+# Texts: consent and STOP ----------------------------------------------------------------------
+
+
+def consent_wording(client: Client) -> str:
+    from teletherapy.lib.phones import display_phone
+
+    return TEXT_CONSENT_WORDING.format(
+        practice=client.practice.name, phone=display_phone(client.mobile_phone)
+    )
+
+
+def record_text_consent(
+    *, client: Client, by: StaffMember, agreed: bool, request: HttpRequest | None = None
+) -> TextConsent | None:
+    """Record that the client agreed (to the wording shown) to reminder texts on their mobile
+    number, or that they withdrew. Re-plans their upcoming reminders."""
+    if agreed and not client.mobile_phone:
+        raise ValidationError({"agreed": ["Add the client's mobile phone first."]})
+    with transaction.atomic():
+        now = timezone.now()
+        TextConsent.objects.filter(client=client, withdrawn_at__isnull=True).update(
+            withdrawn_at=now, withdrawn_via="staff"
+        )
+        consent = None
+        if agreed:
+            consent = TextConsent.objects.create(
+                client=client,
+                phone=client.mobile_phone,
+                wording=consent_wording(client),
+                consented_at=now,
+                recorded_by=by.user,
+            )
+        record(
+            Action.CLIENT_UPDATED,
+            actor=by.user,
+            practice=client.practice,
+            obj=client,
+            request=request,
+            fields=["text_consent"],
+            text_consent="given" if agreed else "withdrawn",
+        )
+        _replan_upcoming(client)
+    return consent
+
+
+def _replan_upcoming(client: Client) -> None:
+    ids = list(
+        Appointment.objects.of_client(client)
+        .filter(status=Appointment.Status.SCHEDULED, start__gt=timezone.now())
+        .values_list("pk", flat=True)
+    )
+
+    def replan() -> None:
+        for appointment_id in ids:
+            plan_reminders(appointment_id=appointment_id)
+
+    transaction.on_commit(replan)
+
+
+def inbound_text(*, phone: str, body: str) -> str:
+    """A text from a client (Twilio's inbound webhook): STOP withdraws every consent on that
+    number and withdraws the planned texts; START is noted but does not consent again (the
+    practice records consent with its wording). Returns what was done."""
+    word = body.strip().upper()
+    if word not in STOP_WORDS:
+        return "ignored"
+    with transaction.atomic():
+        consents = list(
+            TextConsent.objects.select_related("client__practice").filter(
+                phone=phone, withdrawn_at__isnull=True
+            )
+        )
+        now = timezone.now()
+        for consent in consents:
+            consent.withdrawn_at = now
+            consent.withdrawn_via = "STOP"
+            consent.save(update_fields=["withdrawn_at", "withdrawn_via"])
+            record(
+                Action.CLIENT_UPDATED,
+                practice=consent.client.practice,
+                obj=consent.client,
+                actor_label="client (text STOP)",
+                fields=["text_consent"],
+                text_consent="withdrawn by STOP",
+            )
+            for reminder in Reminder.objects.filter(
+                appointment__client=consent.client,
+                channel=Reminder.Channel.TEXT,
+                status=Reminder.Status.PLANNED,
+            ):
+                withdraw(reminder, "The client replied STOP")
+    return "stopped" if consents else "unknown number"
+
+
+# Practice settings ----------------------------------------------------------------------------
+
+
+def update_reminder_settings(
+    *, by: StaffMember, request: HttpRequest | None = None, **values: Any
+) -> ReminderSettings:
+    """Owners and Managers: save the practice's reminder choices. Reminders already planned
+    keep their times; appointments booked or moved from now on follow the new choices."""
+    with transaction.atomic():
+        choice = ReminderSettings.of(by.practice)
+        for name, value in values.items():
+            setattr(choice, name, value)
+        choice.save()
+        record(
+            Action.SECURITY_SETTINGS_CHANGED,
+            actor=by.user,
+            practice=by.practice,
+            obj=choice,
+            request=request,
+            area="reminders",
+            changes=sorted(values),
+        )
+    return choice
+
+
+# Join from the reminder -----------------------------------------------------------------------
+
+MAX_DOB_TRIES = 5
+JOIN_SESSION_KEY = "join_only_appointment"
+
+
+def check_join_birth_date(
+    *, link: ReminderLink, date_of_birth: Any, request: HttpRequest | None = None
+) -> bool:
+    """True when `date_of_birth` is the client's. A wrong one counts against the link; the
+    fifth voids it. Raises links.LinkError when the link is no longer usable."""
+    from django.db.models import F
+
+    with transaction.atomic():
+        locked = ReminderLink.objects.select_for_update().get(pk=link.pk)
+        reason = links.problem_of(locked)
+        if reason is not None:
+            raise links.LinkError(reason, locked)
+        client = link.appointment.client
+        if date_of_birth == client.date_of_birth:
+            return True
+        locked.dob_failures = F("dob_failures") + 1
+        locked.save(update_fields=["dob_failures"])
+        locked.refresh_from_db(fields=["dob_failures"])
+        link.dob_failures = locked.dob_failures
+        record(
+            Action.PORTAL_SIGN_IN_FAILED,
+            practice=client.practice,
+            obj=client.user,
+            request=request,
+            actor_label="join link",
+            reason="date of birth",
+        )
+        if locked.dob_failures >= MAX_DOB_TRIES:
+            locked.voided_at = link.voided_at = timezone.now()
+            locked.save(update_fields=["voided_at"])
+        return False
+
+
+def sign_in_for_join(*, request: HttpRequest, link: ReminderLink) -> None:
+    """Sign the client in for this one appointment: the session may open only its device
+    check, Waiting Room and call (reminders.middleware.JoinScopeMiddleware) and ends with
+    the session."""
+    from teletherapy.accounts.services import sign_in
+
+    client = link.appointment.client
+    assert client.user is not None
+    sign_in(request=request, user=client.user, practice=client.practice, obj=client)
+    # After login(): it starts a new session, which must carry the scope.
+    request.session[JOIN_SESSION_KEY] = link.appointment_id
