@@ -27,9 +27,12 @@ def _ask_then_confirm(cast: Cast, persona: str, url: str, data: dict[str, str]) 
     assert response.status_code == 200
     page = response.content.decode()
     assert f'action="{url}"' in page
+    # The asking form's own fields (the page's other forms, such as the alert tray's, aside).
+    form = page[page.index(f'action="{url}"') :]
+    form = form[: form.index("</form>")]
     fields = {
         name: html.unescape(value)
-        for name, value in HIDDEN.findall(page)
+        for name, value in HIDDEN.findall(form)
         if name != "csrfmiddlewaretoken"
     }
     assert fields == {**data, "confirmed": "yes"}

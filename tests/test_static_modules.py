@@ -91,6 +91,7 @@ def test_the_call_page_fetches_each_module_once_hashed(
         "devices.js",
         "machine.js",
         "negotiation.js",
+        "quality.js",
         "recovery.js",
         "signaling.js",
         "waiting-room.js",

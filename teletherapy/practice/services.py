@@ -375,14 +375,29 @@ def set_roles(
     return True
 
 
+BOOKED_CHOICE_NEEDED = (
+    "This therapist has Teletherapy Sessions booked: choose whether to keep them as "
+    "in-person appointments or cancel them."
+)
+
+
 def set_teletherapy(
     *,
     staff: StaffMember,
     by: StaffMember,
     enabled: bool,
+    booked: str | None = None,
     request: HttpRequest | None = None,
 ) -> bool:
-    """Switch the Teletherapy permission on or off for a Therapist. Return whether it changed."""
+    """Switch the Teletherapy permission on or off for a Therapist. Return whether it changed.
+
+    Switching off with Teletherapy Sessions booked: `booked` says what becomes of them,
+    teletherapy_off.KEEP (in-person appointments, the clients sent an updated invitation) or
+    CANCEL (cancelled, the clients emailed). Practice Settings always asks (the view refuses
+    to go on without an answer); None leaves them booked, no longer joinable
+    (Appointment.is_teletherapy_session), for callers with no one to ask."""
+    from teletherapy.practice import teletherapy_off
+
     _require_manager(by)
     _same_practice(staff, by)
     with transaction.atomic():
@@ -391,6 +406,10 @@ def set_teletherapy(
             return False
         if enabled and not staff.is_therapist:
             raise StaffError(TELE_ONLY_THERAPISTS)
+        if not enabled and booked is not None:
+            if booked not in (teletherapy_off.KEEP, teletherapy_off.CANCEL):
+                raise StaffError(BOOKED_CHOICE_NEEDED)
+            teletherapy_off.resolve(therapist=staff, by=by, choice=booked, request=request)
         staff.teletherapy_enabled = enabled
         staff.save(update_fields=["teletherapy_enabled"])
         record(

@@ -16,7 +16,7 @@ from teletherapy.accounts import links
 from teletherapy.accounts import services as account_services
 from teletherapy.accounts.forms import NewPasswordForm
 from teletherapy.lib import clock, confirm
-from teletherapy.practice import services
+from teletherapy.practice import services, teletherapy_off
 from teletherapy.practice.access import StaffRequest, get_staff_member_for, staff_view
 from teletherapy.practice.forms import (
     AddStaffForm,
@@ -73,15 +73,34 @@ def deactivate_question(member: StaffMember) -> confirm.Question:
     )
 
 
-def teletherapy_off_question(member: StaffMember) -> confirm.Question:
+def teletherapy_off_question(member: StaffMember, tz_name: str) -> confirm.Question:
+    """The question before switching Teletherapy off; with the therapist's upcoming
+    Teletherapy Sessions listed and what to do with them, when they have any."""
+    booked = tuple(teletherapy_off.booked(member, tz_name))
+    if not booked:
+        return confirm.Question(
+            title=f"Switch off Teletherapy for {member.name}?",
+            consequence=(
+                f"{member.name} and their clients can no longer join Teletherapy Sessions, "
+                "and no new ones can be booked for them until it is switched on again."
+            ),
+            button="Switch off Teletherapy",
+        )
+    count = len(booked)
+    sessions = "Teletherapy Session" if count == 1 else "Teletherapy Sessions"
     return confirm.Question(
         title=f"Switch off Teletherapy for {member.name}?",
         consequence=(
-            f"{member.name} and their clients can no longer join Teletherapy Sessions, "
-            "including those already booked, and no new ones can be booked for them until "
-            "it is switched on again."
+            f"{member.name} has {count} upcoming {sessions} booked. They can't be held by "
+            "video once Teletherapy is off, and no new ones can be booked until it is "
+            "switched on again."
         ),
         button="Switch off Teletherapy",
+        items=booked,
+        items_label=f"Upcoming {sessions}",
+        choice_field=teletherapy_off.FIELD,
+        choice_legend=f"What happens to the booked {sessions}?",
+        choices=teletherapy_off.CHOICES,
     )
 
 
@@ -240,7 +259,7 @@ def _profile(
         owner_locked=not viewer.is_owner,
         credentialing_note=CREDENTIALING_NOTE,
         deactivate_question=deactivate_question(member),
-        teletherapy_off_question=teletherapy_off_question(member),
+        teletherapy_off_question=teletherapy_off_question(member, clock.viewer_zone(viewer)),
         error=forms.get("error"),
         is_self=member.pk == viewer.pk,
         pending_invitation=member.accepted_at is None,
@@ -298,22 +317,42 @@ def staff_teletherapy(request: StaffRequest, staff_id: int) -> HttpResponse:
     enabled = request.POST.get("enabled")
     if enabled not in {"0", "1"}:
         return _profile(request, member, status=400, error="Choose whether to switch it on or off.")
-    if enabled == "0" and member.teletherapy_enabled and not confirm.is_confirmed(request):
+    question = teletherapy_off_question(member, clock.viewer_zone(viewer))
+    booked = request.POST.get(teletherapy_off.FIELD)
+    off = enabled == "0" and member.teletherapy_enabled
+    unanswered = bool(question.choices) and booked not in dict(question.choices)
+    if off and (not confirm.is_confirmed(request) or unanswered):
         return confirm.confirmation_page(
             request,
-            teletherapy_off_question(member),
+            question,
             back_url=reverse("practice:staff_profile", kwargs={"staff_id": member.pk}),
             nav_active="settings",
+            error=services.BOOKED_CHOICE_NEEDED if confirm.is_confirmed(request) else "",
+            status=400 if confirm.is_confirmed(request) else 200,
         )
     try:
         changed = services.set_teletherapy(
-            staff=member, by=viewer, enabled=enabled == "1", request=request
+            staff=member,
+            by=viewer,
+            enabled=enabled == "1",
+            booked=booked if off and question.choices else None,
+            request=request,
         )
     except services.StaffError as exc:
         return _profile(request, member, status=400, error=str(exc))
     if changed:
         state = "on" if enabled == "1" else "off"
-        messages.success(request, f"Teletherapy is now {state} for {member.name}.")
+        done = ""
+        if enabled == "0" and question.items:
+            count = len(question.items)
+            what = "session" if count == 1 else "sessions"
+            done = (
+                f" {count} booked {what} kept as in-person appointments; the clients were sent "
+                "an updated invitation."
+                if booked == teletherapy_off.KEEP
+                else f" {count} booked {what} cancelled; the clients were emailed."
+            )
+        messages.success(request, f"Teletherapy is now {state} for {member.name}.{done}")
     return redirect("practice:staff_profile", staff_id=member.pk)
 
 

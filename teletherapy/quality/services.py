@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 
+from teletherapy.audit.models import Action, AuditEvent
 from teletherapy.lib.clock import time_text, viewer_zone
 from teletherapy.quality import chart, summary
 from teletherapy.quality.models import QualitySample
@@ -73,6 +75,18 @@ class QualityRecord:
     reports: int
 
 
+def _left_on_purpose(appointment: Appointment) -> list[tuple[str, datetime]]:
+    """When each person pressed Leave (or End), from the session record's audit rows."""
+    rows = AuditEvent.objects.filter(
+        action=Action.SESSION_LEFT,
+        practice_id=appointment.practice_id,
+        object_type="appointment",
+        object_id=str(appointment.pk),
+        details__ended_session=True,
+    ).values_list("details", "at")
+    return [(details.get("role", ""), at) for details, at in rows if isinstance(details, dict)]
+
+
 def quality_record(appointment: Appointment, user: Any) -> QualityRecord | None:
     """The session's call quality for the appointment's History (whose view checked access),
     times in the viewer's zone; None when the call never started."""
@@ -81,8 +95,17 @@ def quality_record(appointment: Appointment, user: Any) -> QualityRecord | None:
         return None
     rows = QualitySample.objects.filter(session=session)
     samples = [_sample(row) for row in rows]
+    left = _left_on_purpose(appointment)
     presences = [
-        summary.Presence(role=p.role, joined_at=p.joined_at, left_at=p.left_at)
+        summary.Presence(
+            role=p.role,
+            joined_at=p.joined_at,
+            left_at=p.left_at,
+            on_purpose=p.left_at is not None
+            and any(
+                role == p.role and abs((at - p.left_at).total_seconds()) < 2 for role, at in left
+            ),
+        )
         for p in Participation.objects.filter(session=session)
     ]
     found = summary.drops(samples, presences)

@@ -4,7 +4,8 @@ functions over plain values (no database), so they can be tested with generated 
 A drop is a stretch of time the call's connection was not up. It is known from two sources:
 the pages, which time each "reconnecting" stretch and report it once it is over (both pages
 usually see the same drop), and presence, when a person's signaling connection went away and
-came back (a Participation left, and a new one of the same person joined later). Whose side it
+came back (a Participation left, not by Leave, and a new one of the same person joined
+later). Whose side it
 was on: the person whose presence had the gap, or whose reports stopped arriving meanwhile
 (their network was out); when neither or both can be told, it is "between them".
 """
@@ -47,6 +48,7 @@ class Presence:
     role: str
     joined_at: datetime
     left_at: datetime | None
+    on_purpose: bool = False  # they pressed Leave: coming back later is not a drop
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,9 @@ def _sightings(samples: Iterable[Sample], presences: Iterable[Presence]) -> list
         rows.sort(key=lambda r: r.joined_at)
         for before, after in zip(rows, rows[1:], strict=False):
             # Replaced (a reload, another device): the new one joined before the old left.
-            if before.left_at is not None and after.joined_at - before.left_at >= MIN_DROP:
+            if before.on_purpose or before.left_at is None:
+                continue
+            if after.joined_at - before.left_at >= MIN_DROP:
                 found.append(_Sighting(before.left_at, after.joined_at, {role}))
     return found
 

@@ -16,6 +16,8 @@ from teletherapy.reminders.services import JOIN_SESSION_KEY
 # Views a join-link sign-in may open (for its own appointment where they take one).
 _CALL_VIEWS = {"portal_video:check", "portal_video:room", "portal_video:ice"}
 _ALWAYS = {"portal:sign_out", "reminders_portal:device_check"}
+# The per-person socket that carries the therapist's words to the Waiting Room.
+_SOCKETS_ALWAYS = ("/ws/alerts/",)
 
 
 def scoped_appointment(session: Any) -> int | None:
@@ -83,7 +85,8 @@ class JoinScopeGuard:
 
         if scope["type"] == "websocket":
             scoped = await database_sync_to_async(scoped_appointment)(scope.get("session"))
-            if scoped is not None and not scope["path"].startswith(f"/ws/sessions/{scoped}/"):
+            allowed = (f"/ws/sessions/{scoped}/", *_SOCKETS_ALWAYS)
+            if scoped is not None and not scope["path"].startswith(allowed):
                 await receive()  # websocket.connect
                 await send({"type": "websocket.close", "code": 4403})
                 return

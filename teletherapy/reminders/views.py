@@ -163,6 +163,14 @@ def join(request: HttpRequest) -> HttpResponse:
     except links.LinkError as error:
         return links.problem_page(request, error, WORDING[kind])
     appointment = link.appointment
+    user = request.user
+    if (
+        user.is_authenticated
+        and user.pk == appointment.client.user_id
+        and services.JOIN_SESSION_KEY not in request.session
+    ):
+        # Already signed in to the portal in full: no second check, and keep the full sign-in.
+        return redirect("portal_video:check", appointment_id=appointment.pk)
     state = window_state(appointment)
     if state in ("over", "unavailable") or appointment.client.user is None:
         return _told(request, "This session can no longer be joined from this link.", status=400)

@@ -7,6 +7,7 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from teletherapy.lib import slots
+        from teletherapy.scheduling import teletherapy_off
         from teletherapy.scheduling.client_appointments import client_appointments_context
         from teletherapy.scheduling.dashboard import upcoming_context
 
@@ -18,3 +19,5 @@ class SchedulingConfig(AppConfig):
             "scheduling/_client_appointments.html",
             context=client_appointments_context,
         )
+        # Switching a therapist's Teletherapy off asks what to do with their booked sessions.
+        teletherapy_off.register()

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from teletherapy.availability import hours
 from teletherapy.clients.models import Client
 from teletherapy.lib import clock
 from teletherapy.practice.models import StaffMember
@@ -39,7 +39,8 @@ SCOPES = [
 
 @dataclass(frozen=True)
 class Collision:
-    """An occurrence that overlaps another appointment: its local day and what to say."""
+    """An occurrence that overlaps another appointment or falls on a practice closure: its
+    local day and what to say."""
 
     day: date
     text: str
@@ -60,15 +61,6 @@ class SeriesCollisions(ValidationError):
                 ]
             }
         )
-
-
-def notify_client(series_id: int, kind: str) -> None:
-    """The series changed in a way the client sees: a new SEQUENCE for its calendar entry,
-    and (after the commit) the email with the updated .ics."""
-    from teletherapy.scheduling.tasks import send_series_email
-
-    AppointmentSeries.objects.filter(pk=series_id).update(ics_sequence=F("ics_sequence") + 1)
-    transaction.on_commit(lambda: send_series_email.enqueue(series_id, kind))
 
 
 def _collision_text(start: datetime, other: Appointment, tz: ZoneInfo) -> str:
@@ -133,8 +125,15 @@ def book_series(
     with transaction.atomic():
         services._lock_therapist(therapist)
         collisions = []
+        zone = hours.practice_zone(therapist)
         for item in kept:
             assert item.start is not None
+            closed = hours.closure_during(
+                therapist.practice_id, zone, item.start, item.start + length
+            )
+            if closed is not None:
+                collisions.append(Collision(item.local.date(), hours.closure_message(*closed)))
+                continue
             other = services.find_overlap(therapist, item.start, item.start + length)
             if other is not None:
                 collisions.append(
@@ -174,7 +173,7 @@ def book_series(
                 summary=f"Booked ({label}, {number} of {len(kept)})",
             )
         if is_teletherapy:
-            notify_client(series.pk, "booked")
+            services.notify_series_client(series.pk, "booked")
     return series
 
 
@@ -282,7 +281,7 @@ def change_series(
             series.is_teletherapy = is_teletherapy
             series.save(update_fields=["is_teletherapy"])
         if kinds:
-            notify_client(series.pk, "changed")
+            services.notify_series_client(series.pk, "changed")
     return services._locked_copy(current)
 
 
@@ -324,7 +323,7 @@ def cancel_series(
             left = Appointment.objects.filter(
                 series_id=current.series_id, status=Appointment.Status.SCHEDULED
             ).exists()
-            notify_client(current.series_id, "changed" if left else "cancelled")  # type: ignore[arg-type]
+            services.notify_series_client(current.series_id, "changed" if left else "cancelled")  # type: ignore[arg-type]
     return targets
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -110,19 +111,26 @@ def _check_time(
 
 def _notify_client(appointment: Appointment, kind: str) -> None:
     """Email the client after the commit; nothing for kind "". An occurrence of a series
-    updates the series' one calendar entry instead (series.notify_client)."""
+    updates the series' one calendar entry instead (notify_series_client)."""
     from teletherapy.scheduling.tasks import send_appointment_email
 
     if not kind:
         return
     if appointment.series_id is not None:
-        from teletherapy.scheduling.series import notify_client
-
-        notify_client(appointment.series_id, "changed")
+        notify_series_client(appointment.series_id, "changed")
         return
     appointment_id = appointment.pk
     # Pass only the id: the task reads everything else, and the queue never holds details.
     transaction.on_commit(lambda: send_appointment_email.enqueue(appointment_id, kind))
+
+
+def notify_series_client(series_id: int, kind: str) -> None:
+    """The series changed in a way the client sees: a new SEQUENCE for its calendar entry,
+    and (after the commit) the email with the updated .ics."""
+    from teletherapy.scheduling.tasks import send_series_email
+
+    AppointmentSeries.objects.filter(pk=series_id).update(ics_sequence=F("ics_sequence") + 1)
+    transaction.on_commit(lambda: send_series_email.enqueue(series_id, kind))
 
 
 def _iso(dt: datetime) -> str:

@@ -188,8 +188,9 @@ class FirefoxPage:
         """The first truthy value fn(...args) returns, polled until timeout seconds."""
         return self._do("waitFor", fn=fn, args=list(args), timeout=int(timeout * 1000))
 
-    def wait_for_url(self, prefix: str, timeout: float = 30.0) -> None:
-        self.wait_for("(p) => location.href.startsWith(p)", prefix, timeout=timeout)
+    def wait_for_url(self, url: str, timeout: float = 30.0) -> None:
+        """Wait until the page's address, without query and fragment, is `url`."""
+        self.wait_for("(u) => location.origin + location.pathname === u", url, timeout=timeout)
 
     def text(self, selector: str) -> str:
         return str(

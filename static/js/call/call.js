@@ -151,11 +151,13 @@ function showRemote(stream, pc) {
 // For the benchmark: when the first remote video frame was shown (ms since the epoch).
 function markFirstFrame() {
   state.firstFrameAt = null;
-  if (!remoteVideo.requestVideoFrameCallback) return;
-  remoteVideo.requestVideoFrameCallback(() => {
+  const shown = () => {
     state.firstFrameAt = performance.timeOrigin + performance.now();
     machine.marks.firstFrame ??= state.firstFrameAt;
-  });
+  };
+  // Without requestVideoFrameCallback (older Firefox), the first decoded frame's event.
+  if (remoteVideo.requestVideoFrameCallback) remoteVideo.requestVideoFrameCallback(shown);
+  else remoteVideo.addEventListener("loadeddata", shown, { once: true });
 }
 
 function sendMediaState() {

@@ -2,7 +2,7 @@
 // plain help when the browser blocks the camera or there is none. The browser's permission
 // prompt is opened by a button press, as phone browsers require.
 import {
-  fillDeviceSelects, getMedia, hideHelp, isInAppBrowser, meterLevel, problemOf, saveChoices, showHelp,
+  browserOf, fillDeviceSelects, getMedia, hideHelp, isInAppBrowser, meterLevel, problemOf, saveChoices, showHelp,
 } from "./devices.js";
 
 function setup(root) {
@@ -16,6 +16,10 @@ function setup(root) {
   let stopMeter = () => {};
 
   if (isInAppBrowser()) document.getElementById("in-app-warning").hidden = false;
+  // Safari asks for the camera on every page that wants it: the Waiting Room asks again
+  // (the therapist's check is on the call page itself, so it asks once).
+  const safari = browserOf().startsWith("safari");
+  $("#safari-again").hidden = !safari || root.classList.contains("prejoin");
 
   function stopLevel() {
     stopMeter();

@@ -93,7 +93,9 @@ export function hideHelp() {
 }
 
 function fill(select, devices, kind, current, fallback) {
-  const list = devices.filter((d) => d.kind === kind);
+  // Before permission Firefox and Safari list one nameless entry per kind, with no id to
+  // choose it by: offer only the default until the camera is allowed.
+  const list = devices.filter((d) => d.kind === kind && d.deviceId);
   select.replaceChildren();
   const first = new Option(fallback, "");
   select.append(first);

@@ -170,7 +170,7 @@ CASES = [
             "owner",
             "practice:staff_teletherapy",
             lambda c: c.therapist,
-            {"enabled": "0", "confirmed": "yes"},
+            {"enabled": "0", "confirmed": "yes", "booked": "keep"},
         ),
         "owner",
     ),

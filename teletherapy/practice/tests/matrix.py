@@ -115,13 +115,28 @@ ROWS = [
         kwargs=_staff("therapist"),
         data=lambda cast: {"enabled": "0"},
     ),
-    # ... and goes ahead once confirmed.
+    # ... confirmed without saying what becomes of the session booked: asked again (400) ...
+    Row(
+        "practice:staff_teletherapy",
+        staff_page(400, allowed=MANAGERS),
+        method="POST",
+        kwargs=_staff("therapist"),
+        data=lambda cast: {"enabled": "0", "confirmed": "yes"},
+    ),
+    # ... and goes ahead once confirmed with an answer (keep, or cancel).
     Row(
         "practice:staff_teletherapy",
         staff_page(302, allowed=MANAGERS),
         method="POST",
         kwargs=_staff("therapist"),
-        data=lambda cast: {"enabled": "0", "confirmed": "yes"},
+        data=lambda cast: {"enabled": "0", "confirmed": "yes", "booked": "keep"},
+    ),
+    Row(
+        "practice:staff_teletherapy",
+        staff_page(302, allowed=MANAGERS),
+        method="POST",
+        kwargs=_staff("therapist"),
+        data=lambda cast: {"enabled": "0", "confirmed": "yes", "booked": "cancel"},
     ),
     Row("practice:staff_teletherapy", staff_wrong_method(), kwargs=_staff("therapist_plain")),
     Row(

@@ -5,12 +5,13 @@ with the session record."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 
 from teletherapy.quality.models import QualitySample
-from teletherapy.video.models import VideoSession
+from teletherapy.video.models import Participation, VideoSession
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +61,21 @@ def test_the_reports_go_with_the_session_record(cast, open_call, record) -> None
     assert QualitySample.objects.filter(session=record).count() > 100
     record.delete()
     assert not QualitySample.objects.exists()
+
+
+def test_leaving_on_purpose_and_coming_back_is_not_a_drop(cast, open_call, record) -> None:
+    from django.utils import timezone
+
+    from teletherapy.video import services
+
+    therapist = Participation.objects.get(session=record, role="therapist")
+    services.leave_call(participation_id=therapist.pk, ended=True)  # Leave
+    Participation.objects.create(
+        session=record,
+        user=cast.therapist.user,
+        role="therapist",
+        channel_name="therapist-2",
+        joined_at=timezone.now() + timedelta(seconds=30),
+    )
+    html = _history(cast, "therapist", open_call).content.decode()
+    assert "1 drop of 12 s on the client&#x27;s side;" in html  # only the client's, as before

@@ -86,6 +86,14 @@ def test_a_presence_gap_is_a_drop_on_that_side_seen_once() -> None:
     assert "direct between the two (peer to peer)" in words
 
 
+def test_leaving_on_purpose_is_not_a_drop() -> None:
+    presences = [
+        Presence("client", at(0), at(100), on_purpose=True),
+        Presence("client", at(160), None),
+    ]
+    assert drops(steady_call(), presences) == []
+
+
 def test_a_reload_that_replaced_the_connection_is_not_a_drop() -> None:
     presences = [Presence("client", at(0), at(100.5)), Presence("client", at(100), None)]
     assert drops(steady_call(), presences) == []

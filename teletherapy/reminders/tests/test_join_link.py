@@ -172,3 +172,17 @@ def test_device_check_a_day_ahead(cast, booked) -> None:  # noqa: F811
         Appointment.objects.filter(client=cast.other_client).delete()
         assert other.get(reverse("reminders_portal:device_check")).status_code == 403
         assert "Test your camera" not in other.get(reverse("portal:dashboard")).content.decode()
+
+
+def test_a_client_signed_in_in_full_keeps_the_full_sign_in(cast, join_on, booked) -> None:  # noqa: F811
+    paths = send_first_reminder(booked)
+    http = cast.client_for("client")
+    with time_machine.travel(WINDOW_OPEN, tick=True):
+        http.force_login(cast.client_with_portal.user)  # a fresh sign-in at this moment
+        opened = http.get(paths["join"])
+        page = http.get(opened["Location"])
+        assert page.status_code == 302
+        assert page["Location"] == reverse(
+            "portal_video:check", kwargs={"appointment_id": booked.pk}
+        )
+        assert http.get(reverse("portal:dashboard")).status_code == 200

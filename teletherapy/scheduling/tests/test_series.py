@@ -231,6 +231,25 @@ def test_change_all_moves_a_day_later_without_tripping_on_itself(fcast) -> None:
     assert not any(r.is_teletherapy for r in after)
 
 
+def test_a_closure_is_named_like_a_collision_and_can_be_skipped(fcast) -> None:
+    from teletherapy.availability.models import Closure
+
+    Closure.objects.create(practice=fcast.practice, date=date(2027, 3, 16), name="Staff day")
+    with pytest.raises(series.SeriesCollisions) as caught:
+        _book(fcast)
+    assert [(c.day, c.text) for c in caught.value.collisions] == [
+        (
+            date(2027, 3, 16),
+            "The practice is closed on Tuesday March 16, 2027 (Staff day), so nothing can be "
+            "booked that day.",
+        )
+    ]
+    assert not AppointmentSeries.objects.exists()
+    booked = _book(fcast, skip=frozenset({date(2027, 3, 16)}))
+    days = {r.start.astimezone(NEW_YORK).date() for r in _occurrences(booked)}
+    assert len(days) == 5 and date(2027, 3, 16) not in days
+
+
 def test_change_following_refused_whole_on_a_collision(fcast) -> None:
     booked = _book(fcast)
     rows = _occurrences(booked)

@@ -229,6 +229,15 @@ def _candidate_types(side: Side) -> tuple[str, str]:
     return summary.get("localCandidateType"), summary.get("remoteCandidateType")
 
 
+def _both_relayed(*sides: Side) -> None:
+    """Each side sends only from its TURN relay, so every packet goes through coturn. The
+    remote end may be named peer-reflexive: a check from the other's relay that arrives before
+    its trickled candidate is learnt that way (it is the same relay address)."""
+    for side in sides:
+        local, remote = _candidate_types(side)
+        assert local == "relay" and remote in ("relay", "prflx"), (side.name, local, remote)
+
+
 def _firefox_client_joins(ff: FirefoxPage, base: str, call: Any) -> None:
     """Through the device check: the browser is named, the camera and microphone work."""
     ff_sign_in_client(ff, base, "casey")
@@ -264,8 +273,7 @@ def test_a_firefox_client_and_a_chromium_therapist(
             side.media()
         assert ff.evaluate("() => document.getElementById('waiting-room').hidden")
         if policy == "relay":
-            for side in (chromium_side, firefox_side):
-                assert _candidate_types(side) == ("relay", "relay"), side.name
+            _both_relayed(chromium_side, firefox_side)
             return
         _toggles_reach_the_other_side(firefox_side, chromium_side, "Casey Client")
         _toggles_reach_the_other_side(chromium_side, firefox_side, "Tess Therapist")
@@ -296,6 +304,8 @@ def test_a_firefox_therapist_and_a_chromium_client(
     base = live_server_factory(env={"ICE_TRANSPORT_POLICY": policy}).url
     ff = firefox.page()
     context = browser.new_context()
+    # Without requestVideoFrameCallback the first frame is still noticed (loadeddata).
+    context.add_init_script("delete HTMLVideoElement.prototype.requestVideoFrameCallback;")
     client = context.new_page()
     try:
         sign_in_client(client, base, "casey")
@@ -315,9 +325,10 @@ def test_a_firefox_therapist_and_a_chromium_client(
         for side in (chromium_side, firefox_side):
             side.media()
         assert "New Jersey" in ff.text("#client-location")
+        assert client.evaluate("typeof __call.firstFrameAt") == "number"
+        assert ff.evaluate("() => typeof __call.firstFrameAt") == "number"
         if policy == "relay":
-            for side in (chromium_side, firefox_side):
-                assert _candidate_types(side) == ("relay", "relay"), side.name
+            _both_relayed(chromium_side, firefox_side)
             return
         _toggles_reach_the_other_side(firefox_side, chromium_side, "Tess Therapist")
         _toggles_reach_the_other_side(chromium_side, firefox_side, "Casey Client")
@@ -371,3 +382,55 @@ def test_an_ice_restart_by_either_side_keeps_the_media_flowing(
     finally:
         ff.close()
         context.close()
+
+
+# The device lists as the device check would fill them, from the page's own module.
+FILL = """async () => {
+  const devices = await import("/static/js/call/devices.js");
+  await devices.fillDeviceSelects(document.getElementById("device-check"));
+  const select = document.getElementById("check-camera-select");
+  return {options: [...select.options].map((o) => [o.text, o.value]), disabled: select.disabled,
+    speaker: !document.querySelector("#device-check [data-speaker-field]").hidden};
+}"""
+
+
+def test_the_device_check_in_firefox(cast, firefox: Firefox, live_server_factory) -> None:
+    """Firefox is named with its version; before permission it lists nameless devices with no
+    id, which are not offered as choices; once allowed, its devices are listed by name, with
+    the speaker choice (it has setSinkId); Try again and Join raise no error in the page."""
+    call = make_tele_appointment(cast)
+    _passwords(cast.client_with_portal.user)
+    base = live_server_factory().url
+    ff = firefox.page()
+    try:
+        ff_sign_in_client(ff, base, "casey")
+        ff.goto(f"{base}/portal/sessions/{call.pk}/")
+        ff.wait_for("() => !document.getElementById('browser-support').hidden")
+        assert (
+            ff.text("#browser-support")
+            == f"Browser: Firefox {firefox.version.split('/')[1].split('.')[0]}."
+        )
+        assert ff.evaluate("() => document.getElementById('safari-again').hidden")
+        unnamed = ff.evaluate(
+            "async () => (await navigator.mediaDevices.enumerateDevices()).map((d) => [d.kind, d.label, d.deviceId])"
+        )
+        assert unnamed and all(label == "" and device_id == "" for _, label, device_id in unnamed)
+        before = ff.evaluate(FILL)
+        assert before["options"] == [["Default camera", ""]] and before["disabled"], before
+
+        ff.click("#allow-devices")
+        ff.wait_for("() => document.getElementById('device-status').innerText.includes('work')")
+        after = ff.evaluate(FILL)
+        assert [text for text, _ in after["options"]] == ["Default camera", "Default Video Device"]
+        assert not after["disabled"] and after["speaker"], after
+        ff.click("#allow-devices")  # "Try again": a new meter, the old one closed once
+        ff.wait_for("() => document.getElementById('device-status').innerText.includes('work')")
+        ff.select("select[name=location]", "NJ")
+        ff.click("#join")
+        ff.wait_for_url(f"{base}/portal/sessions/{call.pk}/room/")
+        errors = [
+            line for line in firefox.log().splitlines() if f"[firefox page {ff.id}] error" in line
+        ]
+        assert errors == []
+    finally:
+        ff.close()

@@ -111,6 +111,7 @@ def test_the_check_names_the_browser_and_says_when_it_is_too_old(
     context, page = _check_page(browser, base, call)
     try:
         expect(page.locator(support)).to_have_text(re.compile(r"^Browser: Chrome \d+\.$"))
+        expect(page.locator("#safari-again")).to_be_hidden()
         # Without setSinkId (Firefox before 116, Safari) there is no speaker choice.
         page.add_init_script(NO_SINK_ID)
         page.reload()
@@ -126,5 +127,11 @@ def test_the_check_names_the_browser_and_says_when_it_is_too_old(
         context, page = _check_page(browser, base, call, user_agent=agent)
         try:
             expect(page.get_by_role("alert").filter(has_text=said)).to_be_visible()
+            # Safari asks on every page: the person is told the Waiting Room asks again.
+            safari_note = page.get_by_text("Safari asks again when the session opens")
+            if agent == OLD_IPHONE:
+                expect(safari_note).to_be_visible()
+            else:
+                expect(safari_note).to_be_hidden()
         finally:
             context.close()

@@ -32,10 +32,10 @@ pytestmark = [
 SCREENS = Path("/work/wt/screens/room")
 
 
-def _screenshot(page: Any, name: str) -> None:
+def _screenshot(page: Any, name: str, *, full_page: bool = False) -> None:
     if SCREENS.parent.is_dir():
         SCREENS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENS / name))
+        page.screenshot(path=str(SCREENS / name), full_page=full_page)
 
 
 def _setup(cast: Any, live_server_factory: Any, **fields: Any) -> tuple[Any, Any]:
@@ -139,7 +139,7 @@ def test_chat_both_ways_peer_to_peer_and_nothing_kept(cast, browser, live_server
             == "contain"
         )
         client.get_by_label("Message to Tess Therapist").focus()
-        _screenshot(client, "chat-phone-375.png")
+        _screenshot(client, "chat-phone-375.png", full_page=True)
     finally:
         therapist_ctx.close()
         client_ctx.close()
