@@ -4,6 +4,7 @@ the grid, and the next free slot (within working hours, not on a closure, no ove
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from teletherapy.availability import hours
 from teletherapy.practice.models import StaffMember
@@ -38,23 +39,45 @@ def next_free_slot(therapist: StaffMember, *, after: datetime, minutes: int) -> 
     and overlapping none of their appointments. None when nothing is free for two months."""
     tz = hours.therapist_zone(therapist)
     practice_tz = hours.practice_zone(therapist)
+    week = hours.week_of(therapist)
     first = after.astimezone(tz).date()
     last = first + timedelta(days=SEARCH_DAYS)
-    working = hours.intervals(hours.week_of(therapist), tz, first, last)
-    if not working:
-        return None
     closed = set(
         hours.closed_days(
             therapist.practice_id, first - timedelta(days=1), last + timedelta(days=1)
         )
     )
-    busy = list(
-        Appointment.objects.filter(therapist=therapist, end__gt=after, start__lt=working[-1][1])
-        .not_cancelled()
-        .order_by("start")
-        .values_list("start", "end")
-    )
     length = timedelta(minutes=minutes)
+    # A week at a time: the slot is usually in the first, so few appointments are read.
+    start_day = first
+    while start_day <= last:
+        end_day = min(start_day + timedelta(days=6), last)
+        working = hours.intervals(week, tz, start_day, end_day)
+        if working:
+            busy = list(
+                Appointment.objects.filter(
+                    therapist=therapist, end__gt=max(after, working[0][0]), start__lt=working[-1][1]
+                )
+                .not_cancelled()
+                .order_by("start")
+                .values_list("start", "end")
+            )
+            found = _first_fit(working, busy, closed, practice_tz, after=after, length=length)
+            if found is not None:
+                return found
+        start_day = end_day + timedelta(days=1)
+    return None
+
+
+def _first_fit(
+    working: list[tuple[datetime, datetime]],
+    busy: list[tuple[datetime, datetime]],
+    closed: set[date],
+    practice_tz: ZoneInfo,
+    *,
+    after: datetime,
+    length: timedelta,
+) -> datetime | None:
     for range_start, range_end in working:
         candidate = _ceil_slot(max(range_start, after))
         while candidate + length <= range_end:

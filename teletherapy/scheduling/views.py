@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from teletherapy.availability import hours as availability
+from teletherapy.availability.access import can_edit_hours
 from teletherapy.lib import clock, confirm
 from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.practice.models import StaffMember
@@ -108,6 +109,7 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
         return render(request, "scheduling/my_schedule.html", context)
     context.update(_new_button(therapist, now, tz))
     context["can_see_team"] = staff.can_schedule_for_others
+    context["can_edit_hours"] = can_edit_hours(staff, therapist)
     if view == "month":
         first_of_month = day.replace(day=1)
         first = first_of_month - timedelta(days=(first_of_month.weekday() + 1) % 7)
@@ -178,7 +180,6 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
             "month_url": schedule_url(therapist.pk, day, "month"),
             "date": day,
             "appointment_count": len(appointments),
-            "team_url": _team_url(day),
         }
     )
     return render(request, "scheduling/my_schedule.html", context)

@@ -66,7 +66,7 @@ def test_book_and_switch_to_teletherapy(browser, live_server_factory, smtp_serve
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("heading", name="New appointment").wait_for()
-    assert dialog.get_by_label("Time").input_value() == "10:00"
+    assert dialog.get_by_label("Time", exact=True).input_value() == "10:00"
     assert dialog.get_by_label("Duration (minutes)").input_value() == "50"
     # A client without a portal account: the dialog says so and offers the invite.
     notice = dialog.get_by_text("Client can't join yet: no client portal account")

@@ -62,6 +62,11 @@ def test_time_outside_working_hours_is_shaded_and_said(fcast) -> None:
     assert "New appointment, Tuesday November 24, 10:00 AM, outside working hours" in names
     assert 'class="work"' in html and 'class="off"' in html
     assert "Outside working hours" in html  # the legend, in words
+    assert "Your working hours</a>" in html
+    scheduler = fcast.client_for("scheduler").get(SCHEDULE, {"therapist": fcast.therapist.pk})
+    assert "working hours</a>" not in scheduler.content.decode().lower()
+    manager = fcast.client_for("manager").get(SCHEDULE, {"therapist": fcast.therapist.pk})
+    assert "Working hours of Tess Therapist</a>" in manager.content.decode()
 
 
 def test_hours_are_read_in_the_therapists_zone(fcast) -> None:

@@ -57,7 +57,7 @@ def _fill_dialog_by_keyboard(page) -> None:
     assert dialog.get_by_label("Client").evaluate("s => s.selectedOptions[0].text") == (
         "Client, Casey"
     )
-    _tab_until(page, "e.type === 'submit' && e.textContent.trim() === 'Save'", limit=15)
+    _tab_until(page, "e.type === 'submit' && e.textContent.trim() === 'Save'", limit=30)
     page.keyboard.press("Enter")
 
 
@@ -84,8 +84,8 @@ def test_keyboard_booking_from_the_button_and_from_the_grid(browser, live_server
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("heading", name="New appointment").wait_for()
-    day = dialog.get_by_label("Date").input_value()
-    at = dialog.get_by_label("Time").input_value()
+    day = dialog.get_by_label("Date", exact=True).input_value()
+    at = dialog.get_by_label("Time", exact=True).input_value()
     _fill_dialog_by_keyboard(page)
     message = _confirmation_has_focus(page)
     assert message.startswith("Booked Casey Client on ")
@@ -138,8 +138,8 @@ def test_keyboard_booking_from_the_button_and_from_the_grid(browser, live_server
     # Enter books that time.
     page.keyboard.press("Enter")
     dialog.get_by_role("heading", name="New appointment").wait_for()
-    assert dialog.get_by_label("Time").input_value() == "16:00"
-    assert dialog.get_by_label("Date").input_value() == tuesday.isoformat()
+    assert dialog.get_by_label("Time", exact=True).input_value() == "16:00"
+    assert dialog.get_by_label("Date", exact=True).input_value() == tuesday.isoformat()
     _fill_dialog_by_keyboard(page)
     message = _confirmation_has_focus(page)
     assert message.startswith(
@@ -168,9 +168,9 @@ def test_keyboard_booking_from_the_button_and_from_the_grid(browser, live_server
     assert dialog.get_by_label("Client").evaluate("s => s.selectedOptions[0].text") == (
         "Client, Casey"
     )
-    assert dialog.get_by_label("Time").input_value() == "08:00"
+    assert dialog.get_by_label("Time", exact=True).input_value() == "08:00"
     page.keyboard.press("Space")
-    _tab_until(page, "e.type === 'submit' && e.textContent.trim() === 'Save'", limit=15)
+    _tab_until(page, "e.type === 'submit' && e.textContent.trim() === 'Save'", limit=30)
     page.keyboard.press("Enter")
     assert _confirmation_has_focus(page).startswith(f"Booked Casey Client on {day_text(saturday)}")
     assert Appointment.objects.filter(
