@@ -160,7 +160,7 @@ def _too_wide(page: Any, where: str) -> list[str]:
             page.wait_for_function(
                 "(limit) => document.documentElement.scrollWidth <= limit",
                 arg=NARROW["width"],
-                timeout=3000,
+                timeout=15000,
             )
             return []
         except PlaywrightTimeout:
@@ -261,7 +261,7 @@ def test_the_call_fits_a_phone_held_sideways(browser, live_server_factory, size)
         "(s) => document.documentElement.scrollHeight <= s.height && "
         "document.documentElement.scrollWidth <= s.width"
     )
-    page.wait_for_function(fits, arg=size, timeout=5000)
+    page.wait_for_function(fits, arg=size, timeout=30000)
     # Alone in the Waiting Room, End for everyone is not offered.
     assert not page.get_by_role("button", name="End session for everyone").is_visible()
     # The call's own layout, as waiting-room.js switches to it when the other person arrives.
@@ -269,7 +269,7 @@ def test_the_call_fits_a_phone_held_sideways(browser, live_server_factory, size)
         "() => { document.getElementById('call-root').dataset.state = 'call';"
         " document.getElementById('waiting-room').hidden = true; }"
     )
-    page.wait_for_function(fits, arg=size, timeout=5000)
+    page.wait_for_function(fits, arg=size, timeout=30000)
     assert page.get_by_role("button", name="End session for everyone").is_visible()
     assert page.get_by_role("button", name="Chat").is_visible()
     context.close()
