@@ -1,5 +1,5 @@
-"""In Chromium, by keyboard only: book from the New appointment button (next free slot
-prefilled) and from the time grid with the arrow keys (the grid is one Tab stop); after
+"""In Chromium, by keyboard only: book a weekly Teletherapy series from the New appointment
+button (next free slot prefilled) and appointments from the time grid with the arrow keys (the grid is one Tab stop); after
 saving, the focus is on the confirmation. And the Day view of all therapists for a
 Manager, on a desktop and on a 360 px phone."""
 
@@ -48,8 +48,10 @@ def _tab_until(page, test: str, limit: int = 60) -> int:
     raise AssertionError(f"never reached {test} in {limit} Tab presses")
 
 
-def _fill_dialog_by_keyboard(page) -> None:
-    """The dialog opened with the focus on Client: choose the first client, Tab to Save."""
+def _fill_dialog_by_keyboard(page, *, weekly_teletherapy: int = 0) -> None:
+    """The dialog opened with the focus on Client: choose the first client, Tab to Save.
+    With weekly_teletherapy=N: also tick Teletherapy Session and repeat it every week, N
+    times, by keyboard."""
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("heading", name="New appointment").wait_for()
     page.wait_for_function("() => document.activeElement.name === 'client'")
@@ -57,6 +59,14 @@ def _fill_dialog_by_keyboard(page) -> None:
     assert dialog.get_by_label("Client").evaluate("s => s.selectedOptions[0].text") == (
         "Client, Casey"
     )
+    if weekly_teletherapy:
+        _tab_until(page, "e.name === 'teletherapy'", limit=30)
+        page.keyboard.press("Space")
+        _tab_until(page, "e.name === 'repeats'", limit=30)
+        page.keyboard.type("Every week")  # a select picks the option typed
+        _tab_until(page, "e.name === 'count'", limit=10)
+        page.keyboard.press("Control+A")
+        page.keyboard.type(str(weekly_teletherapy))
     _tab_until(page, "e.type === 'submit' && e.textContent.trim() === 'Save'", limit=30)
     page.keyboard.press("Enter")
 
@@ -86,17 +96,22 @@ def test_keyboard_booking_from_the_button_and_from_the_grid(browser, live_server
     dialog.get_by_role("heading", name="New appointment").wait_for()
     day = dialog.get_by_label("Date", exact=True).input_value()
     at = dialog.get_by_label("Time", exact=True).input_value()
-    _fill_dialog_by_keyboard(page)
+    # A weekly Teletherapy series, four times, from the button.
+    _fill_dialog_by_keyboard(page, weekly_teletherapy=4)
     message = _confirmation_has_focus(page)
-    assert message.startswith("Booked Casey Client on ")
+    assert message.startswith("Booked 4 appointments for Casey Client"), message
     start = datetime.combine(
         datetime.fromisoformat(day).date(), time.fromisoformat(at), tzinfo=NEW_YORK
     )
-    assert Appointment.objects.filter(therapist=cast.therapist, start=start).exists()
+    first = Appointment.objects.get(therapist=cast.therapist, start=start)
+    assert first.series is not None and first.is_teletherapy
+    starts = [o.start for o in first.series.occurrences.order_by("start")]
+    local = datetime.combine(datetime.fromisoformat(day).date(), time.fromisoformat(at))
+    assert starts == [(local + timedelta(weeks=n)).replace(tzinfo=NEW_YORK) for n in range(4)]
 
-    # The grid: next week (no appointments there), one Tab stop.
+    # The grid: a week after the series (no appointments there), one Tab stop.
     today = datetime.now(NEW_YORK).date()
-    sunday = today - timedelta(days=(today.weekday() + 1) % 7) + timedelta(days=7)
+    sunday = today - timedelta(days=(today.weekday() + 1) % 7) + timedelta(weeks=6)
     tuesday = sunday + timedelta(days=2)
     page.goto(server.url + f"/schedule/?view=week&date={sunday.isoformat()}")
     grid = page.get_by_role("grid")
@@ -140,14 +155,17 @@ def test_keyboard_booking_from_the_button_and_from_the_grid(browser, live_server
     dialog.get_by_role("heading", name="New appointment").wait_for()
     assert dialog.get_by_label("Time", exact=True).input_value() == "16:00"
     assert dialog.get_by_label("Date", exact=True).input_value() == tuesday.isoformat()
-    _fill_dialog_by_keyboard(page)
+    # A weekly Teletherapy series from the grid too, three times.
+    _fill_dialog_by_keyboard(page, weekly_teletherapy=3)
     message = _confirmation_has_focus(page)
-    assert message.startswith(
-        f"Booked Casey Client on {day_text(tuesday)}, {tuesday.year}, 4:00 PM"
-    )
-    assert Appointment.objects.filter(
-        therapist=cast.therapist, start=datetime.combine(tuesday, time(16), tzinfo=NEW_YORK)
-    ).exists()
+    assert message.startswith("Booked 3 appointments for Casey Client"), message
+    expected = [
+        datetime.combine(tuesday + timedelta(weeks=n), time(16), tzinfo=NEW_YORK) for n in range(3)
+    ]
+    booked = Appointment.objects.filter(therapist=cast.therapist, start__in=expected)
+    assert booked.count() == 3
+    assert all(a.is_teletherapy and a.series_id is not None for a in booked)
+    assert len({a.series_id for a in booked}) == 1
 
     # Saturday is outside the working hours: the dialog asks, keeps the choices, and the
     # focus goes to the confirm checkbox.
