@@ -245,6 +245,28 @@ def test_every_page_passes_axe_and_fits_a_phone(browser, live_server_factory, ca
     assert not problems, "\n".join(problems)
 
 
+def _wait_to_fit(page: Any, fits: str, size: dict[str, int], where: str) -> None:
+    """Wait (a while: the machine may be busy) for the page to fit; if it never does, say by
+    how much and which elements reach furthest down."""
+    try:
+        page.wait_for_function(fits, arg=size, timeout=30000)
+    except PlaywrightTimeout:
+        measured = page.evaluate(
+            """() => {
+              const d = document.documentElement;
+              const low = [...document.querySelectorAll('body *')]
+                .filter((e) => e.getClientRects().length)
+                .map((e) => [Math.round(e.getBoundingClientRect().bottom + scrollY),
+                             e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                             + (e.className && typeof e.className === 'string'
+                                ? '.' + e.className.split(' ').join('.') : '')])
+                .sort((a, b) => b[0] - a[0]).slice(0, 5);
+              return {width: d.scrollWidth, height: d.scrollHeight, lowest: low};
+            }"""
+        )
+        raise AssertionError(f"{where}: the page does not fit {size}: {measured}") from None
+
+
 @pytest.mark.parametrize("size", [{"width": 812, "height": 375}, {"width": 740, "height": 360}])
 def test_the_call_fits_a_phone_held_sideways(browser, live_server_factory, size) -> None:  # type: ignore[no-untyped-def]
     """Waiting and in the call, the page is no taller and no wider than the screen."""
@@ -261,7 +283,7 @@ def test_the_call_fits_a_phone_held_sideways(browser, live_server_factory, size)
         "(s) => document.documentElement.scrollHeight <= s.height && "
         "document.documentElement.scrollWidth <= s.width"
     )
-    page.wait_for_function(fits, arg=size, timeout=30000)
+    _wait_to_fit(page, fits, size, "waiting")
     # Alone in the Waiting Room, End for everyone is not offered.
     assert not page.get_by_role("button", name="End session for everyone").is_visible()
     # The call's own layout, as waiting-room.js switches to it when the other person arrives.
@@ -269,7 +291,7 @@ def test_the_call_fits_a_phone_held_sideways(browser, live_server_factory, size)
         "() => { document.getElementById('call-root').dataset.state = 'call';"
         " document.getElementById('waiting-room').hidden = true; }"
     )
-    page.wait_for_function(fits, arg=size, timeout=30000)
+    _wait_to_fit(page, fits, size, "in the call")
     assert page.get_by_role("button", name="End session for everyone").is_visible()
     assert page.get_by_role("button", name="Chat").is_visible()
     context.close()

@@ -96,6 +96,7 @@ def test_no_phi_in_logs_urls_subjects_or_turn_usernames(live_server_factory, smt
             "service": "90834",
             "teletherapy": "on",
             "staff_note": "Discussed ZZPHI7Q history",
+            "outside_hours_ok": "1",  # whatever the time of day the test runs at
         },
     )
     appointment = Appointment.objects.filter(client=client).first()

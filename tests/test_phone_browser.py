@@ -4,11 +4,14 @@ the confirmation message."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from teletherapy.test.personas import build_cast
@@ -44,6 +47,10 @@ def test_menu_day_view_and_focus_after_saving(browser, live_server_factory) -> N
         "aria-current", "page"
     )
     expect(page.locator("table.schedule thead th.today")).to_be_in_viewport()
+    # Past times are not links; tomorrow's Day view has a bookable slot in every row.
+    tomorrow = (timezone.now().astimezone(ZoneInfo("America/New_York")) + timedelta(days=1)).date()
+    page.goto(f"{server.url}{reverse('scheduling:my_schedule')}?view=day&date={tomorrow}")
+    page.get_by_role("heading", name="My Schedule").wait_for()
     heights = page.eval_on_selector_all(
         "a.slot", "slots => slots.map(s => s.getBoundingClientRect().height)"
     )
