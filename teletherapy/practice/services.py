@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied
@@ -517,24 +518,13 @@ def update_practice(
     _require_manager(by)
     if practice.pk != by.practice_id:
         raise PermissionDenied("Not your practice.")
-    with transaction.atomic():
-        practice = Practice.objects.select_for_update().get(pk=practice.pk)
-        before = {"name": practice.name, "state": practice.state, "time_zone": practice.time_zone}
-        after = {"name": name.strip(), "state": state, "time_zone": time_zone}
-        if before == after:
-            return False
-        practice.name, practice.state, practice.time_zone = after["name"], state, time_zone
-        practice.save(update_fields=["name", "state", "time_zone"])
-        record(
-            Action.STAFF_UPDATED,
-            actor=by.user,
-            practice=practice,
-            obj=practice,
-            request=request,
-            before=before,
-            after=after,
-        )
-    return True
+    return _change_practice(
+        practice=practice,
+        by=by,
+        changes={"name": name.strip(), "state": state, "time_zone": time_zone},
+        action=Action.STAFF_UPDATED,
+        request=request,
+    )
 
 
 def switch_off_two_step(
@@ -577,27 +567,13 @@ def update_security_settings(
         raise PermissionDenied("Only an Owner can change the practice's security settings.")
     if practice.pk != by.practice_id:
         raise PermissionDenied("Not your practice.")
-    with transaction.atomic():
-        practice = Practice.objects.select_for_update().get(pk=practice.pk)
-        before = {
-            "require_two_step": practice.require_two_step,
-            "idle_minutes": practice.idle_minutes,
-        }
-        after = {"require_two_step": require_two_step, "idle_minutes": idle_minutes}
-        if before == after:
-            return False
-        practice.require_two_step, practice.idle_minutes = require_two_step, idle_minutes
-        practice.save(update_fields=["require_two_step", "idle_minutes"])
-        record(
-            Action.SECURITY_SETTINGS_CHANGED,
-            actor=by.user,
-            practice=practice,
-            obj=practice,
-            request=request,
-            before=before,
-            after=after,
-        )
-    return True
+    return _change_practice(
+        practice=practice,
+        by=by,
+        changes={"require_two_step": require_two_step, "idle_minutes": idle_minutes},
+        action=Action.SECURITY_SETTINGS_CHANGED,
+        request=request,
+    )
 
 
 def update_call_privacy(
@@ -612,22 +588,41 @@ def update_call_privacy(
     _require_manager(by)
     if practice.pk != by.practice_id:
         raise PermissionDenied("Not your practice.")
+    return _change_practice(
+        practice=practice,
+        by=by,
+        changes={"hide_network_addresses": hide_network_addresses},
+        action=Action.SECURITY_SETTINGS_CHANGED,
+        request=request,
+    )
+
+
+def _change_practice(
+    *,
+    practice: Practice,
+    by: StaffMember,
+    changes: dict[str, Any],
+    action: Action,
+    request: HttpRequest | None,
+) -> bool:
+    """Set these fields of the practice (its row locked), audited with before and after.
+    Return whether anything changed."""
     with transaction.atomic():
-        practice = Practice.objects.select_for_update().get(pk=practice.pk)
-        before = {"hide_network_addresses": practice.hide_network_addresses}
-        after = {"hide_network_addresses": hide_network_addresses}
-        if before == after:
+        locked = Practice.objects.select_for_update().get(pk=practice.pk)
+        before = {name: getattr(locked, name) for name in changes}
+        if before == changes:
             return False
-        practice.hide_network_addresses = hide_network_addresses
-        practice.save(update_fields=["hide_network_addresses"])
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=list(changes))
         record(
-            Action.SECURITY_SETTINGS_CHANGED,
+            action,
             actor=by.user,
-            practice=practice,
-            obj=practice,
+            practice=locked,
+            obj=locked,
             request=request,
             before=before,
-            after=after,
+            after=changes,
         )
     return True
 

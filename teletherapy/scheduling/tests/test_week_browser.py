@@ -210,12 +210,20 @@ def test_day_view_of_all_therapists_for_a_manager(browser, live_server_factory) 
     grid = page.get_by_role("grid")
     headers = grid.get_by_role("columnheader").all_inner_texts()
     assert [h.strip() for h in headers] == ["Time", "Paul Plain", "Tess Therapist"]
-    # Tomorrow has Tess's two appointments, in her column.
     page.get_by_role("link", name="Next day").click()
-    tess = cast.tele_appointment
-    grid.get_by_role("link", name="Casey Client").first.wait_for()
-    assert grid.get_by_role("link", name="Nora Noportal").count() == 1
-    assert tess.therapist_id == cast.therapist.pk
+    tomorrow = datetime.now(NEW_YORK).date() + timedelta(days=1)
+    page.wait_for_url(f"**date={tomorrow.isoformat()}**")
+    # Tess's two appointments, each on its own New York day (they are a day and two hours
+    # from now, so at some hours on different days), once each.
+    for appointment, name in (
+        (cast.tele_appointment, "Casey Client"),
+        (cast.office_appointment, "Nora Noportal"),
+    ):
+        day = appointment.start.astimezone(NEW_YORK).date()
+        page.goto(f"{server.url}/schedule/day/?date={day.isoformat()}")
+        grid.get_by_role("link", name=name).first.wait_for()
+        assert grid.get_by_role("link", name=name).count() == 1
+        assert appointment.therapist_id == cast.therapist.pk
     context.close()
 
     # On a 360 px phone: no sideways page scroll; the grid scrolls in its own frame.
