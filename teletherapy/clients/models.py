@@ -50,6 +50,10 @@ class Client(models.Model):
         on_delete=models.SET_NULL,
         related_name="client",
     )
+    # A minor's sessions are joined by their guardians (client records of the same practice,
+    # each with their own portal account); the minor joins too only with a login of their own.
+    is_minor = models.BooleanField(default=False)
+    guardians = models.ManyToManyField("self", symmetrical=False, related_name="wards", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ClientQuerySet.as_manager()

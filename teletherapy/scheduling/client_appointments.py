@@ -36,7 +36,7 @@ def client_appointments_context(context: Context) -> Mapping[str, Any]:
     now = timezone.now()
     mine = (
         Appointment.objects.visible_to(staff)
-        .of_client(client)
+        .with_client(client)
         .select_related("therapist__user")
         .order_by("start", "pk")
     )

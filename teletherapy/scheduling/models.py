@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from teletherapy.clients.models import Client
@@ -38,9 +39,29 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
             qs = qs.filter(therapist_id=staff.pk)
         return qs
 
+    def with_client(self, client: Client) -> AppointmentQuerySet:
+        """The appointments `client` is in: as the primary client or as an additional one."""
+        extra = Appointment.additional_clients.through.objects.filter(
+            appointment_id=OuterRef("pk"), client_id=client.pk
+        )
+        return self.filter(practice_id=client.practice_id).filter(
+            Q(client_id=client.pk) | Exists(extra)
+        )
+
     def of_client(self, client: Client) -> AppointmentQuerySet:
-        """A client's own appointments (what the portal shows them)."""
-        return self.filter(client_id=client.pk, practice_id=client.practice_id)
+        """The appointments a client's portal shows them: those they are in, and those of
+        the minors they are a guardian of (Appointment.may_attend is the same rule for one
+        loaded appointment, with the active checks)."""
+        through = Appointment.additional_clients.through.objects
+        ward_ids = Client.guardians.through.objects.filter(
+            to_client_id=client.pk, from_client__is_minor=True
+        ).values("from_client_id")
+        extra = through.filter(appointment_id=OuterRef("pk")).filter(
+            Q(client_id=client.pk) | Q(client_id__in=ward_ids)
+        )
+        return self.filter(practice_id=client.practice_id).filter(
+            Q(client_id=client.pk) | Q(client_id__in=ward_ids) | Exists(extra)
+        )
 
     def not_cancelled(self) -> AppointmentQuerySet:
         return self.exclude(status=Appointment.Status.CANCELLED)
@@ -78,6 +99,10 @@ class AppointmentSeries(models.Model):
 
 
 class Appointment(models.Model):
+    # A couple, a family or a parent with a minor: at most this many clients, the primary
+    # included, and at most this many people joining from the portal (guardians included).
+    MAX_CLIENTS = 4
+
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
         CANCELLED = "cancelled", "Cancelled"
@@ -99,7 +124,12 @@ class Appointment(models.Model):
     therapist = models.ForeignKey(
         StaffMember, on_delete=models.PROTECT, related_name="appointments"
     )
+    # The primary client (the one billed). A couple's or a family's other clients, up to
+    # MAX_CLIENTS in all, are `additional_clients`; all_clients() lists them in order.
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
+    additional_clients = models.ManyToManyField(
+        Client, blank=True, related_name="additional_appointments"
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     service = models.CharField(max_length=10, choices=Service.choices, default=Service.THERAPY_45)
@@ -161,6 +191,32 @@ class Appointment(models.Model):
         not cancelled, and its therapist still has Teletherapy. The one place that decides it
         (AppointmentQuerySet.teletherapy_sessions is the same rule in the database)."""
         return self.is_teletherapy and not self.is_cancelled and self.therapist.has_teletherapy
+
+    def all_clients(self) -> list[Client]:
+        """The appointment's clients, the primary first, then the others by name."""
+        others = [c for c in self.additional_clients.all() if c.pk != self.client_id]
+        return [self.client, *others]
+
+    def attendees(self) -> list[Client]:
+        """The client records who may join this appointment's Teletherapy Session, each from
+        their own portal: every active client of it, and the active guardians (same practice)
+        of each minor among them, without repeats. A minor is listed too; they join only if
+        they have a portal login of their own."""
+        people: dict[int, Client] = {}
+        for client in self.all_clients():
+            if not client.is_active or client.practice_id != self.practice_id:
+                continue
+            people.setdefault(client.pk, client)
+            if client.is_minor:
+                for guardian in client.guardians.all():
+                    if guardian.is_active and guardian.practice_id == self.practice_id:
+                        people.setdefault(guardian.pk, guardian)
+        return list(people.values())
+
+    def may_attend(self, client: Client) -> bool:
+        """Whether `client` (a portal user's record) may see and join this appointment:
+        AppointmentQuerySet.of_client for one loaded appointment, active people only."""
+        return client.is_active and any(c.pk == client.pk for c in self.attendees())
 
     def is_visible_to(self, staff: StaffMember) -> bool:
         """AppointmentQuerySet.visible_to for one loaded appointment."""

@@ -85,7 +85,7 @@ def authorize_call(user: Any, appointment: Appointment, *, now: datetime | None 
         role = Participation.Role.THERAPIST
     elif user.is_client:
         client = getattr(user, "client", None)
-        if client is None or not client.is_active or appointment.client_id != client.pk:
+        if client is None or not appointment.may_attend(client):
             raise Http404("Not found")
         role = Participation.Role.CLIENT
     else:
