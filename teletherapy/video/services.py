@@ -25,7 +25,7 @@ from teletherapy.lib.clock import local, short_date_text, time_text
 from teletherapy.lib.states import is_us_state, state_name
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.models import Appointment, AppointmentQuerySet
-from teletherapy.video.models import Participation, SessionEvent, VideoSession
+from teletherapy.video.models import Participation, PersonLocation, SessionEvent, VideoSession
 from teletherapy.video.revoke import revoke_access
 
 OUTSIDE_US = "outside"
@@ -141,21 +141,33 @@ def location_view(code: str, therapist: StaffMember) -> LocationView | None:
 def set_client_location(
     *, appointment: Appointment, by: Client, location: str, request: HttpRequest | None = None
 ) -> VideoSession:
-    """Store where the client says they are right now, and audit it (the therapist checks it
-    against their licenses). Only the appointment's own client may say it; only U.S.
-    locations are accepted."""
+    """Store where a client of the appointment says they are right now, and audit it (the
+    therapist checks it against their licenses). Each person states their own (a couple may
+    be in two states): kept per person (PersonLocation), and as the session's
+    client_location when `by` is the primary client. Only someone who may attend the
+    appointment may say it; only U.S. locations are accepted."""
     if not is_us_state(location):
         raise ValueError("Teletherapy is for U.S. locations only")
-    if appointment.client_id != by.pk or not by.is_active:
-        raise PermissionDenied("Only the appointment's client can say where they are.")
+    if not appointment.may_attend(by):
+        raise PermissionDenied("Only the appointment's clients can say where they are.")
     with transaction.atomic():
         session, _created = VideoSession.objects.select_for_update().get_or_create(
             appointment=appointment
         )
-        if session.client_location != location:
-            before = session.client_location
+        stated = PersonLocation.objects.filter(session=session, client=by).first()
+        before = stated.code if stated else ""
+        if by.pk == appointment.client_id and not stated:
+            before = session.client_location  # stated before locations were per person
+        if before != location or stated is None:
+            PersonLocation.objects.update_or_create(
+                session=session,
+                client=by,
+                defaults={"code": location, "stated_at": timezone.now()},
+            )
+        if by.pk == appointment.client_id and session.client_location != location:
             session.client_location = location
             session.save(update_fields=["client_location"])
+        if before != location:
             record(
                 Action.SESSION_LOCATION,
                 actor=by.user,
@@ -166,6 +178,18 @@ def set_client_location(
                 after=location,
             )
     return session
+
+
+def location_of(*, session: VideoSession | None, client: Client) -> str:
+    """Where `client` said they are for this session ('' when they have not said)."""
+    if session is None:
+        return ""
+    stated = PersonLocation.objects.filter(session=session, client=client).first()
+    if stated is not None:
+        return stated.code
+    if client.pk == session.appointment.client_id:
+        return session.client_location
+    return ""
 
 
 def record_refusal(

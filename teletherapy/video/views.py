@@ -92,6 +92,9 @@ def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> 
     tz_name = viewer_zone(request.user)
     session = VideoSession.objects.filter(appointment=appointment).first()
     location = session.client_location if session else ""
+    client = getattr(request.user, "client", None)
+    if role == Participation.Role.CLIENT and client is not None:
+        location = services.location_of(session=session, client=client)
     return {
         "starts_at": appointment.start.isoformat(),
         "ends_at": appointment.end.isoformat(),
@@ -171,7 +174,35 @@ def _room(
     context["ws_path"] = f"/ws/sessions/{appointment.pk}/"
     context["prejoin"] = prejoin
     context["peer_ready"] = _therapist_waits(appointment, role)
+    if is_group_call(appointment):
+        _mesh_context(context, appointment, role)
     return render(request, "video/room.html", context)
+
+
+def is_group_call(appointment: Appointment) -> bool:
+    """A couple's or a family's session (more than one person may join from the portal):
+    the call is a full mesh (video/mesh.py, static/js/call/mesh.js). One client: the
+    two-person call, as always."""
+    return len(appointment.attendees()) > 1
+
+
+def _mesh_context(context: dict[str, Any], appointment: Appointment, role: str) -> None:
+    context["mesh"] = True
+    context["ws_path"] = f"/ws/sessions/{appointment.pk}/mesh/"
+    if role == Participation.Role.THERAPIST:
+        names = [c.display_name for c in appointment.attendees()]
+        context["peer_name"] = _names_text(names)
+    else:
+        # A client sees the therapist's name only: not the other clients' (privacy).
+        context["peer_name"] = appointment.therapist.name
+    context["peer_ready"] = False
+
+
+def _names_text(names: list[str]) -> str:
+    """'Casey Client', 'Casey Client and Pat Partner', 'A, B and C'."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _therapist_waits(appointment: Appointment, role: str) -> bool:
