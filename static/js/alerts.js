@@ -58,6 +58,8 @@ function show(alert) {
   const known = cards.get(id);
   if (alert.state === "waiting") {
     const fresh = !known || known.alert.state !== "waiting";
+    // Someone else of a couple or a family arrived: said again, with everyone's names.
+    const more = Boolean(known) && !fresh && known.alert.client_name !== alert.client_name;
     const card = known || { el: template.content.firstElementChild.cloneNode(true) };
     card.alert = alert;
     // Anchor the waited time to this browser's clock (the server's may differ).
@@ -68,10 +70,11 @@ function show(alert) {
       list.append(card.el);
     }
     fill(card);
+    if (more) announce(`${alert.client_name} are in the Waiting Room.`);
     if (fresh) {
       card.shownAt = Date.now(); // for tests: how long the push took
       const whose = alert.own ? "" : ` for ${alert.therapist_name}`;
-      announce(`${alert.client_name} is in the Waiting Room${whose}.`);
+      announce(`${alert.client_name} ${alert.several ? "are" : "is"} in the Waiting Room${whose}.`);
       chime();
     }
   } else if (alert.state === "left" && known) {
@@ -104,7 +107,7 @@ function fill(card) {
   el.dataset.state = alert.state;
   el.querySelector(".checkin-name").textContent = alert.client_name;
   el.querySelector(".checkin-what").textContent = waitingNow
-    ? `is in the Waiting Room${alert.own ? "" : ` (${alert.therapist_name})`}`
+    ? `${alert.several ? "are" : "is"} in the Waiting Room${alert.own ? "" : ` (${alert.therapist_name})`}`
     : "left the Waiting Room";
   const start = el.querySelector(".checkin-start");
   start.hidden = !waitingNow || !alert.start_url;

@@ -111,6 +111,32 @@ def waiting_for(staff: StaffMember, now: datetime | None = None) -> list[Appoint
     )
 
 
+def waiting_people(appointment: Appointment, now: datetime | None = None) -> list[str]:
+    """The names of the clients in the Waiting Room now (present in the call), in the order
+    they arrived: a couple or a family each on their own device. For staff only."""
+    now = now or timezone.now()
+    rows = (
+        _present(now)
+        .filter(session__appointment=appointment, role=Participation.Role.CLIENT)
+        .select_related("user__client")
+        .order_by("joined_at", "id")
+    )
+    names: list[str] = []
+    for row in rows:
+        client = getattr(row.user, "client", None)
+        name = client.display_name if client is not None else row.user.full_name
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def names_text(names: list[str]) -> str:
+    """'Casey Client', 'Casey Client and Pat Partner', 'A, B and C'."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _ms(moment: datetime | None) -> int | None:
     return int(moment.timestamp() * 1000) if moment is not None else None
 
@@ -131,11 +157,14 @@ def alert_payload(
     state = check_in(appointment, now)
     tz_name = viewer_zone(staff)
     own = appointment.therapist_id == staff.pk and staff.has_teletherapy
+    waiting = waiting_people(appointment, now) if state.state == WAITING else []
     payload: dict[str, Any] = {
         "type": "alert",
         "appointment_id": appointment.pk,
         "state": state.state,
-        "client_name": appointment.client.display_name,
+        # Who is waiting: "Casey Client and Pat Partner" (a couple, each on their own device).
+        "client_name": names_text(waiting) if waiting else appointment.client.display_name,
+        "several": len(waiting) > 1,
         "therapist_name": appointment.therapist.name,
         "own": own,
         "now": _ms(now),
