@@ -126,3 +126,19 @@ SOCKET_ROWS = [
         when="open",
     ),
 ]
+
+
+def _mesh_socket(appointment: str):
+    return lambda cast: f"/ws/sessions/{getattr(cast, appointment).pk}/mesh/"
+
+
+# A couple's or a family's call (video/mesh.py): the same access as the two-person call's.
+SOCKET_ROWS += [
+    SocketRow("sessions-mesh", _mesh_socket(row_of), expected, at=at, when=when)
+    for row_of, expected, at, when in [
+        ("tele_appointment", _WS_CLOSED, None, "closed"),
+        ("tele_appointment", {**_WS_CLOSED, "therapist": ACCEPT, "client": ACCEPT}, _open, "open"),
+        ("other_appointment", _WS_OTHER, None, "closed"),
+        ("other_appointment", {**_WS_OTHER, "other_client": ACCEPT}, _open, "open"),
+    ]
+]
