@@ -30,6 +30,7 @@ from django.core.exceptions import PermissionDenied
 from teletherapy.video import services
 from teletherapy.video.access import get_call_for
 from teletherapy.video.consumers import (
+    CLOSE_FORBIDDEN,
     Admission,
     CallConsumer,
     LocationRequired,
@@ -54,6 +55,7 @@ class Member:
     role: str
     name: str
     location: dict[str, Any] | None = None  # for the therapist's eyes only
+    client_id: int | None = None
 
 
 def polite_towards(me: Member, other: Member) -> bool:
@@ -108,6 +110,7 @@ def member_of(row: Participation) -> Member:
         row.role,
         name,
         _location_payload(appointment, code),
+        client.pk if client is not None else None,
     )
 
 
@@ -124,6 +127,10 @@ def describe(me: Member, other: Member) -> dict[str, Any]:
     return person
 
 
+# The therapist's commands about one person: {"type": ..., "id": participation id}.
+PERSON_COMMANDS = frozenset({"hold-person", "resume-person", "remove-person", "together"})
+
+
 def parse_mesh(text: str | None, raw: bytes | None = None) -> tuple[Incoming, int | None]:
     """A mesh page's message: as the two-person call's (messages.parse) plus, on a signal,
     `to` (the participation id it is for)."""
@@ -134,6 +141,11 @@ def parse_mesh(text: str | None, raw: bytes | None = None) -> tuple[Incoming, in
     except Exception:
         data = None
     to = None
+    if isinstance(data, dict) and data.get("type") in PERSON_COMMANDS:
+        pid = data.get("id")
+        if set(data) != {"type", "id"} or not isinstance(pid, int) or isinstance(pid, bool):
+            raise BadMessage("invalid_person")
+        return {"type": data["type"]}, pid
     if isinstance(data, dict) and data.get("type") == "signal" and "to" in data:
         to = data.pop("to")
         if not isinstance(to, int) or isinstance(to, bool) or to <= 0:
@@ -146,6 +158,8 @@ class MeshConsumer(CallConsumer):
     roster: dict[int, Member]
     told: dict[int, Member]
     me: Member | None = None
+    # The clients on hold (client ids), from the session record, then from "mesh.held".
+    held: set[int]
 
     # The two-person call's single peer has no meaning here; the roster replaces it.
     @property
@@ -159,6 +173,7 @@ class MeshConsumer(CallConsumer):
     async def connect(self) -> None:
         self.roster = {}
         self.told = {}
+        self.held = set()
         await super().connect()
 
     # --- Joining ------------------------------------------------------------------------
@@ -182,6 +197,9 @@ class MeshConsumer(CallConsumer):
         )
         if not join:
             return admission
+        if session is not None and client is not None:
+            if services.was_removed(session_id=session.pk, client_id=client.pk):
+                raise PermissionDenied("The therapist removed them from this session.")
         if session is not None:
             here = {m.user_id for m in roster_of(session.pk).values()}
             if len(here) >= MAX_PEOPLE and user.pk not in here:
@@ -201,6 +219,7 @@ class MeshConsumer(CallConsumer):
         )
         self.me = member_of(row)
         self.roster = roster_of(row.session_id, exclude=row.pk)
+        self.held = services.held_clients(session_id=row.session_id)
         return admission
 
     async def _announce(self) -> None:
@@ -219,6 +238,8 @@ class MeshConsumer(CallConsumer):
                 "role": self.role,
                 "id": self.me.id,
                 "people": [describe(self.me, m) for m in self.told.values()],
+                "on_hold": self.me.client_id in self.held,
+                "held": [pid for pid, m in self.told.items() if m.client_id in self.held],
             }
         )
 
@@ -262,6 +283,8 @@ class MeshConsumer(CallConsumer):
                         "from": self.participation_id,
                     },
                 )
+        elif kind in PERSON_COMMANDS:
+            await self._person_command(kind, to or 0)
         elif kind in ("hold", "resume", "hold-offer", "join"):
             await self._send({"type": "error", "code": "not_in_group_call"})
         else:
@@ -276,6 +299,47 @@ class MeshConsumer(CallConsumer):
         await self._relay(
             member.channel, {"type": "call.signal", "text": text, "from": self.participation_id}
         )
+
+    async def _person_command(self, kind: str, pid: int) -> None:
+        """The therapist holds, brings back or removes one client, or notes that others
+        are with them on their device; the call goes on for everyone else."""
+        member = self.told.get(pid)
+        if self.role != THERAPIST or self.participation_id is None:
+            await self._send({"type": "error", "code": "not_therapist"})
+            return
+        if member is None or member.client_id is None:
+            await self._send({"type": "error", "code": "peer_absent"})
+            return
+        mine, client_id = self.participation_id, member.client_id
+        try:
+            if kind == "remove-person":
+                channels = await database_sync_to_async(
+                    services.remove_person, thread_sensitive=False
+                )(participation_id=mine, client_id=client_id)
+                for channel in channels:
+                    await self._send_to(channel, {"type": "call.removed"})
+                for other in list(self.roster.values()):
+                    if other.id != pid:
+                        await self._send_to(
+                            other.channel, {"type": "mesh.left", "id": pid, "ended": True}
+                        )
+                await self.mesh_left({"id": pid, "ended": True})
+            elif kind == "together":
+                await database_sync_to_async(services.note_together, thread_sensitive=False)(
+                    participation_id=mine, client_id=client_id
+                )
+                await self._send({"type": "noted", "id": pid})
+            else:
+                on = kind == "hold-person"
+                await database_sync_to_async(services.set_person_hold, thread_sensitive=False)(
+                    participation_id=mine, client_id=client_id, on=on
+                )
+                event = {"type": "mesh.held", "id": pid, "client_id": client_id, "on": on}
+                for other in list(self.roster.values()):
+                    await self._send_to(other.channel, event)
+                await self.mesh_held(event)
+        except PermissionDenied:
+            await self._send({"type": "error", "code": "not_therapist"})
 
     async def _leave(self, *, ended: bool) -> None:
         participation_id, self.participation_id = self.participation_id, None
@@ -318,6 +382,7 @@ class MeshConsumer(CallConsumer):
             role=event["role"],
             name=event["name"],
             location=event.get("location"),
+            client_id=event.get("client_id"),
         )
         # Their older connection (a reload, another device) is replaced by this one.
         for pid in [p for p, m in self.roster.items() if m.user_id == member.user_id]:
@@ -334,6 +399,24 @@ class MeshConsumer(CallConsumer):
             del self.told[pid]
             await self._send({"type": "left", "id": pid, "ended": True})
         await self._sync_page()
+
+    async def mesh_held(self, event: dict[str, Any]) -> None:
+        if self.revoked or self.participation_id is None:
+            return
+        if event["on"]:
+            self.held.add(event["client_id"])
+        else:
+            self.held.discard(event["client_id"])
+        if event["id"] == self.participation_id:
+            await self._send({"type": "hold", "on": bool(event["on"])})
+        elif event["id"] in self.told:
+            await self._send({"type": "held", "id": event["id"], "on": bool(event["on"])})
+
+    async def call_removed(self, event: dict[str, Any]) -> None:
+        self.participation_id = None  # marked gone by the service
+        self.revoked = True
+        await self._send({"type": "removed"})
+        await self.close(code=CLOSE_FORBIDDEN)
 
     async def call_signal(self, event: dict[str, Any]) -> None:
         # Only from someone in the call (their connection checked that they may see this
@@ -370,4 +453,5 @@ def _wire(member: Member) -> dict[str, Any]:
         "role": member.role,
         "name": member.name,
         "location": member.location,
+        "client_id": member.client_id,
     }

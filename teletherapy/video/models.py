@@ -72,9 +72,16 @@ class SessionEvent(models.Model):
         HOLD = "hold", "Put the client on hold"
         RESUME = "resume", "Brought the client back"
         END = "end", "Ended the session for everyone"
+        REMOVE = "remove", "Removed the client from the session"
+        TOGETHER = "together", "Noted: joined together on one device"
 
     session = models.ForeignKey(VideoSession, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    # In a couple's or a family's call: the one person a hold, a removal or a note is about
+    # (None: the session's only client, or everyone).
+    about = models.ForeignKey(
+        "clients.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 

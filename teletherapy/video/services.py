@@ -531,3 +531,137 @@ def set_hold(*, participation_id: int, on: bool) -> bool:
             obj=appointment,
         )
     return True
+
+
+# --- One person of a couple's or a family's call --------------------------------------------
+
+
+def _therapist_row(participation_id: int) -> Participation:
+    row = (
+        Participation.objects.select_related("session__appointment__practice", "user")
+        .filter(pk=participation_id, left_at__isnull=True)
+        .first()
+    )
+    if row is None or row.role != Participation.Role.THERAPIST:
+        raise PermissionDenied("Only the session's therapist can do this.")
+    _require_therapist(row.session.appointment, row.user)
+    return row
+
+
+def _attendee(appointment: Appointment, client_id: int) -> Client:
+    client = next((c for c in appointment.attendees() if c.pk == client_id), None)
+    if client is None:
+        raise PermissionDenied("They are not in this session.")
+    return client
+
+
+def held_clients(*, session_id: int) -> set[int]:
+    """The clients of a group call the therapist has put on hold (their latest hold or
+    resume event about them is a hold)."""
+    latest: dict[int, str] = {}
+    for about, kind in (
+        SessionEvent.objects.filter(
+            session_id=session_id,
+            about__isnull=False,
+            kind__in=[SessionEvent.Kind.HOLD, SessionEvent.Kind.RESUME],
+        )
+        .order_by("at", "id")
+        .values_list("about_id", "kind")
+    ):
+        latest[about] = kind
+    return {about for about, kind in latest.items() if kind == SessionEvent.Kind.HOLD}
+
+
+def was_removed(*, session_id: int, client_id: int) -> bool:
+    return SessionEvent.objects.filter(
+        session_id=session_id, about_id=client_id, kind=SessionEvent.Kind.REMOVE
+    ).exists()
+
+
+def set_person_hold(*, participation_id: int, client_id: int, on: bool) -> bool:
+    """The therapist puts one client of a group call on hold (back in the Waiting Room, no
+    media to or from them: a couple's individual check-in, a parent stepping out) or brings
+    them back, without stopping the call for the others. Recorded (who, about whom, when)
+    and audited. Return whether it changed anything."""
+    with transaction.atomic():
+        row = _therapist_row(participation_id)
+        session = VideoSession.objects.select_for_update().get(pk=row.session_id)
+        appointment = session.appointment
+        client = _attendee(appointment, client_id)
+        if (
+            session.closed_at is not None
+            or (client.pk in held_clients(session_id=session.pk)) == on
+        ):
+            return False
+        SessionEvent.objects.create(
+            session=session,
+            kind=SessionEvent.Kind.HOLD if on else SessionEvent.Kind.RESUME,
+            by=row.user,
+            about=client,
+        )
+        record(
+            Action.SESSION_HELD if on else Action.SESSION_RESUMED,
+            actor=row.user,
+            practice=appointment.practice,
+            obj=appointment,
+            client_id=client.pk,
+        )
+    return True
+
+
+def remove_person(*, participation_id: int, client_id: int) -> list[str]:
+    """The therapist removes one client from a group call: their connections are marked
+    gone and they cannot join this session again; the others go on. Recorded and audited.
+    Return the channels of the connections to close."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = _therapist_row(participation_id)
+        session = VideoSession.objects.select_for_update().get(pk=row.session_id)
+        appointment = session.appointment
+        client = _attendee(appointment, client_id)
+        present = list(
+            Participation.objects.select_for_update().filter(
+                session=session, user_id=client.user_id or 0, left_at__isnull=True
+            )
+        )
+        for gone in present:
+            gone.left_at = now
+            gone.save(update_fields=["left_at"])
+        SessionEvent.objects.create(
+            session=session, kind=SessionEvent.Kind.REMOVE, by=row.user, about=client, at=now
+        )
+        record(
+            Action.SESSION_LEFT,
+            actor=row.user,
+            practice=appointment.practice,
+            obj=appointment,
+            role=Participation.Role.CLIENT,
+            removed_client_id=client.pk,
+        )
+    return [gone.channel_name for gone in present]
+
+
+def note_together(*, participation_id: int, client_id: int) -> bool:
+    """The therapist notes that others joined together with this client on their one
+    device (the session record shows it). Once per person; return whether it was new."""
+    with transaction.atomic():
+        row = _therapist_row(participation_id)
+        session = row.session
+        appointment = session.appointment
+        client = _attendee(appointment, client_id)
+        if SessionEvent.objects.filter(
+            session=session, kind=SessionEvent.Kind.TOGETHER, about=client
+        ).exists():
+            return False
+        SessionEvent.objects.create(
+            session=session, kind=SessionEvent.Kind.TOGETHER, by=row.user, about=client
+        )
+        record(
+            Action.SESSION_JOINED,
+            actor=row.user,
+            practice=appointment.practice,
+            obj=appointment,
+            role=Participation.Role.CLIENT,
+            together_on_one_device=client.pk,
+        )
+    return True

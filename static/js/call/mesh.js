@@ -7,6 +7,7 @@
 // others go on. Exposes window.__call for tests and the benchmark.
 import { keepsUp, reading, tune } from "./bandwidth.js";
 import { createChat } from "./chat.js";
+import { createHold } from "./hold.js";
 import { deviceCheck } from "./device-check.js";
 import { fillDeviceSelects, getMedia, saveChoices } from "./devices.js";
 import { createCallMachine } from "./machine.js";
@@ -31,6 +32,8 @@ const state = {
   peers: new Map(), // participation id → {person, machine, tile, last}
   early: new Map(), // participation id → signals that came before "joined"
   inCall: false,
+  held: new Set(), // the others on hold (participation ids)
+  onHold: false, // this person, put on hold by the therapist
 };
 
 function log(...args) {
@@ -90,8 +93,43 @@ function makeTile(person) {
   tile.dataset.peer = String(person.id);
   tile.querySelector(".tile-name").textContent = person.name;
   tile.querySelector("video").setAttribute("aria-label", person.name);
+  const menu = tile.querySelector(".tile-menu");
+  if (menu) {
+    menu.querySelector("summary").textContent = `Options for ${person.name}`;
+    const hold = menu.querySelector(".tile-hold");
+    hold.addEventListener("click", () => {
+      hold.disabled = true; // until the server has recorded it
+      const on = !state.held.has(person.id);
+      if (!signaling.send({ type: on ? "hold-person" : "resume-person", id: person.id })) hold.disabled = false;
+    });
+    const together = menu.querySelector(".tile-together");
+    together.addEventListener("click", () => signaling.send({ type: "together", id: person.id }));
+    const remove = menu.querySelector(".tile-remove");
+    remove.dataset.confirm = `Remove ${person.name} from the session?`;
+    remove.dataset.confirmConsequence = `Their call ends and they can't join this session again. The call goes on for everyone else.`;
+    remove.addEventListener("click", () => signaling.send({ type: "remove-person", id: person.id }));
+  }
   grid.append(tile);
   return tile;
+}
+
+// A pair whose either side is on hold sends nothing and plays nothing (hold.js).
+function paused(peer) {
+  return state.onHold || state.held.has(peer.person.id);
+}
+
+function applyHold(peer) {
+  const on = paused(peer);
+  peer.tile.dataset.held = state.held.has(peer.person.id) ? "1" : "";
+  const button = peer.tile.querySelector(".tile-hold");
+  if (button) {
+    button.disabled = false;
+    button.textContent = state.held.has(peer.person.id) ? `Bring ${peer.person.name} back` : "Put on hold";
+    button.setAttribute("aria-pressed", String(state.held.has(peer.person.id)));
+  }
+  if (state.held.has(peer.person.id)) tileStatus(peer, `${peer.person.name} is on hold in the Waiting Room`);
+  else if (peer.tile.querySelector(".tile-status").textContent.includes("on hold")) tileStatus(peer, "");
+  return peer.hold.set(on, peer.machine.pc);
 }
 
 function tileStatus(peer, text) {
@@ -109,6 +147,7 @@ function addPeer(person) {
     isOpen: () => signaling.isOpen(),
   };
   const peer = { person, tile: makeTile(person), last: null, slow: false };
+  peer.hold = createHold({ log, localTrack: (kind) => state.stream.getTracks().find((t) => t.kind === kind) });
   peer.machine = createCallMachine({
     signaling: link,
     prepared: iceReady,
@@ -127,7 +166,8 @@ function addPeer(person) {
       peerEnded() {},
       peerGone() {},
       message() {},
-      expectsMedia: () => true,
+      // On hold no media flows on purpose: not a stalled connection to rebuild.
+      expectsMedia: () => !paused(peer),
     },
   });
   state.peers.set(id, peer);
@@ -161,6 +201,7 @@ function removeAll() {
 function peerState(peer, now) {
   if (now === "connected") {
     tileStatus(peer, "");
+    applyHold(peer);
     retune();
     if (!state.inCall) {
       state.inCall = true;
@@ -177,6 +218,11 @@ function peerState(peer, now) {
 // Who the page shows: the Waiting Room while no one else is here, the grid once someone is.
 function showRoom() {
   if (state.ended) return;
+  if (state.onHold) {
+    view.waiting(`${root.dataset.peerName} will be right back`);
+    document.title = "On hold · Telehealth Waiting Room · Teletherapy";
+    return;
+  }
   if (state.peers.size === 0) {
     state.inCall = false;
     view.waiting();
@@ -233,8 +279,35 @@ signaling.addEventListener("message", ({ detail: msg }) => {
       // connects to it afresh, so this page starts afresh too.
       removeAll();
       state.me = msg.id;
+      state.held = new Set(msg.held || []);
+      state.onHold = Boolean(msg.on_hold);
       (msg.people || []).forEach(addPeer);
       showRoom();
+      break;
+    case "hold":
+      // The therapist put this person on hold (or brought them back).
+      state.onHold = Boolean(msg.on);
+      state.peers.forEach((peer) => applyHold(peer));
+      showRoom();
+      break;
+    case "held": {
+      if (msg.on) state.held.add(msg.id);
+      else state.held.delete(msg.id);
+      const peer = state.peers.get(msg.id);
+      if (peer) applyHold(peer);
+      break;
+    }
+    case "noted": {
+      const peer = state.peers.get(msg.id);
+      const button = peer && peer.tile.querySelector(".tile-together");
+      if (button) {
+        button.setAttribute("aria-pressed", "true");
+        button.textContent = "Noted: joined together on one device";
+      }
+      break;
+    }
+    case "removed":
+      finish("The therapist removed you from this session", "You can't join this session again.");
       break;
     case "joined":
       addPeer(msg.person);
@@ -283,6 +356,7 @@ signaling.addEventListener("open", () => view.error(""));
 signaling.addEventListener("close", ({ detail }) => {
   if (state.ended) return;
   if (detail.code === 4428) location.assign(root.dataset.leaveUrl);
+  else if (detail.final && root.dataset.state === "ended") return;
   else if (detail.final && detail.code !== 4409) finish("This session can't be joined now");
   else if (!detail.final) view.error("Connection to the server lost. Reconnecting…");
 });

@@ -134,11 +134,20 @@ def _mesh_socket(appointment: str):
 
 # A couple's or a family's call (video/mesh.py): the same access as the two-person call's.
 SOCKET_ROWS += [
-    SocketRow("sessions-mesh", _mesh_socket(row_of), expected, at=at, when=when)
-    for row_of, expected, at, when in [
-        ("tele_appointment", _WS_CLOSED, None, "closed"),
-        ("tele_appointment", {**_WS_CLOSED, "therapist": ACCEPT, "client": ACCEPT}, _open, "open"),
-        ("other_appointment", _WS_OTHER, None, "closed"),
-        ("other_appointment", {**_WS_OTHER, "other_client": ACCEPT}, _open, "open"),
-    ]
+    SocketRow("sessions-mesh", _mesh_socket("tele_appointment"), _WS_CLOSED, when="closed"),
+    SocketRow(
+        "sessions-mesh",
+        _mesh_socket("tele_appointment"),
+        {**_WS_CLOSED, "therapist": ACCEPT, "client": ACCEPT},
+        at=_open,
+        when="open",
+    ),
+    SocketRow("sessions-mesh", _mesh_socket("other_appointment"), _WS_OTHER, when="closed"),
+    SocketRow(
+        "sessions-mesh",
+        _mesh_socket("other_appointment"),
+        {**_WS_OTHER, "other_client": ACCEPT},
+        at=_open,
+        when="open",
+    ),
 ]

@@ -166,3 +166,72 @@ async def test_a_client_who_has_not_stated_a_location_is_sent_to_the_check(cast)
     ws = await mesh_socket(partner.user, call.pk)
     connected, code = await ws.connect()
     assert not connected and code == 4428
+
+
+async def _three(cast: Any, call: Any, partner: Client) -> tuple[Any, Any, Any, dict[str, int]]:
+    casey, _ = await enter(cast.client_with_portal.user, call.pk)
+    pat, _ = await enter(partner.user, call.pk)
+    tess, welcome = await enter(cast.therapist.user, call.pk)
+    ids = {p["name"]: p["id"] for p in welcome["people"]}
+    ids["Tess Therapist"] = welcome["id"]
+    for ws in (casey, pat):
+        for _ in range(2):
+            assert (await ws.receive_json_from())["type"] == "joined"
+    return tess, casey, pat, ids
+
+
+@own_loop
+async def test_the_therapist_holds_and_removes_one_person(cast, couple) -> None:
+    from teletherapy.video.models import SessionEvent
+
+    call, partner = couple
+    tess, casey, pat, ids = await _three(cast, call, partner)
+    # A client cannot hold anyone.
+    await casey.send_json_to({"type": "hold-person", "id": ids["Pat Partner"]})
+    assert (await casey.receive_json_from())["code"] == "not_therapist"
+
+    await tess.send_json_to({"type": "hold-person", "id": ids["Pat Partner"]})
+    assert await pat.receive_json_from() == {"type": "hold", "on": True}
+    assert await casey.receive_json_from() == {
+        "type": "held",
+        "id": ids["Pat Partner"],
+        "on": True,
+    }
+    assert (await tess.receive_json_from())["type"] == "held"
+    # A reload during the hold: still on hold.
+    pat2, welcome = await enter(partner.user, call.pk)
+    assert welcome["on_hold"] is True
+    assert (await pat.receive_json_from())["type"] == "replaced"
+    for ws in (tess, casey):
+        got = [await ws.receive_json_from() for _ in range(2)]
+        assert {m["type"] for m in got} == {"left", "joined"}
+    pat_id = welcome["id"]
+    await tess.send_json_to({"type": "resume-person", "id": pat_id})
+    assert await pat2.receive_json_from() == {"type": "hold", "on": False}
+
+    await tess.send_json_to({"type": "together", "id": ids["Casey Client"]})
+    assert await tess.receive_json_from() == {"type": "held", "id": pat_id, "on": False}
+    assert await tess.receive_json_from() == {"type": "noted", "id": ids["Casey Client"]}
+
+    # Removing Pat: their call ends, the others go on; Pat cannot come back.
+    await tess.send_json_to({"type": "remove-person", "id": pat_id})
+    assert (await pat2.receive_json_from())["type"] == "removed"
+    for ws in (tess, casey):
+        seen = await ws.receive_json_from()
+        while seen["type"] == "held":
+            seen = await ws.receive_json_from()
+        assert seen == {"type": "left", "id": pat_id, "ended": True}
+    ws = await mesh_socket(partner.user, call.pk)
+    connected, code = await ws.connect()
+    assert not connected and code == 4403
+    kinds = await database_sync_to_async(
+        lambda: [(e.kind, e.about_id) for e in SessionEvent.objects.order_by("id")]
+    )()
+    assert kinds == [
+        ("hold", partner.pk),
+        ("resume", partner.pk),
+        ("together", cast.client_with_portal.pk),
+        ("remove", partner.pk),
+    ]
+    for sock in (tess, casey, pat, pat2):
+        await sock.disconnect()
