@@ -134,7 +134,9 @@ def session_record(appointment: Appointment, user: Any) -> dict[str, Any] | None
     """The session record for the appointment's History, times in the viewer's zone."""
     session = (
         VideoSession.objects.filter(appointment=appointment)
-        .prefetch_related("participations__user", "events__by")
+        .prefetch_related(
+            "participations__user", "events__by", "events__about", "locations__client"
+        )
         .first()
     )
     if session is None:
@@ -147,9 +149,21 @@ def session_record(appointment: Appointment, user: Any) -> dict[str, Any] | None
         "ended": date_time_text(session.ended_at, tz_name) if session.ended_at else "",
         "duration": f"{duration // 60} min {duration % 60} s" if duration is not None else "",
         "location": location,
+        # A couple's or a family's session: where each person said they were, and when.
+        "locations": [
+            {
+                "who": stated.client.display_name,
+                "place": services.location_view(stated.code, appointment.therapist),
+                "at": date_time_text(stated.stated_at, tz_name),
+            }
+            for stated in session.locations.all()
+        ]
+        if len(session.locations.all()) > 1
+        else [],
         "events": [
             {
-                "what": event.get_kind_display(),
+                "what": event.get_kind_display()
+                + (f": {event.about.display_name}" if event.about is not None else ""),
                 "who": str(event.by),
                 "at": date_time_text(event.at, tz_name),
             }
