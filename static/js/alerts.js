@@ -89,6 +89,24 @@ function show(alert) {
   refresh();
 }
 
+// A couple or a family waiting: the word goes to one of them, or to everyone (only that
+// person's Waiting Room shows a word to them).
+function fillRecipients(form, people) {
+  const box = form.querySelector(".word-to");
+  if (!box) return;
+  const select = box.querySelector("select");
+  const chosen = select.value;
+  select.replaceChildren(select.options[0]);
+  for (const person of people) {
+    const option = document.createElement("option");
+    option.value = String(person.id);
+    option.textContent = person.name;
+    select.append(option);
+  }
+  select.value = people.some((p) => String(p.id) === chosen) ? chosen : "";
+  box.hidden = people.length < 2;
+}
+
 function wire(card) {
   card.el.querySelector(".checkin-dismiss").addEventListener("click", () => {
     card.el.remove();
@@ -116,6 +134,7 @@ function fill(card) {
   el.querySelector(".checkin-open").href = alert.appointment_url;
   const form = el.querySelector(".checkin-word");
   form.hidden = !waitingNow || !alert.word_url;
+  fillRecipients(form, alert.people || []);
   form.action = alert.word_url || "";
   const sent = el.querySelector(".checkin-sent");
   sent.textContent = alert.word ? `You sent at ${alert.word.at}: “${alert.word.text}”` : "";

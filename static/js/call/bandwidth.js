@@ -5,11 +5,12 @@
 // a connection keeps up (the therapist is shown a note when one cannot).
 
 // People in the call (the therapist included) → the height and bit rate each stream gets.
+// Fewer frames too: each page encodes one stream per other person.
 export const STEPS = {
-  2: { height: 720, kbps: 1500 },
-  3: { height: 540, kbps: 800 },
-  4: { height: 450, kbps: 500 },
-  5: { height: 360, kbps: 300 },
+  2: { height: 720, kbps: 1500, fps: 30 },
+  3: { height: 540, kbps: 800, fps: 30 },
+  4: { height: 450, kbps: 500, fps: 20 },
+  5: { height: 360, kbps: 300, fps: 15 },
 };
 
 export function stepFor(people) {
@@ -28,9 +29,11 @@ export async function tune(pc, people, log = () => {}) {
     const scale = Math.max(1, height / step.height);
     let changed = false;
     for (const encoding of params.encodings) {
-      if (encoding.maxBitrate !== step.kbps * 1000 || encoding.scaleResolutionDownBy !== scale) {
+      if (encoding.maxBitrate !== step.kbps * 1000 || encoding.scaleResolutionDownBy !== scale
+          || encoding.maxFramerate !== step.fps) {
         encoding.maxBitrate = step.kbps * 1000;
         encoding.scaleResolutionDownBy = scale;
+        encoding.maxFramerate = step.fps;
         changed = true;
       }
     }
@@ -44,17 +47,15 @@ export async function tune(pc, people, log = () => {}) {
   return applied;
 }
 
-// Whether the connection keeps up: what arrives from that person (frame rate, loss) and
-// what leaves for them (limited by bandwidth). `last` is the previous reading (or null).
+// Whether the connection keeps up: what arrives from that person (frame rate, loss).
 export async function reading(pc) {
-  const r = { at: performance.now(), frames: 0, received: 0, lost: 0, limited: false };
+  const r = { at: performance.now(), frames: 0, received: 0, lost: 0 };
   (await pc.getStats()).forEach((s) => {
     if (s.type === "inbound-rtp" && s.kind === "video") r.frames += s.framesDecoded || 0;
     if (s.type === "inbound-rtp") {
       r.received += s.packetsReceived || 0;
       r.lost += Math.max(0, s.packetsLost || 0);
     }
-    if (s.type === "outbound-rtp" && s.kind === "video" && s.qualityLimitationReason === "bandwidth") r.limited = true;
   });
   return r;
 }

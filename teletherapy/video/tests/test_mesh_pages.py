@@ -83,3 +83,32 @@ def test_the_check_in_alert_lists_who_is_waiting(cast, couple) -> None:  # type:
     services.join_call(appointment=call, user=partner.user, role="client", channel_name="b")
     payload = alert_payload(cast.therapist, call)
     assert payload["client_name"] == "Casey Client and Pat Partner" and payload["several"]
+
+
+def test_a_word_to_one_person_reaches_only_them(cast, couple) -> None:  # type: ignore[no-untyped-def]
+    from teletherapy.alerts import services as alerts
+    from teletherapy.alerts.waiting import latest_word
+
+    call, partner = couple
+    casey = cast.client_with_portal
+    for client in (casey, partner):
+        services.set_client_location(appointment=call, by=client, location="NJ")
+    alerts.send_word(appointment=call, by=cast.therapist, text="Welcome, both of you.")
+    alerts.send_word(appointment=call, by=cast.therapist, text="Pat, a moment.", to=partner.pk)
+    assert latest_word(call, partner).text == "Pat, a moment."
+    assert latest_word(call, casey).text == "Welcome, both of you."
+    # Casey's Waiting Room never shows the word to Pat.
+    room = reverse("portal_video:room", kwargs={"appointment_id": call.pk})
+    assert "Pat, a moment." not in _as(casey.user).get(room).content.decode()
+    assert "Pat, a moment." in _as(partner.user).get(room).content.decode()
+    # Someone not in the session is refused with a clear message.
+    http = _as(cast.therapist.user)
+    url = reverse("alerts:word", kwargs={"appointment_id": call.pk})
+    bad = http.post(
+        url, {"text": "Hi", "to": str(cast.other_client.pk)}, HTTP_ACCEPT="application/json"
+    )
+    assert bad.status_code == 400 and "Choose someone in this session" in bad.json()["message"]
+    bad = http.post(url, {"text": "Hi", "to": "x"}, HTTP_ACCEPT="application/json")
+    assert bad.status_code == 400
+    ok = http.post(url, {"text": "Hi", "to": str(partner.pk)}, HTTP_ACCEPT="application/json")
+    assert ok.status_code == 200 and "Sent to Pat Partner" in ok.json()["message"]
