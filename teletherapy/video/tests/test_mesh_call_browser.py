@@ -151,6 +151,38 @@ def test_a_couple_on_two_devices(cast, browser, live_server_factory) -> None:
         pat.set_viewport_size({"width": 1280, "height": 800})
         therapist.set_viewport_size({"width": 1280, "height": 800})
 
+        # Chat goes to everyone in the call.
+        therapist.get_by_role("button", name="Chat").click()
+        therapist.fill("#chat-input", "Hello, both of you")
+        therapist.keyboard.press("Enter")
+        for page in (casey, pat):
+            page.get_by_role("button", name="Chat").click()
+            expect(page.locator("#chat-log")).to_contain_text("Tess TherapistHello, both of you")
+            page.get_by_role("button", name="Close chat").click()
+        therapist.get_by_role("button", name="Close chat").click()
+
+        # Casey on hold (an individual check-in with Pat): back in the Waiting Room, while
+        # Pat's call with the therapist goes on.
+        tile = therapist.locator(".remote-tile", has_text="Casey Client")
+        tile.get_by_text("Options for Casey Client").click()
+        tile.get_by_role("button", name="Put on hold").click()
+        expect(casey.locator("#waiting-status")).to_have_text("Tess Therapist will be right back")
+        expect(pat.locator(".remote-tile", has_text="Casey Client")).to_contain_text("on hold")
+        held = frames_from(pat, "Tess Therapist")
+        pat.wait_for_function(
+            "async (n) => (await __call.summary()).peers.find((p) => p.name === 'Tess Therapist')"
+            ".framesDecoded > n + 30",
+            arg=held,
+            timeout=30000,
+        )
+        tile.get_by_role("button", name="Bring Casey Client back").click()
+        expect(casey.locator("#call-root")).to_have_attribute("data-state", "call")
+        tile.get_by_role("button", name="Joined together on one device").click()
+        expect(
+            tile.get_by_role("button", name="Noted: joined together on one device")
+        ).to_be_visible()
+        tile.get_by_text("Options for Casey Client").click()
+
         # Casey leaves; Pat's media from the therapist keeps flowing meanwhile.
         before = frames_from(pat, "Tess Therapist")
         casey.get_by_role("button", name="Leave").click()
@@ -177,6 +209,14 @@ def test_a_couple_on_two_devices(cast, browser, live_server_factory) -> None:
             for r in PersonLocation.objects.filter(session__appointment=call)
         }
         assert codes == {"Casey Client": "NJ", "Pat Partner": "VT"}
+        from teletherapy.video.models import SessionEvent
+
+        kinds = list(
+            SessionEvent.objects.filter(session__appointment=call).values_list(
+                "kind", "about__first_name"
+            )
+        )
+        assert kinds == [("hold", "Casey"), ("resume", "Casey"), ("together", "Casey")]
         casey_rows = Participation.objects.filter(
             session__appointment=call, user=cast.client_with_portal.user
         )

@@ -95,8 +95,9 @@ def test_a_word_to_one_person_reaches_only_them(cast, couple) -> None:  # type: 
         services.set_client_location(appointment=call, by=client, location="NJ")
     alerts.send_word(appointment=call, by=cast.therapist, text="Welcome, both of you.")
     alerts.send_word(appointment=call, by=cast.therapist, text="Pat, a moment.", to=partner.pk)
-    assert latest_word(call, partner).text == "Pat, a moment."
-    assert latest_word(call, casey).text == "Welcome, both of you."
+    to_pat, to_casey = latest_word(call, partner), latest_word(call, casey)
+    assert to_pat is not None and to_pat.text == "Pat, a moment."
+    assert to_casey is not None and to_casey.text == "Welcome, both of you."
     # Casey's Waiting Room never shows the word to Pat.
     room = reverse("portal_video:room", kwargs={"appointment_id": call.pk})
     assert "Pat, a moment." not in _as(casey.user).get(room).content.decode()
