@@ -367,9 +367,11 @@ signaling.addEventListener("close", ({ detail }) => {
 // whose connection cannot keep up (and their tile is marked).
 async function watchConnections() {
   const slow = [];
+  let measured = 0;
   for (const peer of state.peers.values()) {
     const pc = peer.machine.pc;
     if (!pc || pc.connectionState !== "connected") continue;
+    measured += 1;
     const now = await reading(pc);
     const verdict = keepsUp(peer.last, now);
     peer.last = now;
@@ -378,6 +380,7 @@ async function watchConnections() {
     peer.tile.dataset.slow = peer.slow ? "1" : "";
     if (peer.slow) slow.push(peer.person.name);
   }
+  if (measured) view.quality(slow.length ? "poor" : "good", slow.length ? "poor" : "good");
   const note = $("mesh-note");
   if (note) {
     note.textContent = slow.length
