@@ -23,6 +23,7 @@ from teletherapy.lib.clock import date_time_text, time_text, viewer_zone
 from teletherapy.lib.confirm import Question, confirmation_page, is_confirmed
 from teletherapy.lib.headers import allow_media
 from teletherapy.practice.access import StaffRequest, staff_view
+from teletherapy.scheduling.guardians import session_owner
 from teletherapy.scheduling.models import Appointment
 from teletherapy.video import services, turn
 from teletherapy.video.access import CallClosed, get_call_for
@@ -102,6 +103,10 @@ def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> 
         "role": role,
         "is_therapist": role == Participation.Role.THERAPIST,
         "peer_name": _peer_name(appointment, role),
+        # "Your", or "Mina Minor's" for a minor's guardian.
+        "session_owner": session_owner(appointment, request.user.client)  # type: ignore[union-attr]
+        if role == Participation.Role.CLIENT
+        else "Your",
         "when": date_time_text(appointment.start, tz_name),
         "practice_name": appointment.practice.name,
         "client_location": services.location_view(location, appointment.therapist)
