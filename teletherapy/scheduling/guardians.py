@@ -13,7 +13,10 @@ from teletherapy.scheduling.models import Appointment
 def wards_in(appointments: Iterable[Appointment], client: Client) -> dict[int, Client]:
     """For each appointment `client` is not in themself, the minor of whom they are a guardian
     that it is for (appointment pk -> the minor), in two queries whatever the number."""
-    appointments = list(appointments)
+    # Their own (as the primary client) need no look-up: the usual Dashboard costs nothing more.
+    appointments = [a for a in appointments if a.client_id != client.pk]
+    if not appointments:
+        return {}
     wards = {ward.pk: ward for ward in client.wards.filter(is_minor=True, is_active=True)}
     if not wards or not appointments:
         return {}
@@ -37,12 +40,6 @@ def wards_in(appointments: Iterable[Appointment], client: Client) -> dict[int, C
 def ward_of(appointment: Appointment, client: Client) -> Client | None:
     """The minor `client` attends `appointment` for as a guardian; None when they are in it."""
     return wards_in([appointment], client).get(appointment.pk)
-
-
-def session_owner(appointment: Appointment, client: Client) -> str:
-    """'Your' for the client's own session, "Mina Minor's" for a ward's."""
-    ward = ward_of(appointment, client)
-    return f"{ward.display_name}'s" if ward is not None else "Your"
 
 
 def attendee_label(appointment: Appointment, client: Client) -> str:
