@@ -127,7 +127,7 @@ class GuardianSelects(forms.SelectMultiple):
                     body=body,
                 )
             )
-        return SafeString("".join(parts))
+        return format_html_join("", "{}", ((part,) for part in parts))
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         # The selects left on "— none —" send an empty value: no choice.
