@@ -20,6 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 from teletherapy.availability import hours as availability
 from teletherapy.availability.access import can_edit_hours
 from teletherapy.lib import clock, confirm
+from teletherapy.lib.fields import parse_pk
 from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling import marks, recurrence, services
@@ -53,12 +54,13 @@ def _zone(staff: StaffMember) -> ZoneInfo:
 
 
 def _int_param(value: str | None) -> int | None:
+    """An id from a query string (None when absent); anything else is a 404."""
     if value in (None, ""):
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise Http404("Bad id") from None
+    pk = parse_pk(value)
+    if pk is None:
+        raise Http404("Bad id")
+    return pk
 
 
 def _date_param(value: str | None, default: date) -> date:
