@@ -52,3 +52,18 @@ def attendee_label(appointment: Appointment, client: Client) -> str:
         if minor.is_minor and minor.guardians.filter(pk=client.pk).exists():
             return f"{client.full_name} (guardian of {minor.full_name})"
     return client.full_name
+
+
+def guardian_labels(appointment: Appointment) -> list[str]:
+    """The guardians who may join this appointment (Appointment.attendees), each as
+    'Gail Guardian (guardian of Mina Minor)', for the therapist's pages."""
+    clients = appointment.all_clients()
+    own = {client.pk for client in clients}
+    labels = []
+    for minor in clients:
+        if not minor.is_minor or not minor.is_active:
+            continue
+        for guardian in minor.guardians.filter(is_active=True, practice_id=appointment.practice_id):
+            if guardian.pk not in own:
+                labels.append(f"{guardian.full_name} (guardian of {minor.full_name})")
+    return labels

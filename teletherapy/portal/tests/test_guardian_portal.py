@@ -109,6 +109,13 @@ def test_the_therapist_sees_the_guardian_named_as_such(cast, family) -> None:
         .content.decode()
     )
     assert "Gail Guardian (guardian of Mina Minor)" in history
+    details = (
+        cast.client_for("therapist")
+        .get(reverse("scheduling:appointment", kwargs={"appointment_id": call.pk}))
+        .content.decode()
+    )
+    assert "Joining for the minor" in details
+    assert "Gail Guardian (guardian of Mina Minor)" in details
 
 
 @pytest.mark.parametrize("how", ["removed", "unticked", "guardian_deactivated", "ward_inactive"])
