@@ -634,16 +634,24 @@ def appointment_edit(request: StaffRequest, appointment_id: int) -> HttpResponse
         form = EditAppointmentForm(request.POST, appointment=appointment, tz=tz)
         if form.is_valid():
             data = form.cleaned_data
+            scope = data.get("scope") or series_services.THIS
+            changed = set(form.changed_data)
+
+            def given(name: str) -> Any:
+                # For several appointments of a series, only what was changed here: each
+                # keeps its own duration, service and note otherwise.
+                return data[name] if scope == series_services.THIS or name in changed else None
+
             try:
                 series_services.change_series(
                     appointment=appointment,
-                    scope=data.get("scope") or series_services.THIS,
+                    scope=scope,
                     by=staff,
                     start=form.start(),
-                    duration_minutes=data["duration"],
-                    is_teletherapy=data["teletherapy"],
-                    service=data["service"],
-                    staff_note=data["staff_note"],
+                    duration_minutes=given("duration"),
+                    is_teletherapy=given("teletherapy"),
+                    service=given("service"),
+                    staff_note=given("staff_note"),
                     request=request,
                 )
             except ValidationError as error:

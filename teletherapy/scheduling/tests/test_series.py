@@ -398,6 +398,37 @@ def test_page_bad_input_beside_the_field(fcast, extra, field, message) -> None:
     assert not AppointmentSeries.objects.exists()
 
 
+def test_editing_all_changes_only_what_was_changed(fcast) -> None:
+    """Moving the whole series keeps each appointment's own length, service and note."""
+    booked = _book(fcast)
+    rows = _occurrences(booked)
+    services.change_appointment(
+        appointment=rows[3], by=fcast.scheduler, duration_minutes=80, staff_note="Own note"
+    )
+    http = fcast.client_for("scheduler")
+    form = {
+        "date": "2027-02-23",
+        "time": "11:00",
+        "duration": "50",
+        "service": "90834",
+        "teletherapy": "on",
+        "staff_note": "ZZNOTE",
+        "scope": "all",
+    }
+    response = http.post(reverse("scheduling:appointment_edit", args=[rows[0].pk]), form)
+    assert response.status_code == 302
+    after = _occurrences(booked)
+    assert [r.start.astimezone(NEW_YORK).hour for r in after] == [11] * 6
+    assert [r.duration_minutes for r in after] == [50, 50, 50, 80, 50, 50]
+    assert [r.staff_note for r in after] == ["ZZNOTE"] * 3 + ["Own note"] + ["ZZNOTE"] * 2
+
+    # A note changed for all is every appointment's note.
+    form.update(staff_note="New for all")
+    http.post(reverse("scheduling:appointment_edit", args=[rows[0].pk]), form)
+    assert {r.staff_note for r in _occurrences(booked)} == {"New for all"}
+    assert [r.duration_minutes for r in _occurrences(booked)] == [50, 50, 50, 80, 50, 50]
+
+
 def test_edit_and_cancel_pages_ask_which(fcast) -> None:
     booked = _book(fcast)
     rows = _occurrences(booked)
