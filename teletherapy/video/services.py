@@ -144,8 +144,8 @@ def set_client_location(
     """Store where a client of the appointment says they are right now, and audit it (the
     therapist checks it against their licenses). Each person states their own (a couple may
     be in two states): kept per person (PersonLocation), and as the session's
-    client_location when `by` is the primary client. Only someone who may attend the
-    appointment may say it; only U.S. locations are accepted."""
+    client_location when `by` is the primary client (or a guardian speaking for a minor without a login). Only someone who may attend the
+    appointment (a client of it, or a minor's guardian: Appointment.may_attend) may say it; only U.S. locations are accepted."""
     if not is_us_state(location):
         raise ValueError("Teletherapy is for U.S. locations only")
     if not appointment.may_attend(by):
@@ -156,7 +156,7 @@ def set_client_location(
         )
         stated = PersonLocation.objects.filter(session=session, client=by).first()
         before = stated.code if stated else ""
-        if by.pk == appointment.client_id and not stated:
+        if _speaks_for_session(appointment, by) and not stated:
             before = session.client_location  # stated before locations were per person
         if before != location or stated is None:
             PersonLocation.objects.update_or_create(
@@ -164,7 +164,7 @@ def set_client_location(
                 client=by,
                 defaults={"code": location, "stated_at": timezone.now()},
             )
-        if by.pk == appointment.client_id and session.client_location != location:
+        if _speaks_for_session(appointment, by) and session.client_location != location:
             session.client_location = location
             session.save(update_fields=["client_location"])
         if before != location:
@@ -187,9 +187,18 @@ def location_of(*, session: VideoSession | None, client: Client) -> str:
     stated = PersonLocation.objects.filter(session=session, client=client).first()
     if stated is not None:
         return stated.code
-    if client.pk == session.appointment.client_id:
+    if _speaks_for_session(session.appointment, client):
         return session.client_location
     return ""
+
+
+def _speaks_for_session(appointment: Appointment, client: Client) -> bool:
+    """Whether `client`'s location is also the session's client_location (what the
+    two-person call and the pages with one location show): the primary client's, or a
+    guardian's when the minor has no login of their own."""
+    return client.pk == appointment.client_id or (
+        appointment.client.user_id is None and client.pk != appointment.client_id
+    )
 
 
 def record_refusal(

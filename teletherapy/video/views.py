@@ -23,6 +23,7 @@ from teletherapy.lib.clock import date_time_text, time_text, viewer_zone
 from teletherapy.lib.confirm import Question, confirmation_page, is_confirmed
 from teletherapy.lib.headers import allow_media
 from teletherapy.practice.access import StaffRequest, staff_view
+from teletherapy.scheduling.guardians import ward_of
 from teletherapy.scheduling.models import Appointment
 from teletherapy.video import services, turn
 from teletherapy.video.access import CallClosed, get_call_for
@@ -92,8 +93,9 @@ def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> 
     tz_name = viewer_zone(request.user)
     session = VideoSession.objects.filter(appointment=appointment).first()
     location = session.client_location if session else ""
-    client = getattr(request.user, "client", None)
-    if role == Participation.Role.CLIENT and client is not None:
+    client = getattr(request.user, "client", None) if role == Participation.Role.CLIENT else None
+    ward = ward_of(appointment, client) if client is not None else None
+    if client is not None:
         location = services.location_of(session=session, client=client)
     return {
         "starts_at": appointment.start.isoformat(),
@@ -105,6 +107,9 @@ def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> 
         "role": role,
         "is_therapist": role == Participation.Role.THERAPIST,
         "peer_name": _peer_name(appointment, role),
+        # "Your", or "Mina Minor's" for a minor's guardian (and who the session is for).
+        "session_owner": f"{ward.display_name}'s" if ward is not None else "Your",
+        "session_for": ward.display_name if ward is not None else "",
         "when": date_time_text(appointment.start, tz_name),
         "practice_name": appointment.practice.name,
         "client_location": services.location_view(location, appointment.therapist)
@@ -180,17 +185,18 @@ def _room(
 
 
 def is_group_call(appointment: Appointment) -> bool:
-    """A couple's or a family's session (more than one person may join from the portal):
-    the call is a full mesh (video/mesh.py, static/js/call/mesh.js). One client: the
-    two-person call, as always."""
-    return len(appointment.attendees()) > 1
+    """A couple's or a family's session (more than one person with a portal login may join:
+    Appointment.attendees): the call is a full mesh (video/mesh.py, static/js/call/mesh.js).
+    One person (a client, or a guardian for a minor without a login): the two-person call,
+    as always."""
+    return len([c for c in appointment.attendees() if c.user_id is not None]) > 1
 
 
 def _mesh_context(context: dict[str, Any], appointment: Appointment, role: str) -> None:
     context["mesh"] = True
     context["ws_path"] = f"/ws/sessions/{appointment.pk}/mesh/"
     if role == Participation.Role.THERAPIST:
-        names = [c.display_name for c in appointment.attendees()]
+        names = [c.display_name for c in appointment.attendees() if c.user_id is not None]
         context["peer_name"] = _names_text(names)
     else:
         # A client sees the therapist's name only: not the other clients' (privacy).
