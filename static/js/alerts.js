@@ -112,7 +112,14 @@ function wire(card) {
     card.el.remove();
     cards.delete(card.alert.appointment_id);
     refresh();
-    tray.focus?.();
+    // Focus where the person was: the next card's Dismiss, else the page's main heading.
+    const next = tray.querySelector(".checkin-alert .checkin-dismiss");
+    const heading = document.querySelector("main h1");
+    if (next) next.focus();
+    else if (heading) {
+      if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    }
   });
   const form = card.el.querySelector(".checkin-word");
   form.addEventListener("submit", (event) => sendWord(event, form, card));
