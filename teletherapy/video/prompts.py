@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from teletherapy.clients.models import Client
+from teletherapy.lib import clock
 from teletherapy.lib.clock import date_time_text, time_text, viewer_zone
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.guardians import attendee_label, wards_in
@@ -25,7 +26,7 @@ def _ended_text(appointment: Appointment, name: str, tz_name: str, owner: str = 
         f"{time_text(appointment.start, tz_name)} has ended"
     )
     duration = appointment.video_session.duration_seconds
-    return f"{text} ({services.duration_text(duration)})." if duration is not None else f"{text}."
+    return f"{text} ({clock.duration_text(duration)})." if duration is not None else f"{text}."
 
 
 def _prompt(
@@ -165,7 +166,7 @@ def session_record(appointment: Appointment, user: Any) -> dict[str, Any] | None
     return {
         "started": date_time_text(session.started_at, tz_name) if session.started_at else "",
         "ended": date_time_text(session.ended_at, tz_name) if session.ended_at else "",
-        "duration": f"{duration // 60} min {duration % 60} s" if duration is not None else "",
+        "duration": clock.duration_text(duration, exact=True) if duration is not None else "",
         "location": location,
         # A couple's or a family's session: where each person said they were, and when.
         "locations": [

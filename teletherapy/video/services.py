@@ -429,13 +429,6 @@ def expire_stale_presence(*, session_id: int | None = None, now: datetime | None
 # --- Hold, and the end for everyone ---------------------------------------------------------
 
 
-def duration_text(seconds: int) -> str:
-    """'23 min' (or '45 s' under a minute)."""
-    if seconds < 60:
-        return f"{seconds} s"
-    return f"{seconds // 60} min"
-
-
 def session_closed(appointment: Appointment) -> bool:
     """Whether the therapist ended this session for everyone (no one can join again). Costs
     no query when the appointment came with its video_session (select_related)."""

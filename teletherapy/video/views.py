@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from teletherapy.lib import clock
 from teletherapy.lib.clock import date_time_text, time_text, viewer_zone
 from teletherapy.lib.confirm import Question, confirmation_page, is_confirmed
 from teletherapy.lib.headers import allow_media
@@ -70,7 +71,7 @@ def _closed_page(request: HttpRequest, closed: CallClosed) -> HttpResponse:
         message = "This session has ended."
         duration = appointment.video_session.duration_seconds
         if duration is not None:
-            message += f" It lasted {services.duration_text(duration)}."
+            message += f" It lasted {clock.duration_text(duration)}."
     elif closed.state == "over":
         message = "This session's time is over. It can no longer be joined."
     else:
