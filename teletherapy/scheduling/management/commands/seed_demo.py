@@ -33,6 +33,8 @@ STAFF: list[tuple[str, str, str, dict[str, bool]]] = [
     ("scheduler@demo.test", "Sam Patel", "Scheduler (front desk)", {"is_scheduler": True}),
 ]
 CLIENT_USERNAME = "demo.client"
+# Casey Demo's partner, for the couple's session (their own portal login and zone).
+PARTNER_USERNAME = "demo.partner"
 
 
 class Command(BaseCommand):
@@ -109,11 +111,24 @@ class Command(BaseCommand):
         jordan.therapists.set([tele, plain])
         riley = client("Riley", "Example", date_of_birth=date(1995, 7, 21))
         riley.therapists.set([plain])
+        pat = client(
+            "Pat",
+            "Partner",
+            username=PARTNER_USERNAME,
+            date_of_birth=date(1986, 5, 30),
+            time_zone="America/Chicago",
+        )
+        pat.therapists.set([tele])
 
         def book(
-            therapist: StaffMember, who: Client, start: datetime, *, tele_session: bool
+            therapist: StaffMember,
+            who: Client,
+            start: datetime,
+            *,
+            tele_session: bool,
+            others: tuple[Client, ...] = (),
         ) -> None:
-            Appointment.objects.create(
+            appointment = Appointment.objects.create(
                 practice=practice,
                 therapist=therapist,
                 client=who,
@@ -127,6 +142,7 @@ class Command(BaseCommand):
                 ),
                 created_by=members["scheduler@demo.test"].user,
             )
+            appointment.additional_clients.set(others)
 
         # One Teletherapy session about to open (its prompt shows 15 minutes before the start).
         soon = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
@@ -139,6 +155,8 @@ class Command(BaseCommand):
         book(tele, casey, at(10), tele_session=True)
         book(tele, jordan, at(14), tele_session=False)
         book(plain, riley, at(11), tele_session=False)
+        # A couple's Teletherapy Session: Casey (the primary) and Pat, each on their own device.
+        book(tele, casey, at(16), tele_session=True, others=(pat,))
 
     def _print_sign_ins(self) -> None:
         out = self.stdout
@@ -148,3 +166,4 @@ class Command(BaseCommand):
         for email, _name, label, _roles in STAFF:
             out.write(f"    {label:<28} {email}")
         out.write(f"  Client Portal, at /portal/sign-in/: username {CLIENT_USERNAME}")
+        out.write(f"    and {PARTNER_USERNAME}, Casey's partner in tomorrow's couples session")
