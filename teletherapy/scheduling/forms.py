@@ -64,7 +64,7 @@ def _client_field(position: int, clients: Any) -> ClientChoiceField:
     first = position == 0
     field = ClientChoiceField(
         queryset=clients,
-        label="Client" if first else f"{ORDINALS[position]} client",
+        label="Client" if first else f"{ORDINALS[position]} person",
         required=first,
         empty_label="Choose a client" if first else "No one",
         error_messages={"required": "Choose a client.", "invalid_choice": CLIENT_NOT_FOUND},
@@ -91,12 +91,12 @@ class _ClientFields:
         for position, name in enumerate(CLIENT_FIELDS):
             self.fields[name] = _client_field(position, clients)
         self.fields["primary"] = forms.ChoiceField(
-            label="Primary client (billed)",
-            choices=[(str(n + 1), f"{ORDINALS[n]} client") for n in range(len(CLIENT_FIELDS))],
+            label="Billed to (the primary)",
+            choices=[(str(n + 1), f"The {ORDINALS[n].lower()}") for n in range(len(CLIENT_FIELDS))],
             initial="1",
             required=False,
             widget=forms.RadioSelect,
-            help_text="The one billed. The first client unless you choose another.",
+            help_text="The client billed: the first unless you choose another.",
         )
 
     def clean_clients(
