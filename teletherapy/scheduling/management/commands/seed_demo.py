@@ -35,6 +35,8 @@ STAFF: list[tuple[str, str, str, dict[str, bool]]] = [
 CLIENT_USERNAME = "demo.client"
 # Casey Demo's partner, for the couple's session (their own portal login and zone).
 PARTNER_USERNAME = "demo.partner"
+# A parent with their own portal login, guardian of a minor who has none (the default).
+GUARDIAN_USERNAME = "demo.guardian"
 
 
 class Command(BaseCommand):
@@ -99,7 +101,7 @@ class Command(BaseCommand):
                 city="Albany",
                 state="NY",
                 zip_code="12207",
-                time_zone=ZONE,
+                time_zone=extra.pop("time_zone", ZONE),
                 user=user,
                 **extra,
             )
@@ -156,7 +158,15 @@ class Command(BaseCommand):
         book(tele, jordan, at(14), tele_session=False)
         book(plain, riley, at(11), tele_session=False)
         # A couple's Teletherapy Session: Casey (the primary) and Pat, each on their own device.
-        book(tele, casey, at(16), tele_session=True, others=(pat,))
+        book(tele, casey, at(15), tele_session=True, others=(pat,))
+
+        # A minor and their guardian: the parent joins the minor's session from their portal.
+        dana = client("Dana", "Parent", username=GUARDIAN_USERNAME, date_of_birth=date(1984, 2, 9))
+        dana.therapists.set([tele])
+        mia = client("Mia", "Parent", date_of_birth=date(2014, 9, 30), is_minor=True)
+        mia.therapists.set([tele])
+        mia.guardians.set([dana])
+        book(tele, mia, at(16), tele_session=True)
 
     def _print_sign_ins(self) -> None:
         out = self.stdout
@@ -167,3 +177,4 @@ class Command(BaseCommand):
             out.write(f"    {label:<28} {email}")
         out.write(f"  Client Portal, at /portal/sign-in/: username {CLIENT_USERNAME}")
         out.write(f"    and {PARTNER_USERNAME}, Casey's partner in tomorrow's couples session")
+        out.write(f"    and {GUARDIAN_USERNAME}, the guardian of a minor (Mia Parent)")
