@@ -92,6 +92,11 @@ def test_each_client_gets_their_own_reminder_and_links_in_their_own_zone(
         assert "9:00 AM CST (America/Chicago)" in http.get(page).content.decode()
         http.post(page)
     assert appointment.changes.filter(summary="Confirmed by Pat Partner (reminder link)").exists()
+    # Staff see to whom each reminder went.
+    history = cast.client_for("therapist").get(f"/schedule/appointments/{appointment.pk}/history/")
+    html = history.content.decode()
+    assert '<td data-label="To">Pat Partner</td>' in html
+    assert '<td data-label="To">Casey Client</td>' in html
 
 
 def test_one_client_cancelling_cancels_for_both_and_each_is_told(
