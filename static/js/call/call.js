@@ -218,6 +218,8 @@ function handleOther(msg) {
       finish("You opened this session in another window or device, so it was closed here");
       break;
     case "error":
+      // Whatever was refused, the Hold button works again (it waits for the server's word).
+      if ($("hold-call")) $("hold-call").disabled = false;
       // not_joined: the keep-alive ping of a page connected ahead, before Start.
       if (!["peer_absent", "peer_present", "not_joined"].includes(msg.code)) log("server said", msg.code);
       break;
