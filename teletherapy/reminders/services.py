@@ -38,7 +38,6 @@ from teletherapy.reminders.models import (
 from teletherapy.reminders.planning import active_consent, after_quiet_hours, withdraw
 from teletherapy.reminders.tasks import enqueue
 from teletherapy.scheduling.models import Appointment, AppointmentChange
-from teletherapy.scheduling.signals import announce
 
 log = logging.getLogger(__name__)
 
@@ -198,12 +197,12 @@ def cancel_by_client(*, link: ReminderLink, request: HttpRequest | None = None) 
     cancellation window (AnswerRefused with the policy inside it). For a joint session
     (a couple, a family) one client's cancel cancels it for everyone, as the cancel page
     says; each client is emailed the cancellation, and the History names who cancelled."""
-    from teletherapy.scheduling.services import notify_people
+    from teletherapy.scheduling import services as booking
 
     with transaction.atomic():
         appointment = (
             Appointment.objects.select_for_update()
-            .select_related("practice")
+            .select_related("practice", "client")
             .get(pk=link.appointment_id)
         )
         if appointment.is_cancelled:
@@ -216,10 +215,14 @@ def cancel_by_client(*, link: ReminderLink, request: HttpRequest | None = None) 
                 + f" Please contact {appointment.practice.name}."
             )
         links.use(link)
-        appointment.status = Appointment.Status.CANCELLED
-        appointment.cancel_reason = "Cancelled by the client from a reminder"
-        appointment.ics_sequence += 1
-        appointment.save()
+        kind = booking.cancel_row(
+            appointment,
+            reason="Cancelled by the client from a reminder",
+            summary=f"Cancelled by {_who(link, appointment)} (reminder link)",
+            actor_label="client (reminder link)",
+            request=request,
+            via="reminder",
+        )
         Answer.objects.update_or_create(
             appointment=appointment,
             defaults={
@@ -228,23 +231,8 @@ def cancel_by_client(*, link: ReminderLink, request: HttpRequest | None = None) 
                 "at": timezone.now(),
             },
         )
-        AppointmentChange.objects.create(
-            appointment=appointment,
-            summary=f"Cancelled by {_who(link, appointment)} (reminder link)",
-            details={"reason": appointment.cancel_reason},
-        )
-        record(
-            Action.APPOINTMENT_CANCELLED,
-            practice=appointment.practice,
-            obj=appointment,
-            request=request,
-            actor_label="client (reminder link)",
-            via="reminder",
-        )
-        appointment_id = appointment.pk
-        if appointment.is_teletherapy:
-            notify_people(appointment_id, "cancelled", appointment.all_clients())
-        announce(appointment_id, "cancelled")
+        # Each client's own email; a series' occurrence updates the series' calendar entry.
+        booking.notify_clients(appointment, kind)
     return appointment
 
 

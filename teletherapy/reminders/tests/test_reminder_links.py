@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -211,3 +212,49 @@ def test_reminder_email_through_smtp_names_as_typed_and_no_clinical_details(
     text = text_of(message) + str(message["Subject"])
     for secret in ("PHI-NOTE", "anxiety", "sertraline", "90834", "Psychotherapy", "1990", "05/17"):
         assert secret not in text
+
+
+def test_cancelling_one_session_of_a_series_drops_that_day_from_the_calendar(
+    cast, django_capture_on_commit_callbacks
+) -> None:
+    """Through the same cancel as staff use: the series lists the day among its exceptions
+    and the client's one calendar entry for the series is updated (no stray single event)."""
+    from icalendar import Calendar
+
+    from teletherapy.scheduling import recurrence, series
+
+    local = START.astimezone(ZoneInfo("America/New_York"))
+    with time_machine.travel(T0, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            weekly = series.book_series(
+                therapist=cast.therapist,
+                client=cast.client_with_portal,
+                first_day=local.date(),
+                at=local.time().replace(tzinfo=None),
+                repeats=recurrence.WEEKLY,
+                count=3,
+                is_teletherapy=True,
+                by=cast.therapist,
+            )
+    first = weekly.occurrences.order_by("start").first()
+    paths = send_first_reminder(first)
+    deadline = START - timedelta(hours=24)
+    http, page = _open(paths["cancel"], deadline)
+    mail.outbox.clear()
+    with time_machine.travel(deadline, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert http.post(page).status_code == 200
+    weekly.refresh_from_db()
+    assert weekly.exdates == [START.isoformat()]
+    (message,) = [m for m in mail.outbox if cast.client_with_portal.email in m.to]
+    (ics,) = [a for a in message.attachments if a[0].endswith(".ics")]
+    calendar = Calendar.from_ical(ics[1])
+    (master,) = [e for e in calendar.walk("VEVENT") if "RRULE" in e]
+    assert str(master["UID"]).startswith(f"series-{weekly.pk}@")
+    excluded = [d.dt for d in master["EXDATE"].dts]
+    assert excluded == [START]
+    assert list(weekly.occurrences.values_list("status", flat=True)) == [
+        "cancelled",
+        "scheduled",
+        "scheduled",
+    ]
