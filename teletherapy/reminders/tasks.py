@@ -70,12 +70,13 @@ def _issue_links(reminder: Reminder, choice: ReminderSettings) -> dict[str, str]
             if kind == ReminderLink.Kind.JOIN
             else appointment.start
         )
-        # A newer reminder's link replaces the older one of the same kind.
+        # A newer reminder's link replaces the older one of the same kind; the email and
+        # the text of the same reminder (same time, same start) keep theirs side by side.
         link = links.issue(
             ReminderLink,
             earlier=ReminderLink.objects.filter(
                 appointment=appointment, kind=kind, reminder__client=reminder.client
-            ),
+            ).exclude(reminder__label=reminder.label, reminder__for_start=reminder.for_start),
             expires_at=until,
             reminder=reminder,
             appointment=appointment,

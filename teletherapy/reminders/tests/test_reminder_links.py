@@ -258,3 +258,43 @@ def test_cancelling_one_session_of_a_series_drops_that_day_from_the_calendar(
         "scheduled",
         "scheduled",
     ]
+
+
+def test_the_email_and_the_text_of_one_reminder_both_keep_working_links(
+    cast, django_capture_on_commit_callbacks, settings, tmp_path
+) -> None:
+    """With email and text chosen, the email and the text of the same reminder time are
+    sent moments apart: the second must not void the first one's links."""
+    from teletherapy.reminders.models import Channels
+    from teletherapy.reminders.services import record_text_consent
+
+    settings.SMS_BACKEND = "console"
+    settings.SMS_FILE_PATH = tmp_path / "sms"
+    ReminderSettings.objects.create(practice=cast.practice, channels=Channels.BOTH)
+    casey = cast.client_with_portal
+    casey.mobile_phone = "+12125550123"
+    casey.save()
+    with time_machine.travel(T0, tick=False):
+        record_text_consent(client=casey, by=cast.therapist, agreed=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            appointment = scheduling.book_appointment(
+                therapist=cast.therapist,
+                client=casey,
+                start=START,
+                is_teletherapy=True,
+                by=cast.therapist,
+            )
+    emailed = send_first_reminder(appointment)
+    text = appointment.reminders.get(channel="text", label="2 days")
+    with time_machine.travel(text.send_at, tick=False):
+        assert send_reminder_now(reminder_id=text.pk) == "sent"
+    texted = {
+        k: p for p, k in LINK.findall((tmp_path / "sms").glob("*.txt").__next__().read_text())
+    }
+    assert texted["confirm"] != emailed["confirm"]
+    for path in (emailed["confirm"], texted["confirm"]):
+        http, page = _open(path, text.send_at)
+        with time_machine.travel(text.send_at, tick=False):
+            response = http.get(page)
+        assert response.status_code == 200, path
+        assert "not valid" not in response.content.decode()
