@@ -162,13 +162,26 @@ def _who(link: ReminderLink, appointment: Appointment) -> str:
     return link.reminder.recipient.full_name
 
 
+MOVED = (
+    "This appointment has moved since this reminder was sent, so this link no longer works. "
+    "You will get a reminder for the new time."
+)
+
+
+def refuse_if_moved(link: ReminderLink, appointment: Appointment) -> None:
+    """A reminder's Confirm or Cancel answers for the start it named, never a later one."""
+    if link.reminder.for_start != appointment.start:
+        raise AnswerRefused(MOVED)
+
+
 def confirm_appointment(*, link: ReminderLink, request: HttpRequest | None = None) -> Answer:
     """The client confirms through their reminder's Confirm link (used once)."""
     with transaction.atomic():
-        used = links.use(link)
-        appointment = Appointment.objects.select_for_update().get(pk=used.appointment_id)
+        appointment = Appointment.objects.select_for_update().get(pk=link.appointment_id)
         if appointment.is_cancelled:
             raise AnswerRefused("This appointment was cancelled, so there is nothing to confirm.")
+        refuse_if_moved(link, appointment)
+        links.use(link)
         answer, _ = Answer.objects.update_or_create(
             appointment=appointment,
             defaults={
@@ -214,6 +227,7 @@ def cancel_by_client(*, link: ReminderLink, request: HttpRequest | None = None) 
                 + choice.policy_text
                 + f" Please contact {appointment.practice.name}."
             )
+        refuse_if_moved(link, appointment)
         links.use(link)
         kind = booking.cancel_row(
             appointment,

@@ -117,6 +117,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
             raise services.AnswerRefused(
                 "This appointment was cancelled, so there is nothing to confirm."
             )
+        services.refuse_if_moved(link, link.appointment)
         if request.method == "POST":
             services.confirm_appointment(link=link, request=request)
             return _told(request, "Thank you. Your appointment is confirmed.", **_summary(link))
@@ -139,6 +140,7 @@ def cancel(request: HttpRequest) -> HttpResponse:
         appointment = link.appointment
         if appointment.is_cancelled:
             raise services.AnswerRefused("This appointment was already cancelled.")
+        services.refuse_if_moved(link, appointment)
         from django.utils import timezone
 
         too_late = timezone.now() > ReminderSettings.of(appointment.practice).cancel_deadline(
@@ -147,7 +149,9 @@ def cancel(request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
             services.cancel_by_client(link=link, request=request)
             return _told(
-                request, "Your appointment is cancelled. The practice has been told.", **summary
+                request,
+                "Your appointment is cancelled. It now shows as cancelled in the practice's schedule.",
+                **summary,
             )
     except links.LinkError as error:
         return links.problem_page(request, error, WORDING[kind])

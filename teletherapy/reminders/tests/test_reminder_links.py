@@ -176,6 +176,15 @@ def test_a_moved_appointment_is_no_longer_confirmed(
             .content.decode()
         )
     assert "Confirmed" not in details
+    # The old reminder's Cancel link answers for the old time only: it says so, and
+    # cancels nothing (nor does its Confirm, already used above).
+    http, page = _open(paths["cancel"], at)
+    with time_machine.travel(at, tick=False):
+        shown = http.get(page)
+        assert shown.status_code == 400 and "has moved" in shown.content.decode()
+        assert http.post(page).status_code == 400
+    booked.refresh_from_db()
+    assert booked.status == Appointment.Status.SCHEDULED
     # Its reminders were planned again for the new time.
     assert set(booked.reminders.filter(status="planned").values_list("for_start", flat=True)) == {
         START + timedelta(days=1)
