@@ -15,13 +15,14 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
 from teletherapy.accounts import links
+from teletherapy.accounts.mfa import uses_two_step
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import Client
@@ -414,11 +415,13 @@ def check_join_birth_date(
 def sign_in_for_join(*, request: HttpRequest, link: ReminderLink) -> None:
     """Sign the client in for this one appointment: the session may open only its device
     check, Waiting Room and call (reminders.middleware.JoinScopeMiddleware) and ends with
-    the session."""
+    the session. Refused (PermissionDenied) for someone who uses two-step sign-in."""
     from teletherapy.accounts.services import sign_in
 
     client = link.reminder.recipient
     assert client.user is not None
+    if uses_two_step(client.user):  # a join link would go around it
+        raise PermissionDenied("Two-step sign-in: sign in to the portal in full.")
     sign_in(request=request, user=client.user, practice=client.practice, obj=client)
     # After login(): it starts a new session, which must carry the scope.
     request.session[JOIN_SESSION_KEY] = link.appointment_id

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from teletherapy.accounts import links
+from teletherapy.accounts.mfa import uses_two_step
 from teletherapy.lib import clock, sms
 from teletherapy.lib.mailer import build_email, send_with_retries
 from teletherapy.reminders.models import Reminder, ReminderLink, ReminderSettings
@@ -61,7 +62,13 @@ def _issue_links(reminder: Reminder, choice: ReminderSettings) -> dict[str, str]
     and this is a Teletherapy Session); {kind: absolute URL}."""
     appointment = reminder.appointment
     kinds = [ReminderLink.Kind.CONFIRM, ReminderLink.Kind.CANCEL]
-    if choice.join_link and appointment.is_teletherapy_session and reminder.recipient.user_id:
+    recipient = reminder.recipient
+    if (
+        choice.join_link
+        and appointment.is_teletherapy_session
+        and recipient.user_id
+        and not uses_two_step(recipient.user)
+    ):
         kinds.append(ReminderLink.Kind.JOIN)
     urls: dict[str, str] = {}
     for kind in kinds:

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from teletherapy.accounts import links
+from teletherapy.accounts.mfa import uses_two_step
 from teletherapy.clients.access import can_manage_clients, get_client_for
 from teletherapy.lib import clock
 from teletherapy.lib.headers import allow_media
@@ -183,6 +184,14 @@ def join(request: HttpRequest) -> HttpResponse:
     state = window_state(appointment)
     if state in ("over", "unavailable") or link.reminder.recipient.user is None:
         return _told(request, "This session can no longer be joined from this link.", status=400)
+    if uses_two_step(link.reminder.recipient.user):
+        # A date of birth is not the second step the client chose: sign in in full.
+        return _told(
+            request,
+            "You use two-step sign-in, so join from the Client Portal: sign in there and "
+            "the session is on your Dashboard.",
+            status=400,
+        )
     form = ConfirmBirthDateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
