@@ -105,9 +105,10 @@ class AppointmentSeries(models.Model):
         return [self.client, *others]
 
 
-def clients_label(clients: list[Client]) -> str:
-    """'Casey Client', 'Casey Client & Pat Partner', 'Ann A, Bo B & Cy C': staff pages only."""
-    names = [c.full_name for c in clients]
+def clients_label(clients: list[Client], *, display: bool = False) -> str:
+    """'Casey Client', 'Casey Client & Pat Partner', 'Ann A, Bo B & Cy C': staff pages only
+    (display: the names they go by, as the call prompts greet them)."""
+    names = [c.display_name if display else c.full_name for c in clients]
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " & " + names[-1]

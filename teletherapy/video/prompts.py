@@ -14,7 +14,7 @@ from teletherapy.lib import clock
 from teletherapy.lib.clock import date_time_text, time_text, viewer_zone
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.guardians import attendee_label, wards_in
-from teletherapy.scheduling.models import Appointment
+from teletherapy.scheduling.models import Appointment, clients_label
 from teletherapy.video import services
 from teletherapy.video.models import VideoSession
 
@@ -65,7 +65,7 @@ def staff_prompts(staff: StaffMember | None) -> list[dict[str, Any]]:
     return [
         _prompt(
             appointment,
-            appointment.client.display_name,
+            clients_label(appointment.all_clients(), display=True),
             viewer_zone(staff),
             reverse("video:check", kwargs={"appointment_id": appointment.pk}),
             "Start",
@@ -123,9 +123,9 @@ def call_alert(appointment: Appointment, user: Any) -> dict[str, Any] | None:
     if state in ("open", "over") and services.session_closed(appointment):
         return {
             "state": "ended",
-            "text": _ended_text(appointment, appointment.client.display_name, tz_name).replace(
-                "Your Teletherapy session", "The Teletherapy session"
-            ),
+            "text": _ended_text(
+                appointment, clients_label(appointment.all_clients(), display=True), tz_name
+            ).replace("Your Teletherapy session", "The Teletherapy session"),
             "url": "",
         }
     staff = getattr(user, "staff", None) if getattr(user, "is_staff_member", False) else None
@@ -134,7 +134,8 @@ def call_alert(appointment: Appointment, user: Any) -> dict[str, Any] | None:
         return {
             "state": state,
             "text": (
-                f"Your Teletherapy session with {appointment.client.display_name} at "
+                f"Your Teletherapy session with "
+                f"{clients_label(appointment.all_clients(), display=True)} at "
                 f"{time_text(appointment.start, tz_name)} is ready"
                 if can_start
                 else f"This Teletherapy session is open to join until "

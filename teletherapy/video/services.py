@@ -91,6 +91,8 @@ def ready_for_staff(staff: StaffMember, now: datetime | None = None) -> list[App
         Appointment.objects.visible_to(staff)
         .filter(therapist_id=staff.pk)
         .select_related("client", "video_session")
+        # A couple's or a family's prompt names every client.
+        .prefetch_related("additional_clients")
     )
     return list(_open_now(queryset, now or timezone.now()).order_by("start"))
 

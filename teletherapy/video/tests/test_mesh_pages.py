@@ -113,3 +113,21 @@ def test_a_word_to_one_person_reaches_only_them(cast, couple) -> None:  # type: 
     assert bad.status_code == 400
     ok = http.post(url, {"text": "Hi", "to": str(partner.pk)}, HTTP_ACCEPT="application/json")
     assert ok.status_code == 200 and "Sent to Pat Partner" in ok.json()["message"]
+
+
+def test_the_therapists_prompts_name_every_client_and_a_clients_name_no_one_else(
+    cast,
+    couple,  # type: ignore[no-untyped-def]
+) -> None:
+    call, partner = couple
+    dashboard = _as(cast.therapist.user).get(reverse("practice:dashboard")).content.decode()
+    both = f"{cast.client_with_portal.display_name} &amp; {partner.display_name}"
+    assert f"Your Teletherapy session with {both}" in dashboard
+    details = (
+        _as(cast.therapist.user)
+        .get(reverse("scheduling:appointment", kwargs={"appointment_id": call.pk}))
+        .content.decode()
+    )
+    assert f"Your Teletherapy session with {both}" in details
+    portal = _as(partner.user).get(reverse("portal:dashboard")).content.decode()
+    assert cast.client_with_portal.first_name not in portal

@@ -167,8 +167,9 @@ def test_prompt_polls_cost_the_same_however_many_sessions(cast, django_assert_nu
     therapist, client = cast.client_for("therapist"), cast.client_for("client")
     therapist.get(reverse("video:ready"))  # warm the session
     client.get(reverse("portal_video:ready"))
-    # Session, user, staff membership, the appointments with their clients.
-    with django_assert_num_queries(4):
+    # Session, user, staff membership, the appointments with their clients, and the other
+    # clients of joint sessions (one prefetch for all).
+    with django_assert_num_queries(5):
         assert therapist.get(reverse("video:ready"), HTTP_X_BACKGROUND="1").json()["count"] == 5
     # Session, user, client, open and upcoming appointments, the menu's staff lookup.
     with django_assert_num_queries(6):
