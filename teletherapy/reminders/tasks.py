@@ -95,24 +95,32 @@ def _issue_links(reminder: Reminder, choice: ReminderSettings) -> dict[str, str]
     return urls
 
 
-def _context(reminder: Reminder, choice: ReminderSettings, urls: dict[str, str]) -> dict[str, Any]:
+def summary(reminder: Reminder, choice: ReminderSettings) -> dict[str, Any]:
+    """What a reminder says of its appointment, in the zone of the client it went to (each
+    of a couple has their own): the reminder itself and its links' pages both show this."""
     appointment = reminder.appointment
-    client = reminder.recipient
-    tz = clock.viewer_zone(client)
-    upcoming_tele = appointment.is_teletherapy_session
+    tz = clock.viewer_zone(reminder.recipient)
     return {
         "practice_name": appointment.practice.name,
-        "first_name": client.preferred_name or client.first_name,
-        "when": clock.named(clock.date_time_text(appointment.start, tz), tz),
         "therapist_name": appointment.therapist.name,
-        "is_teletherapy": upcoming_tele,
+        "when": clock.named(clock.date_time_text(appointment.start, tz), tz),
+        "is_teletherapy": appointment.is_teletherapy_session,
+        "policy": choice.policy_text,
+        "cancel_by": clock.named(clock.date_time_text(choice.cancel_deadline(appointment), tz), tz),
+    }
+
+
+def _context(reminder: Reminder, choice: ReminderSettings, urls: dict[str, str]) -> dict[str, Any]:
+    client = reminder.recipient
+    told = summary(reminder, choice)
+    return {
+        **told,
+        "first_name": client.preferred_name or client.first_name,
         "confirm_url": urls.get("confirm", ""),
         "cancel_url": urls.get("cancel", ""),
         "join_url": urls.get("join", ""),
-        "policy": choice.policy_text,
-        "cancel_by": clock.named(clock.date_time_text(choice.cancel_deadline(appointment), tz), tz),
         "device_check_url": settings.SITE_URL + reverse("reminders_portal:device_check")
-        if upcoming_tele
+        if told["is_teletherapy"]
         else "",
         "portal_url": settings.SITE_URL + reverse("portal:sign_in"),
     }

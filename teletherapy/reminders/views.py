@@ -25,7 +25,7 @@ from teletherapy.lib.headers import allow_media
 from teletherapy.portal.access import current_client
 from teletherapy.portal.forms import ConfirmBirthDateForm
 from teletherapy.practice.access import StaffRequest, staff_view
-from teletherapy.reminders import services
+from teletherapy.reminders import services, tasks
 from teletherapy.reminders.forms import ReminderSettingsForm, TextConsentForm
 from teletherapy.reminders.models import ReminderLink, ReminderSettings
 from teletherapy.reminders.pages import upcoming_teletherapy
@@ -76,17 +76,10 @@ def _find(request: HttpRequest, kind: str) -> ReminderLink:
 
 def _summary(link: ReminderLink) -> dict[str, Any]:
     appointment = link.appointment
-    # The zone of the client the reminder went to (each of a couple has their own).
-    tz = clock.viewer_zone(link.reminder.recipient)
     choice = ReminderSettings.of(appointment.practice)
     return {
+        **tasks.summary(link.reminder, choice),
         "appointment": appointment,
-        "practice_name": appointment.practice.name,
-        "therapist_name": appointment.therapist.name,
-        "when": clock.named(clock.date_time_text(appointment.start, tz), tz),
-        "is_teletherapy": appointment.is_teletherapy,
-        "policy": choice.policy_text,
-        "cancel_by": clock.named(clock.date_time_text(choice.cancel_deadline(appointment), tz), tz),
         "is_joint": appointment.is_group,
     }
 
