@@ -58,8 +58,11 @@ def _pool(host: dict[str, Any]) -> BlockingConnectionPool:
     return BlockingConnectionPool.from_url(address, **host)
 
 
-class _Shard(RedisSingleShardConnection):  # type: ignore[misc]
+class _Shard(RedisSingleShardConnection):
     """One Redis server's connections for one event loop: publishes batched in a pipeline."""
+
+    _redis: Any
+    _pubsub: Any
 
     def __init__(self, host: dict[str, Any], channel_layer: Any) -> None:
         super().__init__(host, channel_layer)
@@ -98,13 +101,15 @@ class _Shard(RedisSingleShardConnection):  # type: ignore[misc]
                         done.set_exception(failure)
 
 
-class _LoopLayer(RedisPubSubLoopLayer):  # type: ignore[misc]
+class _LoopLayer(RedisPubSubLoopLayer):
+    _shards: list[Any]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shards = [_Shard(shard.host, self) for shard in self._shards]
 
 
-class RedisPubSubChannelLayer(BaseRedisPubSubChannelLayer):  # type: ignore[misc]
+class RedisPubSubChannelLayer(BaseRedisPubSubChannelLayer):
     """channels-redis's pub/sub layer with the shards above (see the module's docstring)."""
 
     def _get_layer(self) -> Any:
