@@ -339,6 +339,10 @@ def start_product(
     argv = ["taskset", "-c", str(core), sys.executable]
     if env.get("BENCH_PROFILE"):  # a cProfile dump of the server, written when it stops
         argv += ["-c", PROFILED_SERVER, str(port), env["BENCH_PROFILE"]]
+    elif env.get("BENCH_SERVER") == "uvicorn":
+        argv += ["-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"]
+        argv += ["--ws", "websockets", "--loop", "uvloop", "--http", "httptools"]
+        argv += ["--no-access-log", "config.asgi:application"]
     else:
         argv += ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
     log = open(Path(env["VAR_DIR"]) / "server.log", "ab")
