@@ -40,7 +40,7 @@ from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import aclose_old_connections, database_sync_to_async
-from channels.exceptions import StopConsumer
+from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
@@ -86,7 +86,7 @@ _NO_DATABASE = frozenset(
         "call.offer_verdict",
     }
 )
-# Waits before retrying a send the channel layer refused (full, or Redis briefly away).
+# Waits before retrying a send the channel layer refused (Redis briefly away).
 _SEND_RETRIES = (0.05, 0.2, 0.5)
 
 REFUSALS = RefusalTally()
@@ -556,13 +556,19 @@ class CallConsumer(AsyncWebsocketConsumer):
         await self.close(code=code)
 
     async def _send_to(self, channel: str, event: dict[str, Any]) -> bool:
-        """Send on the channel layer; retry a full channel or a Redis hiccup a few times."""
+        """Send on the channel layer; retry a Redis hiccup a few times. A full channel is
+        refused at once: waiting here would stop this connection draining its own inbox,
+        and under load the two sides of a call then wait on each other (measured: 200 rooms
+        relayed 67 messages a second, the rest refused after the waits)."""
         for delay in (0.0, *_SEND_RETRIES):
             if delay:
                 await asyncio.sleep(delay)
             try:
                 await self.channel_layer.send(channel, event)
                 return True
+            except ChannelFull as exc:
+                failure: Exception = exc
+                break
             except Exception as exc:
                 failure = exc
         log.warning("Could not send %s: %s", event.get("type"), type(failure).__name__)
