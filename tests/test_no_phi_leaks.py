@@ -22,6 +22,33 @@ from teletherapy.test.personas import PASSWORD, build_cast
 from tests.test_token_logs import NEW_PASSWORD, Browser, _link, _wait_for_log
 
 MARKER = "zzphi7q"
+# What carries no marker: the phone numbers and the date of birth, in the forms they take.
+UNMARKED = (
+    "2125550147",
+    "555-0147",
+    "5550147",
+    "2125550148",
+    "555-0148",
+    "1984-06-02",
+    "06/02/1984",
+    "6/2/1984",
+    "june 2, 1984",
+    "19840602",
+)
+
+
+def _phi_in(text: str) -> str | None:
+    """The piece of PHI `text` carries, or None."""
+    lowered = text.lower()
+    if MARKER in lowered:
+        return MARKER
+    digits = re.sub(r"[^0-9]", "", lowered)
+    for piece in UNMARKED:
+        if piece in lowered or (piece.isdigit() and len(piece) >= 10 and piece in digits):
+            return piece
+    return None
+
+
 CLIENT_FIELDS = {
     "first_name": "AnnaZZPHI7Q",
     "last_name": "ZZPHI7QSmith",
@@ -139,18 +166,23 @@ def test_no_phi_in_logs_urls_subjects_or_turn_usernames(live_server_factory, smt
 
     found = []
     for line in log.splitlines():
-        if MARKER in line.lower():
+        if _phi_in(line):
             found.append(f"log: {line}")
     for url in staff.visited + portal.visited:
-        if MARKER in url.lower():
+        if _phi_in(url):
             found.append(f"url: {url}")
     for message in smtp_server.messages:
-        if MARKER in str(message["Subject"]).lower():
+        if _phi_in(str(message["Subject"])):
             found.append(f"subject: {message['Subject']}")
     for name in usernames:
-        if MARKER in name.lower():
+        if _phi_in(name):
             found.append(f"turn username: {name}")
     assert len(smtp_server.messages) >= 2, "the booking and the invitation each send an email"
     assert not found, "\n".join(found)
+    # The search itself finds each kind of PHI it looks for.
+    assert _phi_in("GET /x?phone=%2B12125550147") == "2125550147"
+    assert _phi_in("dob 1984-06-02") == "1984-06-02"
+    assert _phi_in("Anna zzPHI7Q") == MARKER
+    assert _phi_in("GET /portal/ 200 4512") is None
     # The email body may greet the client; it stays free of clinical details.
     assert "history" not in text_of(smtp_server.messages[-1]).lower()

@@ -27,6 +27,8 @@ class Action(models.TextChoices):
     CLIENT_VIEWED = "client_viewed", "Client viewed"
     CLIENT_UPDATED = "client_updated", "Client updated"
     CLIENT_DEACTIVATED = "client_deactivated", "Client deactivated"
+    GUARDIAN_ADDED = "guardian_added", "Guardian added to a minor"
+    GUARDIAN_REMOVED = "guardian_removed", "Guardian removed from a minor"
     PORTAL_INVITE_SENT = "portal_invite_sent", "Portal invite sent"
     PORTAL_INVITE_ACCEPTED = "portal_invite_accepted", "Portal invite accepted"
     PORTAL_INVITE_EXPIRED = "portal_invite_expired", "Portal invite expired"

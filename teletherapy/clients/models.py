@@ -54,6 +54,10 @@ class Client(models.Model):
     # each with their own portal account); the minor joins too only with a login of their own.
     is_minor = models.BooleanField(default=False)
     guardians = models.ManyToManyField("self", symmetrical=False, related_name="wards", blank=True)
+    # The practice chooses whether a minor has a Client Portal login of their own: off by
+    # default, the invite is offered only once staff tick it, and un-ticking it switches an
+    # existing login off (the guardians keep theirs).
+    minor_may_sign_in = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ClientQuerySet.as_manager()
@@ -81,6 +85,12 @@ class Client(models.Model):
     @property
     def has_portal_account(self) -> bool:
         return self.user_id is not None
+
+    @property
+    def portal_login_allowed(self) -> bool:
+        """Whether this client may have a working portal login: active, and for a minor only
+        when the practice lets the minor sign in."""
+        return self.is_active and (not self.is_minor or self.minor_may_sign_in)
 
     @property
     def teletherapy_unavailable_reason(self) -> str:

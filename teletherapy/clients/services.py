@@ -15,6 +15,7 @@ from teletherapy.accounts import links
 from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
+from teletherapy.clients.guardians import guardian_problem
 from teletherapy.clients.models import Client, PortalInvitation
 from teletherapy.clients.tasks import send_portal_invite_email, send_portal_reset_email
 from teletherapy.practice.models import StaffMember
@@ -27,6 +28,10 @@ LINKS_PER_CLIENT_PER_HOUR = 10
 
 class PortalLinkError(Exception):
     """A portal link cannot be sent; the message says why in plain words."""
+
+
+class GuardianError(ValueError):
+    """A guardian can't be given to this client; the message says why in plain words."""
 
 
 def _require_manager_of(by: StaffMember, client: Client | None = None) -> None:
@@ -43,10 +48,12 @@ def create_client(
     by: StaffMember,
     fields: dict[str, Any],
     therapists: Iterable[StaffMember] | None = None,
+    guardians: Iterable[Client] | None = None,
     request: HttpRequest | None = None,
 ) -> Client:
     """Add a client to `by`'s practice. A therapist who cannot see every client is assigned
-    to the clients they add, so they can see them afterwards."""
+    to the clients they add, so they can see them afterwards. A minor's `guardians` (clients
+    `by` can see) are added with an audit row each."""
     _require_manager_of(by)
     assigned = list(therapists or [])
     if any(member.practice_id != by.practice_id for member in assigned):
@@ -57,6 +64,8 @@ def create_client(
             assigned.append(by)
         client.therapists.set(assigned)
         record(Action.CLIENT_CREATED, actor=by.user, obj=client, request=request)
+        if guardians is not None:
+            _set_guardians(client, by=by, guardians=guardians, request=request)
     return client
 
 
@@ -76,14 +85,22 @@ def update_client(
     by: StaffMember,
     fields: dict[str, Any],
     therapists: Iterable[StaffMember] | None = None,
+    guardians: Iterable[Client] | None = None,
     request: HttpRequest | None = None,
 ) -> list[str]:
-    """Save changed fields (and the therapists, when given); return the changed names."""
+    """Save changed fields (and the therapists, and a minor's guardians, when given); return
+    the changed names. Un-ticking "minor" removes the guardians; a guardian removed (or the
+    minor un-ticked) loses access to the minor's sessions at once, open calls included (the
+    video app listens to these rows)."""
     _require_manager_of(by, client)
     if therapists is not None:
         therapists = list(therapists)
         if any(member.practice_id != by.practice_id for member in therapists):
             raise PermissionDenied("Assign therapists of your own practice.")
+    if fields.get("is_minor") and client.wards.exists():
+        raise GuardianError(
+            "This client is the guardian of a minor; a guardian can't be marked as a minor."
+        )
     with transaction.atomic():
         changed = save_changed_fields(client, fields)
         if therapists is not None:
@@ -95,7 +112,54 @@ def update_client(
             record(
                 Action.CLIENT_UPDATED, actor=by.user, obj=client, request=request, fields=changed
             )
+        if guardians is not None or not client.is_minor:
+            _set_guardians(client, by=by, guardians=guardians or [], request=request)
+        if {"is_minor", "minor_may_sign_in"} & set(changed):
+            _sync_login(client)
     return changed
+
+
+def _set_guardians(
+    client: Client, *, by: StaffMember, guardians: Iterable[Client], request: HttpRequest | None
+) -> None:
+    """Make `client`'s guardians the chosen ones (none unless a minor), with an audit row
+    for each one added or removed. Guardians `by` cannot see are kept: a Therapist editing
+    their client does not drop a guardian assigned to someone else."""
+    chosen = {guardian.pk: guardian for guardian in guardians} if client.is_minor else {}
+    for guardian in chosen.values():
+        problem = guardian_problem(minor=client, guardian=guardian, practice_id=by.practice_id)
+        if problem:
+            raise GuardianError(problem)
+    visible = set(Client.objects.visible_to(by).values_list("pk", flat=True))
+    current = {guardian.pk: guardian for guardian in client.guardians.all()}
+    hidden = {pk for pk in current if pk not in visible} if client.is_minor else set()
+    if any(pk not in visible for pk in chosen):
+        raise GuardianError("Not found: choose guardians from this practice's clients.")
+    removed = [current[pk] for pk in current if pk not in chosen and pk not in hidden]
+    added = [guardian for pk, guardian in chosen.items() if pk not in current]
+    if removed:
+        client.guardians.remove(*removed)
+    if added:
+        client.guardians.add(*added)
+    for guardian, action in [(g, Action.GUARDIAN_REMOVED) for g in removed] + [
+        (g, Action.GUARDIAN_ADDED) for g in added
+    ]:
+        record(
+            action,
+            actor=by.user,
+            obj=client,
+            request=request,
+            guardian_id=guardian.pk,
+            guardian=guardian.full_name,
+        )
+
+
+def _sync_login(client: Client) -> None:
+    """Switch the client's portal login on or off to match portal_login_allowed (a minor
+    signs in only when the practice lets them). Saving the client pushes the access check
+    to their open calls."""
+    if client.user_id is not None:
+        User.objects.filter(pk=client.user_id).update(is_active=client.portal_login_allowed)
 
 
 def set_client_active(
@@ -109,8 +173,7 @@ def set_client_active(
             return
         client.is_active = active
         client.save(update_fields=["is_active"])
-        if client.user_id is not None:
-            User.objects.filter(pk=client.user_id).update(is_active=active)
+        _sync_login(client)
         if active:
             record(
                 Action.CLIENT_UPDATED, actor=by.user, obj=client, request=request, reactivated=True
@@ -189,6 +252,11 @@ def send_portal_invite(
         )
     if not client.is_active:
         raise PortalLinkError("This client is inactive. Reactivate them to send an invite.")
+    if not client.portal_login_allowed:
+        raise PortalLinkError(
+            "This client is a minor without a login of their own: their guardians join their "
+            'sessions. Tick "This minor may sign in" on their record to invite them.'
+        )
     with transaction.atomic():
         Client.objects.select_for_update().filter(pk=client.pk).first()
         _check_send_rate(client)

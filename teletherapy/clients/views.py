@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from teletherapy.audit.models import Action, AuditEvent
 from teletherapy.clients import services
 from teletherapy.clients.access import can_manage_clients, get_client_for
 from teletherapy.clients.forms import ClientForm
@@ -16,8 +17,11 @@ from teletherapy.clients.models import Client, PortalInvitation
 from teletherapy.lib import clock, confirm
 from teletherapy.lib.redirects import safe_next
 from teletherapy.practice.access import StaffRequest, staff_view
+from teletherapy.practice.models import StaffMember
 
 LIST_LIMIT = 200
+# The form's many-to-many choices: saved by the services, not as fields.
+_RELATIONS = ("therapists", "guardians")
 
 
 def deactivate_question(client: Client) -> confirm.Question:
@@ -76,15 +80,21 @@ def client_add(request: StaffRequest) -> HttpResponse:
     staff = request.staff
     form = ClientForm(request.POST or None, staff=staff)
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "therapists"}
-        client = services.create_client(
-            by=staff,
-            fields=fields,
-            therapists=form.cleaned_data.get("therapists"),
-            request=request,
-        )
-        messages.success(request, f"{client.full_name} was added.")
-        return redirect("clients:detail", client_id=client.pk)
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in _RELATIONS}
+        try:
+            client = services.create_client(
+                by=staff,
+                fields=fields,
+                therapists=form.cleaned_data.get("therapists"),
+                guardians=form.cleaned_data.get("guardians"),
+                request=request,
+            )
+        except services.GuardianError as exc:
+            # Someone changed a chosen guardian meanwhile (marked them as a minor).
+            form.add_error("guardians", str(exc))
+        else:
+            messages.success(request, f"{client.full_name} was added.")
+            return redirect("clients:detail", client_id=client.pk)
     return render(
         request, "clients/form.html", {"nav_active": "clients", "form": form, "client": None}
     )
@@ -111,8 +121,27 @@ def client_detail(request: StaffRequest, client_id: int) -> HttpResponse:
             "viewer_zone": clock.viewer_zone(staff),
             "can_manage": can_manage_clients(staff),
             "deactivate_question": deactivate_question(client),
+            **family_context(client, staff),
         },
     )
+
+
+def family_context(client: Client, staff: StaffMember) -> dict[str, object]:
+    """A minor's guardians and a guardian's wards (those `staff` may see), and the guardian
+    changes of this record for its History (newest first)."""
+    visible = Client.objects.visible_to(staff)
+    history = AuditEvent.objects.filter(
+        object_type="client",
+        object_id=str(client.pk),
+        action__in=[Action.GUARDIAN_ADDED, Action.GUARDIAN_REMOVED],
+    ).select_related("actor")
+    return {
+        "guardians": list(visible.filter(wards=client).select_related("user"))
+        if client.is_minor
+        else [],
+        "wards": list(visible.filter(guardians=client, is_minor=True)),
+        "guardian_history": list(history.order_by("-at", "-id")[:20]),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -125,18 +154,24 @@ def client_edit(request: StaffRequest, client_id: int) -> HttpResponse:
         # Compare against the saved record, not the form's in-place edits of the instance.
         saved = get_client_for(staff, client_id)
         if form.is_valid():
-            fields = {k: v for k, v in form.cleaned_data.items() if k != "therapists"}
-            services.update_client(
-                client=saved,
-                by=staff,
-                fields=fields,
-                therapists=form.cleaned_data.get("therapists")
-                if "therapists" in form.fields
-                else None,
-                request=request,
-            )
-            messages.success(request, "The client's details were saved.")
-            return redirect("clients:detail", client_id=saved.pk)
+            fields = {k: v for k, v in form.cleaned_data.items() if k not in _RELATIONS}
+            try:
+                services.update_client(
+                    client=saved,
+                    by=staff,
+                    fields=fields,
+                    therapists=form.cleaned_data.get("therapists")
+                    if "therapists" in form.fields
+                    else None,
+                    guardians=form.cleaned_data.get("guardians"),
+                    request=request,
+                )
+            except services.GuardianError as exc:
+                # Someone changed the record meanwhile (a guardian marked as a minor).
+                form.add_error("guardians", str(exc))
+            else:
+                messages.success(request, "The client's details were saved.")
+                return redirect("clients:detail", client_id=saved.pk)
         client = saved
     return render(
         request, "clients/form.html", {"nav_active": "clients", "form": form, "client": client}

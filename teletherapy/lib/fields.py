@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 
 # The largest primary key a database column holds (a signed 64-bit integer).
 MAX_PK = 2**63 - 1
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def parse_pk(value: Any) -> int | None:
+    """`value` as a primary key, or None when it is not one: ASCII digits only (str.isdigit
+    also takes "²", which int() refuses) and no larger than a database column holds."""
+    text = str(value).strip()
+    if not _DIGITS.fullmatch(text):
+        return None
+    pk = int(text)
+    return pk if pk <= MAX_PK else None
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -16,11 +28,10 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def clean(self, value: Any) -> Any:
         for pk in value if isinstance(value, list | tuple) else ():
-            text = str(pk).strip()
-            if not text.isdigit() or int(text) > MAX_PK:
+            if parse_pk(pk) is None:
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",
-                    params={"value": text[:20]},
+                    params={"value": str(pk).strip()[:20]},
                 )
         return super().clean(value)

@@ -26,6 +26,7 @@ from teletherapy.portal.forms import (
     ForgotPasswordForm,
     PortalSignInForm,
 )
+from teletherapy.scheduling.guardians import wards_in
 from teletherapy.scheduling.models import Appointment
 
 _INVITE_KEY = "portal_invite_hash"
@@ -95,7 +96,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     client = current_client(request)
-    appointments = (
+    appointments = list(
         Appointment.objects.of_client(client)
         .filter(status=Appointment.Status.SCHEDULED, end__gte=timezone.now())
         # A Teletherapy session the therapist ended for everyone is over, not upcoming.
@@ -103,6 +104,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .select_related("therapist__user")
         .order_by("start", "id")[:50]
     )
+    # A guardian's list names whose session each of their wards' is (and nothing more).
+    wards = wards_in(appointments, client)
+    for appointment in appointments:
+        appointment.ward = wards.get(appointment.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "portal/dashboard.html",

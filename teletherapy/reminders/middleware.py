@@ -28,15 +28,16 @@ def scoped_appointment(session: Any) -> int | None:
 def session_over(appointment_id: int) -> bool:
     """Whether the one appointment of a join-link sign-in can no longer be joined."""
     from teletherapy.scheduling.models import Appointment
-    from teletherapy.video.services import window_state
+    from teletherapy.video.services import session_closed, window_state
 
     appointment = (
         Appointment.objects.select_related("therapist__user").filter(pk=appointment_id).first()
     )
     if appointment is None:
         return True
-    ended = getattr(getattr(appointment, "video_session", None), "ended_at", None)
-    return ended is not None or window_state(appointment) in ("over", "unavailable")
+    # Ended for everyone, not merely empty for a moment (ended_at is set whenever both
+    # people are briefly gone, a reload or a server restart, and cleared when one rejoins).
+    return session_closed(appointment) or window_state(appointment) in ("over", "unavailable")
 
 
 class JoinScopeMiddleware:

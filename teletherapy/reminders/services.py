@@ -25,7 +25,7 @@ from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import Client
 from teletherapy.lib import clock
-from teletherapy.practice.models import StaffMember
+from teletherapy.practice.models import Practice, StaffMember
 from teletherapy.reminders.models import (
     TEXT_CONSENT_WORDING,
     Answer,
@@ -337,6 +337,8 @@ def update_reminder_settings(
     """Owners and Managers: save the practice's reminder choices. Reminders already planned
     keep their times; appointments booked or moved from now on follow the new choices."""
     with transaction.atomic():
+        # One row per practice: two first saves at once must not both insert it.
+        Practice.objects.select_for_update().filter(pk=by.practice_id).first()
         choice = ReminderSettings.of(by.practice)
         for name, value in values.items():
             setattr(choice, name, value)

@@ -54,7 +54,7 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         loaded appointment, with the active checks)."""
         through = Appointment.additional_clients.through.objects
         ward_ids = Client.guardians.through.objects.filter(
-            to_client_id=client.pk, from_client__is_minor=True
+            to_client_id=client.pk, from_client__is_minor=True, from_client__is_active=True
         ).values("from_client_id")
         extra = through.filter(appointment_id=OuterRef("pk")).filter(
             Q(client_id=client.pk) | Q(client_id__in=ward_ids)

@@ -89,15 +89,30 @@ def book_series(
     request: HttpRequest | None = None,
 ) -> AppointmentSeries:
     """Book a repeating appointment from `first_day` at `at` (the booker's zone), ending
-    after `count` times or on `until`, without the days in `skip`. All of it or nothing:
-    raises ValidationError keyed by field (client, start, duration, repeats, count, until,
+    after `count` times or on `until`, without the days in `skip` (the booker's dates). The
+    rule repeats in the therapist's zone, so a weekly 10:00 stays 10:00 for the therapist
+    across their clock changes whoever booked it. All of it or nothing: raises
+    ValidationError keyed by field (client, start, duration, repeats, count, until,
     is_teletherapy), or SeriesCollisions naming each occurrence that overlaps another
     appointment. PermissionDenied when `by` may not book for `therapist`."""
     services._require_booker(by, therapist)
-    tz = clock.zone(clock.viewer_zone(by))
+    shown = clock.zone(clock.viewer_zone(by))
+    tz = hours.therapist_zone(therapist)
     errors = services.booking_errors(
         therapist=therapist, client=client, service=service, is_teletherapy=is_teletherapy
     )
+    if tz.key != shown.key:
+        # The booker's wall time, as the therapist's: the series repeats in their zone.
+        typed = clock.make_local(first_day, at, shown)
+        if typed is None:
+            errors.setdefault("start", []).append(
+                recurrence.gap_message(recurrence.Occurrence(datetime.combine(first_day, at), None))
+            )
+        else:
+            local = typed.astimezone(tz)
+            if until is not None:
+                until += local.date() - first_day
+            first_day, at = local.date(), local.time().replace(tzinfo=None)
     if not services.MIN_MINUTES <= duration_minutes <= services.MAX_MINUTES:
         errors["duration"] = [
             f"The duration must be between {services.MIN_MINUTES} and "
@@ -116,7 +131,7 @@ def book_series(
         errors.setdefault("start", []).append(recurrence.gap_message(gap))
     elif items and items[0].start is not None and items[0].start < timezone.now():
         errors.setdefault("start", []).append("Choose a time in the future.")
-    kept = [o for o in items if o.local.date() not in skip]
+    kept = [o for o in items if o.start is None or o.start.astimezone(shown).date() not in skip]
     if items and not kept:
         errors.setdefault("start", []).append("Every appointment of the series is skipped.")
     if errors:
@@ -132,13 +147,13 @@ def book_series(
                 therapist.practice_id, zone, item.start, item.start + length
             )
             if closed is not None:
-                collisions.append(Collision(item.local.date(), hours.closure_message(*closed)))
+                day = item.start.astimezone(shown).date()
+                collisions.append(Collision(day, hours.closure_message(*closed)))
                 continue
             other = services.find_overlap(therapist, item.start, item.start + length)
             if other is not None:
-                collisions.append(
-                    Collision(item.local.date(), _collision_text(item.start, other, tz))
-                )
+                day = item.start.astimezone(shown).date()
+                collisions.append(Collision(day, _collision_text(item.start, other, shown)))
         if collisions:
             raise SeriesCollisions(collisions)
         first = items[0].start

@@ -20,6 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 from teletherapy.availability import hours as availability
 from teletherapy.availability.access import can_edit_hours
 from teletherapy.lib import clock, confirm
+from teletherapy.lib.fields import parse_pk
 from teletherapy.practice.access import StaffRequest, staff_view
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling import marks, recurrence, services
@@ -53,12 +54,13 @@ def _zone(staff: StaffMember) -> ZoneInfo:
 
 
 def _int_param(value: str | None) -> int | None:
+    """An id from a query string (None when absent); anything else is a 404."""
     if value in (None, ""):
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise Http404("Bad id") from None
+    pk = parse_pk(value)
+    if pk is None:
+        raise Http404("Bad id")
+    return pk
 
 
 def _date_param(value: str | None, default: date) -> date:
@@ -632,16 +634,24 @@ def appointment_edit(request: StaffRequest, appointment_id: int) -> HttpResponse
         form = EditAppointmentForm(request.POST, appointment=appointment, tz=tz)
         if form.is_valid():
             data = form.cleaned_data
+            scope = data.get("scope") or series_services.THIS
+            changed = set(form.changed_data)
+
+            def given(name: str) -> Any:
+                # For several appointments of a series, only what was changed here: each
+                # keeps its own duration, service and note otherwise.
+                return data[name] if scope == series_services.THIS or name in changed else None
+
             try:
                 series_services.change_series(
                     appointment=appointment,
-                    scope=data.get("scope") or series_services.THIS,
+                    scope=scope,
                     by=staff,
                     start=form.start(),
-                    duration_minutes=data["duration"],
-                    is_teletherapy=data["teletherapy"],
-                    service=data["service"],
-                    staff_note=data["staff_note"],
+                    duration_minutes=given("duration"),
+                    is_teletherapy=given("teletherapy"),
+                    service=given("service"),
+                    staff_note=given("staff_note"),
                     request=request,
                 )
             except ValidationError as error:

@@ -12,27 +12,35 @@ from django.utils import timezone
 from teletherapy.clients.models import Client
 from teletherapy.lib.clock import date_time_text, time_text, viewer_zone
 from teletherapy.practice.models import StaffMember
+from teletherapy.scheduling.guardians import attendee_label, wards_in
 from teletherapy.scheduling.models import Appointment
 from teletherapy.video import services
 from teletherapy.video.models import VideoSession
 
 
-def _ended_text(appointment: Appointment, name: str, tz_name: str) -> str:
+def _ended_text(appointment: Appointment, name: str, tz_name: str, owner: str = "Your") -> str:
     """'Your Teletherapy session with Casey Demo at 2:00 PM EST has ended (23 min).'"""
     text = (
-        f"Your Teletherapy session with {name} at {time_text(appointment.start, tz_name)} has ended"
+        f"{owner} Teletherapy session with {name} at "
+        f"{time_text(appointment.start, tz_name)} has ended"
     )
     duration = appointment.video_session.duration_seconds
     return f"{text} ({services.duration_text(duration)})." if duration is not None else f"{text}."
 
 
 def _prompt(
-    appointment: Appointment, name: str, tz_name: str, url: str, button: str
+    appointment: Appointment,
+    name: str,
+    tz_name: str,
+    url: str,
+    button: str,
+    owner: str = "Your",
 ) -> dict[str, Any]:
+    """`owner`: "Your", or "Mina Minor's" on a guardian's portal (scheduling.guardians)."""
     if services.session_closed(appointment):
         return {
             "appointment": appointment,
-            "text": _ended_text(appointment, name, tz_name),
+            "text": _ended_text(appointment, name, tz_name, owner),
             "url": "",
             "button": "",
             "ended": True,
@@ -40,7 +48,7 @@ def _prompt(
     return {
         "appointment": appointment,
         "text": (
-            f"Your Teletherapy session with {name} at "
+            f"{owner} Teletherapy session with {name} at "
             f"{time_text(appointment.start, tz_name)} is ready"
         ),
         "url": url,
@@ -69,6 +77,14 @@ def client_prompts(client: Client | None) -> list[dict[str, Any]]:
     """The same for the client, with Join session; then today's calls not open yet."""
     if client is None:
         return []
+    ready = services.ready_for_client(client)
+    later = services.upcoming_today_for_client(client)
+    wards = wards_in([*ready, *later], client)
+
+    def owner(appointment: Appointment) -> str:
+        ward = wards.get(appointment.pk)
+        return f"{ward.display_name}'s" if ward is not None else "Your"
+
     prompts = [
         _prompt(
             appointment,
@@ -76,15 +92,17 @@ def client_prompts(client: Client | None) -> list[dict[str, Any]]:
             viewer_zone(client),
             reverse("portal_video:check", kwargs={"appointment_id": appointment.pk}),
             "Join session",
+            owner(appointment),
         )
-        for appointment in services.ready_for_client(client)
+        for appointment in ready
     ]
-    for appointment in services.upcoming_today_for_client(client):
+    for appointment in later:
         prompts.append(
             {
                 "appointment": appointment,
                 "text": (
-                    f"Your Teletherapy session with {appointment.therapist.name} is at "
+                    f"{owner(appointment)} Teletherapy session with "
+                    f"{appointment.therapist.name} is at "
                     f"{time_text(appointment.start, viewer_zone(client))}. "
                     f"{services.join_from_text(appointment, viewer_zone(client))}."
                 ),
@@ -158,7 +176,7 @@ def session_record(appointment: Appointment, user: Any) -> dict[str, Any] | None
         "ended_for_everyone": session.closed_at is not None,
         "rows": [
             {
-                "who": str(row.user),
+                "who": _participant(appointment, row.user),
                 "role": row.get_role_display(),
                 "joined": date_time_text(row.joined_at, tz_name),
                 "left": date_time_text(row.left_at, tz_name) if row.left_at else "",
@@ -167,3 +185,10 @@ def session_record(appointment: Appointment, user: Any) -> dict[str, Any] | None
         ],
         "now": timezone.now(),
     }
+
+
+def _participant(appointment: Appointment, user: Any) -> str:
+    """A row's person as the therapist sees them: a guardian as "Gail Guardian (guardian of
+    Mina Minor)"."""
+    client = getattr(user, "client", None) if getattr(user, "is_client", False) else None
+    return attendee_label(appointment, client) if client is not None else str(user)

@@ -1,7 +1,7 @@
 """Tell open signaling connections to check their access now, whenever something that can end
 someone's access changes: sign-out (also idle, and everywhere after a password reset or a
 deactivation), a password change, deactivation, a role or Teletherapy change, the appointment
-cancelled, moved or ended.
+cancelled, moved or ended, a guardian removed from a minor (or the minor un-ticked).
 
 Lower apps never import video: the video app connects here to sign-out and to their models'
 signals, so every service (and the admin) that changes those rows is covered. The push goes
@@ -24,7 +24,7 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -135,8 +135,36 @@ def _staff_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> No
 
 
 def _client_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
-    if not created and instance.user_id is not None:
-        revoke_access(user_ids=[instance.user_id])
+    if created:
+        return
+    # A minor un-ticked or deactivated: their guardians' calls check again too.
+    user_ids = list(instance.guardians.filter(user__isnull=False).values_list("user_id", flat=True))
+    if instance.user_id is not None:
+        user_ids.append(instance.user_id)
+    revoke_access(user_ids=user_ids)
+
+
+def _guardians_changed(sender: Any, instance: Any, action: str, reverse: bool, **kw: Any) -> None:
+    """A guardian removed from a minor (from either side of the link, or all at once): the
+    guardians' open calls check their access again and close within a second."""
+    from teletherapy.clients.models import Client
+
+    if action not in ("post_remove", "pre_clear"):
+        return
+    if reverse:
+        # guardian.wards.remove(minor): the instance is the guardian.
+        user_ids = [instance.user_id] if instance.user_id is not None else []
+    elif action == "pre_clear":
+        user_ids = list(
+            instance.guardians.filter(user__isnull=False).values_list("user_id", flat=True)
+        )
+    else:
+        user_ids = list(
+            Client.objects.filter(pk__in=kw.get("pk_set") or (), user__isnull=False).values_list(
+                "user_id", flat=True
+            )
+        )
+    revoke_access(user_ids=user_ids)
 
 
 def _appointment_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -155,5 +183,8 @@ def connect_receivers() -> None:
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid=uid + "user")
     post_save.connect(_staff_saved, sender=StaffMember, dispatch_uid=uid + "staff")
     post_save.connect(_client_saved, sender=Client, dispatch_uid=uid + "client")
+    m2m_changed.connect(
+        _guardians_changed, sender=Client.guardians.through, dispatch_uid=uid + "guardians"
+    )
     post_save.connect(_appointment_changed, sender=Appointment, dispatch_uid=uid + "appt")
     post_delete.connect(_appointment_changed, sender=Appointment, dispatch_uid=uid + "appt_del")

@@ -142,11 +142,11 @@ def set_client_location(
     *, appointment: Appointment, by: Client, location: str, request: HttpRequest | None = None
 ) -> VideoSession:
     """Store where the client says they are right now, and audit it (the therapist checks it
-    against their licenses). Only the appointment's own client may say it; only U.S.
-    locations are accepted."""
+    against their licenses). Only someone who may attend it (its client, or a minor's
+    guardian: Appointment.may_attend) may say it; only U.S. locations are accepted."""
     if not is_us_state(location):
         raise ValueError("Teletherapy is for U.S. locations only")
-    if appointment.client_id != by.pk or not by.is_active:
+    if not appointment.may_attend(by):
         raise PermissionDenied("Only the appointment's client can say where they are.")
     with transaction.atomic():
         session, _created = VideoSession.objects.select_for_update().get_or_create(

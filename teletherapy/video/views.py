@@ -23,6 +23,7 @@ from teletherapy.lib.clock import date_time_text, time_text, viewer_zone
 from teletherapy.lib.confirm import Question, confirmation_page, is_confirmed
 from teletherapy.lib.headers import allow_media
 from teletherapy.practice.access import StaffRequest, staff_view
+from teletherapy.scheduling.guardians import ward_of
 from teletherapy.scheduling.models import Appointment
 from teletherapy.video import services, turn
 from teletherapy.video.access import CallClosed, get_call_for
@@ -92,6 +93,8 @@ def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> 
     tz_name = viewer_zone(request.user)
     session = VideoSession.objects.filter(appointment=appointment).first()
     location = session.client_location if session else ""
+    client = getattr(request.user, "client", None) if role == Participation.Role.CLIENT else None
+    ward = ward_of(appointment, client) if client is not None else None
     return {
         "starts_at": appointment.start.isoformat(),
         "ends_at": appointment.end.isoformat(),
@@ -102,6 +105,9 @@ def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> 
         "role": role,
         "is_therapist": role == Participation.Role.THERAPIST,
         "peer_name": _peer_name(appointment, role),
+        # "Your", or "Mina Minor's" for a minor's guardian (and who the session is for).
+        "session_owner": f"{ward.display_name}'s" if ward is not None else "Your",
+        "session_for": ward.display_name if ward is not None else "",
         "when": date_time_text(appointment.start, tz_name),
         "practice_name": appointment.practice.name,
         "client_location": services.location_view(location, appointment.therapist)

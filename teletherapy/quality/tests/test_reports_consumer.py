@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from typing import Any
 
@@ -191,13 +192,20 @@ async def test_a_report_before_joining_is_refused(cast, located) -> None:
 
 @own_loop
 async def test_a_failing_store_does_not_end_the_call(cast, located, monkeypatch) -> None:
+    tried = threading.Event()
+
     def broken(**kwargs: Any) -> None:
+        tried.set()
         raise RuntimeError("database away")
 
     monkeypatch.setattr(reports, "_stores", [broken])
     client, therapist = await _pair(cast, located)
     await client.send_json_to(REPORT)
-    await asyncio.sleep(0)  # let the background write run and fail
+    # The background write has run and failed before the call is judged.
+    deadline = time.monotonic() + 30
+    while not tried.is_set():
+        assert time.monotonic() < deadline, "the report was never written"
+        await asyncio.sleep(0.05)
     await therapist.send_json_to({"type": "signal", "description": OFFER})
     assert await client.receive_json_from() == {"type": "signal", "description": OFFER}
     await client.send_json_to({"type": "ping"})

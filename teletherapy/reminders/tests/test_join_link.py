@@ -12,6 +12,7 @@ import time_machine
 from django.conf import settings
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 
 from teletherapy.reminders.models import ReminderLink, ReminderSettings
 from teletherapy.reminders.tests.test_reminder_links import (
@@ -21,6 +22,7 @@ from teletherapy.reminders.tests.test_reminder_links import (
     send_first_reminder,
 )
 from teletherapy.scheduling.models import Appointment
+from teletherapy.video.models import VideoSession
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +148,25 @@ def test_it_ends_with_the_session(cast, join_on, booked) -> None:  # noqa: F811
         assert response["Location"] == reverse("portal:sign_in")
         # Signed out: the portal asks for a sign-in again.
         assert http.get(reverse("portal:dashboard")).status_code == 302
+
+
+def test_a_moment_with_nobody_there_does_not_sign_out_but_end_for_everyone_does(
+    cast,
+    join_on,
+    booked,  # noqa: F811
+) -> None:
+    http = _joined(booked)
+    check = reverse("portal_video:check", kwargs={"appointment_id": booked.pk})
+    # Both people briefly gone (a reload, a server restart): the session is empty, not over.
+    session = VideoSession.objects.create(appointment=booked, ended_at=WINDOW_OPEN)
+    with time_machine.travel(WINDOW_OPEN, tick=False):
+        assert http.get(check).status_code == 200
+    session.closed_at = timezone.now()
+    session.save(update_fields=["closed_at"])
+    with time_machine.travel(WINDOW_OPEN, tick=False):
+        response = http.get(check)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("portal:sign_in")
 
 
 def test_portal_sign_in_keeps_working(cast, join_on, booked) -> None:  # noqa: F811

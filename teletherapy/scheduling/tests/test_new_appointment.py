@@ -180,3 +180,19 @@ def test_absurd_dates_are_messages_not_errors(fcast) -> None:
     for day in ("0001-01-01", "9999-12-31", "2026-02-30", "x"):
         assert http.get(schedule, {"date": day}).status_code == 200
         assert http.get(URL, {"date": day, "time": "99:99"}).status_code == 200
+
+
+def test_an_id_in_the_address_that_no_database_holds_is_not_found(fcast) -> None:
+    """The client's Book button puts ?client=<id> in the address: a number too large for
+    the database, or digits int() refuses ("²"), is a 404, not a 500."""
+    owner = fcast.client_for("owner")
+    for bad in ("1" + "0" * 20, "²", "٣", "-1"):
+        assert owner.get(URL, {"client": bad}).status_code == 404, bad
+        assert owner.get(URL, {"therapist": bad}).status_code == 404, bad
+    assert owner.get(URL, {"client": fcast.client_with_portal.pk}).status_code == 200
+
+
+def test_a_client_id_int_refuses_is_a_message_not_a_500(fcast) -> None:
+    response = fcast.client_for("owner").post(URL, form_data(fcast, client="²"))
+    html = assert_kept_and_unsaved(response, "Bring the intake packet")
+    assert "Choose one of the clients in the list." in html

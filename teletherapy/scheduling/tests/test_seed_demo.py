@@ -42,7 +42,14 @@ def test_seed_demo_creates_the_demo_practice_and_prints_sign_ins() -> None:
     assert DEMO_PASSWORD in output and "demo.client" in output
     portal_user = User.objects.get(username="demo.client")
     assert portal_user.is_client and portal_user.check_password(DEMO_PASSWORD)
-    assert Client.objects.filter(practice=practice).count() == 3
+    assert Client.objects.filter(practice=practice).count() == 5
+    # A minor with no login of their own, and their guardian who has one.
+    minor = Client.objects.get(practice=practice, is_minor=True)
+    assert minor.user is None and not minor.minor_may_sign_in
+    guardian = minor.guardians.get()
+    assert guardian.user is not None and guardian.user.username == "demo.guardian"
+    assert "demo.guardian" in output
+    assert Appointment.objects.of_client(guardian).filter(client=minor).count() == 1
     tele = Appointment.objects.filter(therapist=staff["therapist@demo.test"], is_teletherapy=True)
     starts = sorted(a.start for a in tele)
     assert starts[0] == timezone.now() + timedelta(minutes=10)

@@ -68,8 +68,9 @@ def _expand(master) -> list[datetime]:
 def test_weekly_across_the_dst_change_stays_at_ten_local(
     fcast, zone, django_capture_on_commit_callbacks
 ) -> None:
-    fcast.scheduler.time_zone = zone.key
-    fcast.scheduler.save()
+    for staff in (fcast.scheduler, fcast.therapist):
+        staff.time_zone = zone.key
+        staff.save()
     with django_capture_on_commit_callbacks(execute=True):
         booked = _book(fcast)
     rows = _occurrences(booked)
@@ -92,6 +93,25 @@ def test_weekly_across_the_dst_change_stays_at_ten_local(
     assert list(ics_of(message).walk("VTIMEZONE"))
     assert _expand(master) == [r.start for r in rows]
     assert "ZZNOTE" not in ics_of(message).to_ical().decode()
+
+
+def test_a_series_booked_from_another_zone_repeats_in_the_therapists(fcast) -> None:
+    """A scheduler in Phoenix (no DST) books 10:00 their time for a New York therapist:
+    that is noon in New York, and it stays noon there across New York's clock change, so
+    the Phoenix wall time moves from 10:00 to 9:00. Skipped days are the booker's dates."""
+    fcast.scheduler.time_zone = PHOENIX.key
+    fcast.scheduler.save()
+    fcast.therapist.time_zone = NEW_YORK.key
+    fcast.therapist.save()
+    skipped = FIRST + timedelta(weeks=1)
+    booked = _book(fcast, skip=frozenset({skipped}))
+    rows = _occurrences(booked)
+    assert booked.time_zone == NEW_YORK.key
+    assert {r.start.astimezone(NEW_YORK).time() for r in rows} == {time(12)}
+    assert [r.start.astimezone(PHOENIX).time() for r in rows] == [time(10)] * 2 + [time(9)] * 3
+    assert [r.start.astimezone(PHOENIX).date() for r in rows] == [
+        FIRST + timedelta(weeks=i) for i in range(6) if i != 1
+    ]
 
 
 def test_collisions_are_named_and_nothing_is_booked_until_skipped(fcast) -> None:
@@ -376,6 +396,37 @@ def test_page_bad_input_beside_the_field(fcast, extra, field, message) -> None:
     error = page.content.decode().split(f'<p class="error" id="id_{field}_error">')[1]
     assert message in error.split("</p>")[0]
     assert not AppointmentSeries.objects.exists()
+
+
+def test_editing_all_changes_only_what_was_changed(fcast) -> None:
+    """Moving the whole series keeps each appointment's own length, service and note."""
+    booked = _book(fcast)
+    rows = _occurrences(booked)
+    services.change_appointment(
+        appointment=rows[3], by=fcast.scheduler, duration_minutes=80, staff_note="Own note"
+    )
+    http = fcast.client_for("scheduler")
+    form = {
+        "date": "2027-02-23",
+        "time": "11:00",
+        "duration": "50",
+        "service": "90834",
+        "teletherapy": "on",
+        "staff_note": "ZZNOTE",
+        "scope": "all",
+    }
+    response = http.post(reverse("scheduling:appointment_edit", args=[rows[0].pk]), form)
+    assert response.status_code == 302
+    after = _occurrences(booked)
+    assert [r.start.astimezone(NEW_YORK).hour for r in after] == [11] * 6
+    assert [r.duration_minutes for r in after] == [50, 50, 50, 80, 50, 50]
+    assert [r.staff_note for r in after] == ["ZZNOTE"] * 3 + ["Own note"] + ["ZZNOTE"] * 2
+
+    # A note changed for all is every appointment's note.
+    form.update(staff_note="New for all")
+    http.post(reverse("scheduling:appointment_edit", args=[rows[0].pk]), form)
+    assert {r.staff_note for r in _occurrences(booked)} == {"New for all"}
+    assert [r.duration_minutes for r in _occurrences(booked)] == [50, 50, 50, 80, 50, 50]
 
 
 def test_edit_and_cancel_pages_ask_which(fcast) -> None:

@@ -13,6 +13,8 @@ from teletherapy.scheduling.models import Appointment
 from teletherapy.test.browser import text_of
 from teletherapy.test.personas import PASSWORD, build_cast
 
+from .conftest import ics_of
+
 
 def _profile_url(cast) -> str:  # type: ignore[no-untyped-def]
     return f"/settings/staff/{cast.therapist.pk}/"
@@ -149,3 +151,50 @@ def test_switch_off_in_chromium_keep_with_the_dialog_cancel_without_javascript(
     assert "cancelled" in body and "switched off" not in body
     context.close()
     assert errors == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("choice", [KEEP, CANCEL])
+def test_a_series_gets_one_email_not_one_per_session(
+    cast, choice, mailoutbox, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date, time
+
+    from teletherapy.scheduling import recurrence, series
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booked = series.book_series(
+            therapist=cast.therapist,
+            client=cast.client_with_portal,
+            first_day=date(2027, 2, 23),
+            at=time(10),
+            repeats=recurrence.WEEKLY,
+            count=5,
+            is_teletherapy=True,
+            by=cast.scheduler,
+        )
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = cast.client_for("manager").post(
+            f"{_profile_url(cast)}teletherapy/",
+            {"enabled": "0", "confirmed": "yes", "booked": choice},
+        )
+    assert response.status_code == 302
+    series_mail = [
+        m
+        for m in mailoutbox
+        if "casey" in m.to[0] and f"series-{booked.pk}@" in ics_of(m).to_ical().decode()
+    ]
+    single = [m for m in mailoutbox if "casey" in m.to[0]]
+    # The cast's own Teletherapy Session gets its email; the series one, whatever its length.
+    assert len(single) == 2, [m.subject for m in single]
+    assert len(series_mail) == 1
+    booked.refresh_from_db()
+    statuses = set(booked.occurrences.values_list("status", flat=True))
+    if choice == KEEP:
+        assert booked.is_teletherapy is False
+        assert statuses == {Appointment.Status.SCHEDULED}
+        assert not booked.occurrences.filter(is_teletherapy=True).exists()
+    else:
+        assert statuses == {Appointment.Status.CANCELLED}
+        assert "METHOD:CANCEL" in ics_of(series_mail[0]).to_ical().decode()

@@ -33,6 +33,8 @@ STAFF: list[tuple[str, str, str, dict[str, bool]]] = [
     ("scheduler@demo.test", "Sam Patel", "Scheduler (front desk)", {"is_scheduler": True}),
 ]
 CLIENT_USERNAME = "demo.client"
+# A parent with their own portal login, guardian of a minor who has none (the default).
+GUARDIAN_USERNAME = "demo.guardian"
 
 
 class Command(BaseCommand):
@@ -140,6 +142,14 @@ class Command(BaseCommand):
         book(tele, jordan, at(14), tele_session=False)
         book(plain, riley, at(11), tele_session=False)
 
+        # A minor and their guardian: the parent joins the minor's session from their portal.
+        dana = client("Dana", "Parent", username=GUARDIAN_USERNAME, date_of_birth=date(1984, 2, 9))
+        dana.therapists.set([tele])
+        mia = client("Mia", "Parent", date_of_birth=date(2014, 9, 30), is_minor=True)
+        mia.therapists.set([tele])
+        mia.guardians.set([dana])
+        book(tele, mia, at(16), tele_session=True)
+
     def _print_sign_ins(self) -> None:
         out = self.stdout
         out.write(f"Demo practice {PRACTICE_NAME!r} created. Every demo sign-in below uses the")
@@ -148,3 +158,4 @@ class Command(BaseCommand):
         for email, _name, label, _roles in STAFF:
             out.write(f"    {label:<28} {email}")
         out.write(f"  Client Portal, at /portal/sign-in/: username {CLIENT_USERNAME}")
+        out.write(f"    and {GUARDIAN_USERNAME}, the guardian of a minor (Mia Parent)")
