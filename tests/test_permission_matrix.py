@@ -66,9 +66,9 @@ def test_socket_route_has_rows() -> None:
     from teletherapy.alerts.routing import websocket_urlpatterns as alerts
     from teletherapy.video.routing import websocket_urlpatterns
 
-    assert len(websocket_urlpatterns) == 1, "a new WebSocket route needs its SOCKET_ROWS"
+    assert len(websocket_urlpatterns) == 2, "a new WebSocket route needs its SOCKET_ROWS"
     assert len(alerts) == 1, "a new WebSocket route needs its SOCKET_ROWS"
-    assert {row.name for row in SOCKET_ROWS} == {"sessions", "alerts"}
+    assert {row.name for row in SOCKET_ROWS} == {"sessions", "sessions-mesh", "alerts"}
     assert {row.when for row in SOCKET_ROWS} >= {"open", "closed"}
 
 

@@ -58,6 +58,8 @@ function show(alert) {
   const known = cards.get(id);
   if (alert.state === "waiting") {
     const fresh = !known || known.alert.state !== "waiting";
+    // Someone else of a couple or a family arrived: said again, with everyone's names.
+    const more = Boolean(known) && !fresh && known.alert.client_name !== alert.client_name;
     const card = known || { el: template.content.firstElementChild.cloneNode(true) };
     card.alert = alert;
     // Anchor the waited time to this browser's clock (the server's may differ).
@@ -68,10 +70,11 @@ function show(alert) {
       list.append(card.el);
     }
     fill(card);
+    if (more) announce(`${alert.client_name} are in the Waiting Room.`);
     if (fresh) {
       card.shownAt = Date.now(); // for tests: how long the push took
       const whose = alert.own ? "" : ` for ${alert.therapist_name}`;
-      announce(`${alert.client_name} is in the Waiting Room${whose}.`);
+      announce(`${alert.client_name} ${alert.several ? "are" : "is"} in the Waiting Room${whose}.`);
       chime();
     }
   } else if (alert.state === "left" && known) {
@@ -86,12 +89,37 @@ function show(alert) {
   refresh();
 }
 
+// A couple or a family waiting: the word goes to one of them, or to everyone (only that
+// person's Waiting Room shows a word to them).
+function fillRecipients(form, people) {
+  const box = form.querySelector(".word-to");
+  if (!box) return;
+  const select = box.querySelector("select");
+  const chosen = select.value;
+  select.replaceChildren(select.options[0]);
+  for (const person of people) {
+    const option = document.createElement("option");
+    option.value = String(person.id);
+    option.textContent = person.name;
+    select.append(option);
+  }
+  select.value = people.some((p) => String(p.id) === chosen) ? chosen : "";
+  box.hidden = people.length < 2;
+}
+
 function wire(card) {
   card.el.querySelector(".checkin-dismiss").addEventListener("click", () => {
     card.el.remove();
     cards.delete(card.alert.appointment_id);
     refresh();
-    tray.focus?.();
+    // Focus where the person was: the next card's Dismiss, else the page's main heading.
+    const next = tray.querySelector(".checkin-alert .checkin-dismiss");
+    const heading = document.querySelector("main h1");
+    if (next) next.focus();
+    else if (heading) {
+      if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    }
   });
   const form = card.el.querySelector(".checkin-word");
   form.addEventListener("submit", (event) => sendWord(event, form, card));
@@ -104,7 +132,7 @@ function fill(card) {
   el.dataset.state = alert.state;
   el.querySelector(".checkin-name").textContent = alert.client_name;
   el.querySelector(".checkin-what").textContent = waitingNow
-    ? `is in the Waiting Room${alert.own ? "" : ` (${alert.therapist_name})`}`
+    ? `${alert.several ? "are" : "is"} in the Waiting Room${alert.own ? "" : ` (${alert.therapist_name})`}`
     : "left the Waiting Room";
   const start = el.querySelector(".checkin-start");
   start.hidden = !waitingNow || !alert.start_url;
@@ -113,6 +141,7 @@ function fill(card) {
   el.querySelector(".checkin-open").href = alert.appointment_url;
   const form = el.querySelector(".checkin-word");
   form.hidden = !waitingNow || !alert.word_url;
+  fillRecipients(form, alert.people || []);
   form.action = alert.word_url || "";
   const sent = el.querySelector(".checkin-sent");
   sent.textContent = alert.word ? `You sent at ${alert.word.at}: “${alert.word.text}”` : "";

@@ -8,21 +8,40 @@ const dialog = document.getElementById("appointment-dialog");
 function setUpForm(root) {
   const form = root.querySelector("form[data-new-appointment]");
   if (!form) return;
-  const client = form.querySelector("select[data-portal-select]");
+  // The first client and, for a couple or a family, the others.
+  const clients = [...form.querySelectorAll("select[data-portal-select]")];
   const tele = form.querySelector("input[data-tele-checkbox]");
   const location = form.querySelector("select[name=location]");
   const notice = root.querySelector("[data-no-portal-notice]");
+  const noticeText = notice?.querySelector("[data-no-portal-text]");
   const invite = root.querySelector("form[data-invite-form]");
+  const inviteButton = invite?.querySelector("[data-invite-button]");
 
   const update = () => {
-    const option = client ? client.selectedOptions[0] : null;
-    const noPortal = Boolean(option && option.value && option.hasAttribute("data-no-portal"));
+    const lacking = clients
+      .map((select) => select.selectedOptions[0])
+      .filter((option) => option && option.value && option.hasAttribute("data-no-portal"));
+    const first = lacking[0];
+    const noPortal = Boolean(first);
     const wantsTele = Boolean((tele && tele.checked) || (location && location.value === "teletherapy"));
+    const chosen = clients.filter((select) => select.value).length;
+    if (noticeText) {
+      // The option's label is "Last, First (no portal account)": name the person.
+      const names = lacking.map((option) => option.textContent.replace(/ \(no portal account\)$/, ""));
+      noticeText.textContent =
+        chosen > 1 && noPortal
+          ? `Can't join yet, no client portal account: ${names.join("; ")}.`
+          : "Client can't join yet: no client portal account.";
+    }
     if (notice) notice.hidden = !(noPortal && wantsTele);
     if (invite) {
       invite.hidden = !(noPortal && wantsTele);
       if (noPortal) {
-        invite.action = invite.dataset.inviteTemplate.replace("/0/", `/${option.value}/`);
+        invite.action = invite.dataset.inviteTemplate.replace("/0/", `/${first.value}/`);
+        if (inviteButton) {
+          inviteButton.textContent =
+            chosen > 1 ? `Send invite to ${first.textContent.replace(/ \(no portal account\)$/, "")}` : "Send invite";
+        }
       }
     }
   };
@@ -35,7 +54,7 @@ function setUpForm(root) {
     if (tele) tele.checked = location.value === "teletherapy";
     update();
   });
-  client?.addEventListener("change", update);
+  for (const select of clients) select.addEventListener("change", update);
   update();
 
   if (dialog && dialog.contains(form)) {

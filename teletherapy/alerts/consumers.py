@@ -233,6 +233,7 @@ class AlertConsumer(AsyncWebsocketConsumer):
             return None
         word = (
             WaitingRoomWord.objects.filter(pk=word_id, session__appointment=appointment)
+            .for_viewer(getattr(user, "client", None))
             .select_related("session__appointment__therapist__user")
             .first()
         )

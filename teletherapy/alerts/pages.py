@@ -64,7 +64,7 @@ def room_context(context: Context) -> Mapping[str, Any]:
     user = _user(context)
     if appointment is None or user is None or context.get("role") != "client":
         return {"waiting_word": None, "word_live": False}
-    word = latest_word(appointment)
+    word = latest_word(appointment, getattr(user, "client", None))
     return {
         "word_live": True,
         "waiting_word": {

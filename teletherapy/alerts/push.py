@@ -71,12 +71,15 @@ def appointment_changed(appointment_id: int) -> None:
 def word_sent(word: Any) -> None:
     """After the commit, give the word to the waiting client's page and tell the staff."""
     appointment = word.session.appointment
-    client_user = appointment.client.user_id
+    # The one client it is for, or everyone who may join (a couple, a family): never a
+    # client it is not for.
+    people = [word.to] if word.to is not None else appointment.attendees()
+    users = [c.user_id for c in people if c.user_id is not None]
 
     def push() -> None:
-        if client_user is not None:
+        if users:
             _send(
-                [user_group(client_user)],
+                [user_group(u) for u in users],
                 {"type": "alert.word", "appointment_id": appointment.pk, "word_id": word.pk},
             )
 

@@ -49,7 +49,12 @@ def clean_word(text: str) -> str:
 
 
 def send_word(
-    *, appointment: Appointment, by: StaffMember, text: str, request: HttpRequest | None = None
+    *,
+    appointment: Appointment,
+    by: StaffMember,
+    text: str,
+    to: int | None = None,
+    request: HttpRequest | None = None,
 ) -> WaitingRoomWord:
     """The therapist sends a short message to their client in the Telehealth Waiting Room.
     Only the appointment's therapist, while the call is open (video's access rule);
@@ -59,6 +64,12 @@ def send_word(
     if role != Participation.Role.THERAPIST:
         raise PermissionDenied("Only the appointment's therapist can send a message.")
     text = clean_word(text)
+    # `to`: one client of a couple's or a family's session (their id), or None for everyone.
+    recipient = None
+    if to is not None:
+        recipient = next((c for c in appointment.attendees() if c.pk == to), None)
+        if recipient is None:
+            raise ValidationError("Choose someone in this session, or everyone.")
     now = timezone.now()
     with transaction.atomic():
         session, _created = VideoSession.objects.select_for_update().get_or_create(
@@ -69,7 +80,9 @@ def send_word(
             raise ValidationError("You've sent several messages just now. Wait a minute.")
         if earlier.count() >= WORDS_PER_SESSION:
             raise ValidationError("That's as many messages as one session can take.")
-        word = WaitingRoomWord.objects.create(session=session, by=by.user, sent_at=now, text=text)
+        word = WaitingRoomWord.objects.create(
+            session=session, by=by.user, sent_at=now, text=text, to=recipient
+        )
         record(
             Action.APPOINTMENT_CHANGED,
             actor=by.user,
@@ -77,6 +90,7 @@ def send_word(
             obj=appointment,
             request=request,
             changes=["waiting_room_message"],
+            to_client=recipient.pk if recipient is not None else "everyone",
         )
         push.word_sent(word)
     return word

@@ -38,9 +38,16 @@ def word(request: StaffRequest, appointment_id: int) -> HttpResponse:
     back = reverse("scheduling:appointment", kwargs={"appointment_id": appointment.pk})
     # A preset button's value comes with the (empty) box for one's own words.
     text = next((t for t in request.POST.getlist("text") if t.strip()), "")
+    to_field = request.POST.get("to", "").strip()
     try:
+        if to_field and not to_field.isdigit():
+            raise ValidationError("Choose someone in this session, or everyone.")
         sent = services.send_word(
-            appointment=appointment, by=request.staff, text=text, request=request
+            appointment=appointment,
+            by=request.staff,
+            text=text,
+            to=int(to_field) if to_field else None,
+            request=request,
         )
     except ValidationError as exc:
         problem = " ".join(exc.messages)
@@ -59,7 +66,12 @@ def word(request: StaffRequest, appointment_id: int) -> HttpResponse:
         if _wants_json(request):
             return _answer(request, ok=False, text=str(exc), back=back, status=403)
         raise
-    name = appointment.client.display_name
+    if sent.to is not None:
+        name = sent.to.display_name
+    elif len(appointment.attendees()) > 1:
+        name = "everyone waiting"
+    else:
+        name = appointment.client.display_name
     return _answer(request, ok=True, text=f"Sent to {name}: “{sent.text}”", back=back)
 
 

@@ -111,13 +111,45 @@ def waiting_for(staff: StaffMember, now: datetime | None = None) -> list[Appoint
     )
 
 
+def waiting_clients(appointment: Appointment, now: datetime | None = None) -> list[Any]:
+    """The clients in the Waiting Room now (present in the call), in the order they
+    arrived: a couple or a family each on their own device. For staff only."""
+    now = now or timezone.now()
+    rows = (
+        _present(now)
+        .filter(session__appointment=appointment, role=Participation.Role.CLIENT)
+        .select_related("user__client")
+        .order_by("joined_at", "id")
+    )
+    people: dict[int, Any] = {}
+    for row in rows:
+        client = getattr(row.user, "client", None)
+        if client is not None:
+            people.setdefault(client.pk, client)
+    return list(people.values())
+
+
+def waiting_people(appointment: Appointment, now: datetime | None = None) -> list[str]:
+    """The names of waiting_clients()."""
+    return [c.display_name for c in waiting_clients(appointment, now)]
+
+
+def names_text(names: list[str]) -> str:
+    """'Casey Client', 'Casey Client and Pat Partner', 'A, B and C'."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _ms(moment: datetime | None) -> int | None:
     return int(moment.timestamp() * 1000) if moment is not None else None
 
 
-def latest_word(appointment: Appointment) -> WaitingRoomWord | None:
+def latest_word(appointment: Appointment, client: Any = None) -> WaitingRoomWord | None:
+    """The latest word of the session; for a client, the latest they may read."""
     return (
         WaitingRoomWord.objects.filter(session__appointment=appointment)
+        .for_viewer(client)
         .order_by("-sent_at", "-id")
         .first()
     )
@@ -131,11 +163,19 @@ def alert_payload(
     state = check_in(appointment, now)
     tz_name = viewer_zone(staff)
     own = appointment.therapist_id == staff.pk and staff.has_teletherapy
+    clients = waiting_clients(appointment, now) if state.state == WAITING else []
+    waiting = [c.display_name for c in clients]
     payload: dict[str, Any] = {
         "type": "alert",
         "appointment_id": appointment.pk,
         "state": state.state,
-        "client_name": appointment.client.display_name,
+        # Who is waiting: "Casey Client and Pat Partner" (a couple, each on their own device).
+        "client_name": names_text(waiting) if waiting else appointment.client.display_name,
+        "several": len(waiting) > 1,
+        # Whom a word can go to, one by one (or everyone): only when several wait.
+        "people": [{"id": c.pk, "name": c.display_name} for c in clients]
+        if len(clients) > 1 and own
+        else [],
         "therapist_name": appointment.therapist.name,
         "own": own,
         "now": _ms(now),

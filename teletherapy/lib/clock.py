@@ -134,3 +134,11 @@ def in_zone(value: datetime | None, tz: Zone) -> str:
 
 
 register.filter("zone_label", zone_label)
+
+
+def duration_text(seconds: int, *, exact: bool = False) -> str:
+    """A length of time: '45 s' under a minute, else '23 min', or with exact '23 min 5 s'."""
+    minutes, rest = divmod(max(0, int(seconds)), 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min {rest} s" if exact and rest else f"{minutes} min"

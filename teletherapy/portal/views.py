@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -102,6 +103,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # A Teletherapy session the therapist ended for everyone is over, not upcoming.
         .exclude(video_session__closed_at__isnull=False)
         .select_related("therapist__user")
+        # A joint session (a couple, a family) is marked as one, naming no one else.
+        .annotate(other_clients=Count("additional_clients", distinct=True))
         .order_by("start", "id")[:50]
     )
     # A guardian's list names whose session each of their wards' is (and nothing more).

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
-from teletherapy.lib.clock import time_text
-from teletherapy.quality.summary import REPORT_GAP, ROLES, Drop, Sample, duration_text
+from teletherapy.lib.clock import duration_text, time_text
+from teletherapy.quality.summary import REPORT_GAP, ROLES, Drop, Sample
 
 # Narrow, with large type: it is scaled down to fit a 360 px phone and stays legible there.
 WIDTH, HEIGHT = 480, 210
@@ -96,7 +96,9 @@ def chart(
         f"{time_text(end, tz_name)}: typically {' and '.join(medians)}."
     )
     if found:
-        marks = [f"{time_text(d.start, tz_name)} ({duration_text(d.seconds)})" for d in found]
+        marks = [
+            f"{time_text(d.start, tz_name)} ({duration_text(d.seconds, exact=True)})" for d in found
+        ]
         description += " Drops shaded at " + ", ".join(marks) + "."
     return Chart(
         lines=lines,

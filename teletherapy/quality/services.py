@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from teletherapy.audit.models import Action, AuditEvent
-from teletherapy.lib.clock import time_text, viewer_zone
+from teletherapy.lib.clock import duration_text, time_text, viewer_zone
 from teletherapy.quality import chart, summary
 from teletherapy.quality.models import QualitySample
 from teletherapy.scheduling.models import Appointment
@@ -117,7 +117,7 @@ def quality_record(appointment: Appointment, user: Any) -> QualityRecord | None:
         drops=[
             {
                 "at": time_text(d.start, tz_name),
-                "length": summary.duration_text(d.seconds),
+                "length": duration_text(d.seconds, exact=True),
                 "side": f"the {names[d.side]}'s side" if d.side else "between them",
             }
             for d in found

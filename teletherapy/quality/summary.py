@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
 
+from teletherapy.lib.clock import duration_text
+
 ROLES = ("client", "therapist")
 # Pages report every 10 s: a longer silence from one of them means its reports did not arrive.
 REPORT_GAP = timedelta(seconds=25)
@@ -132,13 +134,6 @@ def resolution_label(height: int) -> str:
     return f"{height}p"
 
 
-def duration_text(seconds: int) -> str:
-    minutes, rest = divmod(seconds, 60)
-    if not minutes:
-        return f"{rest} s"
-    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
-
-
 def _and(parts: Sequence[str]) -> str:
     if len(parts) <= 1:
         return "".join(parts)
@@ -187,9 +182,9 @@ def _drops_text(found: Sequence[Drop], names: dict[str, str]) -> str:
         where = f"on the {names[side]}'s side" if side else "between them"
         noun = "drop" if len(mine) == 1 else "drops"
         if len(mine) <= 4:
-            lengths = _and([duration_text(d.seconds) for d in mine])
+            lengths = _and([duration_text(d.seconds, exact=True) for d in mine])
         else:
-            lengths = f"up to {duration_text(max(d.seconds for d in mine))}"
+            lengths = f"up to {duration_text(max(d.seconds for d in mine), exact=True)}"
         parts.append(f"{len(mine)} {noun} of {lengths} {where}")
     return _and(parts)
 

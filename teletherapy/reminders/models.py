@@ -150,6 +150,11 @@ class Reminder(models.Model):
         SKIPPED = "skipped", "Not sent"
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    # Whom it goes to: one of the appointment's clients (each of a couple gets their own);
+    # empty on reminders planned before appointments had several clients: the primary.
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     label = models.CharField(max_length=20)  # "2 days", "2 hours"
     for_start = models.DateTimeField()
@@ -168,6 +173,11 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder {self.pk}"
+
+    @property
+    def recipient(self) -> Client:
+        """The client this reminder goes to (the appointment's primary for older rows)."""
+        return self.client if self.client_id is not None else self.appointment.client  # type: ignore[return-value]
 
 
 class ReminderLink(OneTimeLink):

@@ -60,14 +60,17 @@ def appointment_history_context(context: Context) -> Mapping[str, Any]:
     appointment: Appointment = context["appointment"]
     viewer = context.get("request").user if context.get("request") else None  # type: ignore[union-attr]
     tz = clock.viewer_zone(viewer) if viewer is not None else "UTC"
+    # A joint session's reminders go to each client: say to whom (staff only).
+    joint = appointment.is_group
     rows = [
         {
             "reminder": reminder,
             "when": clock.short_date_time_text(reminder.sent_at or reminder.send_at, tz),
+            "to": reminder.recipient.full_name if joint else "",
         }
-        for reminder in appointment.reminders.all()
+        for reminder in appointment.reminders.select_related("client")
     ]
-    return {"reminder_rows": rows}
+    return {"reminder_rows": rows, "reminders_joint": joint}
 
 
 def upcoming_teletherapy(client: Client, now: datetime | None = None) -> Appointment | None:

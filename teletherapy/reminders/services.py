@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -48,27 +49,29 @@ START_WORDS = {"START", "UNSTOP", "YES"}
 # Planning -------------------------------------------------------------------------------------
 
 
-def _wanted(appointment: Appointment, now: datetime) -> list[tuple[str, str, datetime]]:
-    """(channel, label, send at) of each reminder the appointment should have from now on."""
+def _wanted(appointment: Appointment, now: datetime) -> list[tuple[int, str, str, datetime]]:
+    """(client id, channel, label, send at) of each reminder the appointment should have
+    from now on: each of its clients gets their own, by their own channels, texts outside
+    their own quiet hours."""
     if appointment.status != Appointment.Status.SCHEDULED or appointment.start <= now:
         return []
     choice = ReminderSettings.of(appointment.practice)
-    client = appointment.client
-    channels = []
-    if choice.sends_email and client.email:
-        channels.append(Reminder.Channel.EMAIL)
-    if choice.sends_text and active_consent(client) is not None:
-        channels.append(Reminder.Channel.TEXT)
-    tz = clock.viewer_zone(client)
     wanted = []
-    for label, before in choice.offsets():
-        at = appointment.start - before
-        if at <= now:
-            continue  # booked too late for this one
-        for channel in channels:
-            send_at = at if channel == Reminder.Channel.EMAIL else after_quiet_hours(at, tz)
-            if send_at < appointment.start:
-                wanted.append((str(channel), label, send_at))
+    for client in appointment.all_clients():
+        channels = []
+        if choice.sends_email and client.email:
+            channels.append(Reminder.Channel.EMAIL)
+        if choice.sends_text and active_consent(client) is not None:
+            channels.append(Reminder.Channel.TEXT)
+        tz = clock.viewer_zone(client)
+        for label, before in choice.offsets():
+            at = appointment.start - before
+            if at <= now:
+                continue  # booked too late for this one
+            for channel in channels:
+                send_at = at if channel == Reminder.Channel.EMAIL else after_quiet_hours(at, tz)
+                if send_at < appointment.start:
+                    wanted.append((client.pk, str(channel), label, send_at))
     return wanted
 
 
@@ -91,7 +94,8 @@ def plan_reminders(*, appointment_id: int) -> list[Reminder]:
         planned = list(appointment.reminders.filter(status=Reminder.Status.PLANNED))
         kept = set()
         for reminder in planned:
-            key = (reminder.channel, reminder.label, reminder.send_at)
+            whom = reminder.client_id if reminder.client_id is not None else appointment.client_id
+            key = (whom, reminder.channel, reminder.label, reminder.send_at)
             if key in wanted and reminder.for_start == appointment.start:
                 kept.add(key)
             else:
@@ -100,9 +104,10 @@ def plan_reminders(*, appointment_id: int) -> list[Reminder]:
                     "Cancelled" if appointment.is_cancelled else "Re-planned for the new time",
                 )
         new = []
-        for channel, label, send_at in sorted(wanted - kept, key=lambda w: w[2]):
+        for client_id, channel, label, send_at in sorted(wanted - kept, key=lambda w: (w[3], w[0])):
             reminder = Reminder.objects.create(
                 appointment=appointment,
+                client_id=client_id,
                 channel=channel,
                 label=label,
                 for_start=appointment.start,
@@ -150,6 +155,14 @@ class AnswerRefused(Exception):
         self.message = message
 
 
+def _who(link: ReminderLink, appointment: Appointment) -> str:
+    """Who answered, for the History (staff only): "the client", or the name of the one
+    client of a joint session whose reminder it was."""
+    if not appointment.is_group:
+        return "the client"
+    return link.reminder.recipient.full_name
+
+
 def confirm_appointment(*, link: ReminderLink, request: HttpRequest | None = None) -> Answer:
     """The client confirms through their reminder's Confirm link (used once)."""
     with transaction.atomic():
@@ -166,7 +179,8 @@ def confirm_appointment(*, link: ReminderLink, request: HttpRequest | None = Non
             },
         )
         AppointmentChange.objects.create(
-            appointment=appointment, summary="Confirmed by the client (reminder link)"
+            appointment=appointment,
+            summary=f"Confirmed by {_who(link, appointment)} (reminder link)",
         )
         record(
             Action.APPOINTMENT_CHANGED,
@@ -181,8 +195,10 @@ def confirm_appointment(*, link: ReminderLink, request: HttpRequest | None = Non
 
 def cancel_by_client(*, link: ReminderLink, request: HttpRequest | None = None) -> Appointment:
     """The client cancels through their reminder's Cancel link: only outside the practice's
-    cancellation window (AnswerRefused with the policy inside it)."""
-    from teletherapy.scheduling.tasks import send_appointment_email
+    cancellation window (AnswerRefused with the policy inside it). For a joint session
+    (a couple, a family) one client's cancel cancels it for everyone, as the cancel page
+    says; each client is emailed the cancellation, and the History names who cancelled."""
+    from teletherapy.scheduling.services import notify_people
 
     with transaction.atomic():
         appointment = (
@@ -214,7 +230,7 @@ def cancel_by_client(*, link: ReminderLink, request: HttpRequest | None = None) 
         )
         AppointmentChange.objects.create(
             appointment=appointment,
-            summary="Cancelled by the client (reminder link)",
+            summary=f"Cancelled by {_who(link, appointment)} (reminder link)",
             details={"reason": appointment.cancel_reason},
         )
         record(
@@ -227,9 +243,7 @@ def cancel_by_client(*, link: ReminderLink, request: HttpRequest | None = None) 
         )
         appointment_id = appointment.pk
         if appointment.is_teletherapy:
-            transaction.on_commit(
-                lambda: send_appointment_email.enqueue(appointment_id, "cancelled")
-            )
+            notify_people(appointment_id, "cancelled", appointment.all_clients())
         announce(appointment_id, "cancelled")
     return appointment
 
@@ -320,7 +334,8 @@ def inbound_text(*, phone: str, body: str) -> str:
                 text_consent="withdrawn by STOP",
             )
             for reminder in Reminder.objects.filter(
-                appointment__client=consent.client,
+                Q(client=consent.client)
+                | Q(client__isnull=True, appointment__client=consent.client),
                 channel=Reminder.Channel.TEXT,
                 status=Reminder.Status.PLANNED,
             ):
@@ -373,7 +388,7 @@ def check_join_birth_date(
         reason = links.problem_of(locked)
         if reason is not None:
             raise links.LinkError(reason, locked)
-        client = link.appointment.client
+        client = link.reminder.recipient
         if date_of_birth == client.date_of_birth:
             return True
         locked.dob_failures = F("dob_failures") + 1
@@ -400,7 +415,7 @@ def sign_in_for_join(*, request: HttpRequest, link: ReminderLink) -> None:
     the session."""
     from teletherapy.accounts.services import sign_in
 
-    client = link.appointment.client
+    client = link.reminder.recipient
     assert client.user is not None
     sign_in(request=request, user=client.user, practice=client.practice, obj=client)
     # After login(): it starts a new session, which must carry the scope.

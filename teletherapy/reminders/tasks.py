@@ -61,7 +61,7 @@ def _issue_links(reminder: Reminder, choice: ReminderSettings) -> dict[str, str]
     and this is a Teletherapy Session); {kind: absolute URL}."""
     appointment = reminder.appointment
     kinds = [ReminderLink.Kind.CONFIRM, ReminderLink.Kind.CANCEL]
-    if choice.join_link and appointment.is_teletherapy_session and appointment.client.user_id:
+    if choice.join_link and appointment.is_teletherapy_session and reminder.recipient.user_id:
         kinds.append(ReminderLink.Kind.JOIN)
     urls: dict[str, str] = {}
     for kind in kinds:
@@ -73,7 +73,9 @@ def _issue_links(reminder: Reminder, choice: ReminderSettings) -> dict[str, str]
         # A newer reminder's link replaces the older one of the same kind.
         link = links.issue(
             ReminderLink,
-            earlier=ReminderLink.objects.filter(appointment=appointment, kind=kind),
+            earlier=ReminderLink.objects.filter(
+                appointment=appointment, kind=kind, reminder__client=reminder.client
+            ),
             expires_at=until,
             reminder=reminder,
             appointment=appointment,
@@ -87,7 +89,7 @@ def _issue_links(reminder: Reminder, choice: ReminderSettings) -> dict[str, str]
 
 def _context(reminder: Reminder, choice: ReminderSettings, urls: dict[str, str]) -> dict[str, Any]:
     appointment = reminder.appointment
-    client = appointment.client
+    client = reminder.recipient
     tz = clock.viewer_zone(client)
     upcoming_tele = appointment.is_teletherapy_session
     return {
@@ -132,7 +134,10 @@ def send_reminder_now(*, reminder_id: int) -> str:
     quiet hours is put off to 8:00 AM in their zone (a new task), not sent."""
     reminder = (
         Reminder.objects.select_related(
-            "appointment__client__user", "appointment__practice", "appointment__therapist__user"
+            "appointment__client__user",
+            "appointment__practice",
+            "appointment__therapist__user",
+            "client__user",
         )
         .filter(pk=reminder_id)
         .first()
@@ -145,7 +150,7 @@ def send_reminder_now(*, reminder_id: int) -> str:
             withdraw(reminder, why_not)
         return "withdrawn"
     appointment = reminder.appointment
-    client = appointment.client
+    client = reminder.recipient
     choice = ReminderSettings.of(appointment.practice)
     consent = None
     if reminder.channel == Reminder.Channel.TEXT:

@@ -65,14 +65,18 @@ WORDING: dict[str, links.Wording] = {
 
 def _find(request: HttpRequest, kind: str) -> ReminderLink:
     queryset = ReminderLink.objects.filter(kind=kind).select_related(
-        "appointment__client__user", "appointment__practice", "appointment__therapist__user"
+        "appointment__client__user",
+        "appointment__practice",
+        "appointment__therapist__user",
+        "reminder__client__user",
     )
     return links.find_usable(queryset, links.session_hash(request, SESSION_KEYS[kind]))
 
 
 def _summary(link: ReminderLink) -> dict[str, Any]:
     appointment = link.appointment
-    tz = clock.viewer_zone(appointment.client)
+    # The zone of the client the reminder went to (each of a couple has their own).
+    tz = clock.viewer_zone(link.reminder.recipient)
     choice = ReminderSettings.of(appointment.practice)
     return {
         "appointment": appointment,
@@ -82,6 +86,7 @@ def _summary(link: ReminderLink) -> dict[str, Any]:
         "is_teletherapy": appointment.is_teletherapy,
         "policy": choice.policy_text,
         "cancel_by": clock.named(clock.date_time_text(choice.cancel_deadline(appointment), tz), tz),
+        "is_joint": appointment.is_group,
     }
 
 
@@ -166,13 +171,13 @@ def join(request: HttpRequest) -> HttpResponse:
     user = request.user
     if (
         user.is_authenticated
-        and user.pk == appointment.client.user_id
+        and user.pk == link.reminder.recipient.user_id
         and services.JOIN_SESSION_KEY not in request.session
     ):
         # Already signed in to the portal in full: no second check, and keep the full sign-in.
         return redirect("portal_video:check", appointment_id=appointment.pk)
     state = window_state(appointment)
-    if state in ("over", "unavailable") or appointment.client.user is None:
+    if state in ("over", "unavailable") or link.reminder.recipient.user is None:
         return _told(request, "This session can no longer be joined from this link.", status=400)
     form = ConfirmBirthDateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

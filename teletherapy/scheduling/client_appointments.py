@@ -37,7 +37,8 @@ def client_appointments_context(context: Context) -> Mapping[str, Any]:
     mine = (
         Appointment.objects.visible_to(staff)
         .with_client(client)
-        .select_related("therapist__user")
+        .select_related("therapist__user", "client")
+        .prefetch_related("additional_clients")
         .order_by("start", "pk")
     )
     upcoming = [_line(a, tz) for a in mine.filter(end__gt=now).not_cancelled()[:SHOWN]]

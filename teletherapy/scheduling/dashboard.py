@@ -30,6 +30,7 @@ def upcoming_for(staff: StaffMember) -> list[Appointment]:
             start__lt=now + timedelta(days=UPCOMING_DAYS),
         )
         .select_related("client")
+        .prefetch_related("additional_clients")
     )
 
 

@@ -7,13 +7,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.db.models import Q
 
 from teletherapy.clients.models import Client
 from teletherapy.lib import clock
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling import recurrence
 from teletherapy.scheduling.models import Appointment, teletherapy_booking_problem
-from teletherapy.scheduling.services import DEFAULT_MINUTES, MAX_MINUTES, MIN_MINUTES
+from teletherapy.scheduling.services import (
+    CLIENT_NOT_FOUND,
+    DEFAULT_MINUTES,
+    MAX_MINUTES,
+    MIN_MINUTES,
+    TOO_MANY_CLIENTS,
+    client_problems,
+)
 
 # Dates the calendar and forms accept; outside them is a typo (and date arithmetic overflows).
 EARLIEST = date(2000, 1, 1)
@@ -21,7 +29,12 @@ LATEST = date(2099, 12, 31)
 Day = date  # the forms below have a field named "date"
 
 # Service-error keys that belong to another field of the form.
-SERVICE_FIELD = {"start": "time", "is_teletherapy": "teletherapy", "status": None}
+SERVICE_FIELD = {
+    "start": "time",
+    "is_teletherapy": "teletherapy",
+    "status": None,
+    "additional_clients": "client_2",
+}
 
 
 class ClientSelect(forms.Select):
@@ -41,6 +54,99 @@ class ClientChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Client) -> str:
         label = f"{obj.last_name}, {obj.first_name}"
         return label if obj.has_portal_account else f"{label} (no portal account)"
+
+
+ORDINALS = ["First", "Second", "Third", "Fourth"]
+CLIENT_FIELDS = ["client", *(f"client_{n}" for n in range(2, Appointment.MAX_CLIENTS + 1))]
+
+
+def _client_field(position: int, clients: Any) -> ClientChoiceField:
+    first = position == 0
+    field = ClientChoiceField(
+        queryset=clients,
+        label="Client" if first else f"{ORDINALS[position]} person",
+        required=first,
+        empty_label="Choose a client" if first else "No one",
+        error_messages={"required": "Choose a client.", "invalid_choice": CLIENT_NOT_FOUND},
+    )
+    field.widget.attrs["data-portal-select"] = ""
+    if not first:
+        field.widget.attrs["data-extra-client"] = ""
+    return field
+
+
+class _ClientFields:
+    """Up to Appointment.MAX_CLIENTS clients from My Clients (the staff member's bookable
+    clients): "client" and "client_2".."client_4", and which of them is the primary (the one
+    billed; the first unless chosen). Server-rendered fields: no script needed."""
+
+    fields: dict[str, Any]
+    data: Any
+    cleaned_data: dict[str, Any]
+    errors: Any
+    add_error: Any
+    __getitem__: Any
+
+    def add_client_fields(self, clients: Any) -> None:
+        for position, name in enumerate(CLIENT_FIELDS):
+            self.fields[name] = _client_field(position, clients)
+        self.fields["primary"] = forms.ChoiceField(
+            label="Billed to (the primary)",
+            choices=[(str(n + 1), f"The {ORDINALS[n].lower()}") for n in range(len(CLIENT_FIELDS))],
+            initial="1",
+            required=False,
+            widget=forms.RadioSelect,
+            help_text="The client billed: the first unless you choose another.",
+        )
+
+    def clean_clients(
+        self, therapist: StaffMember, is_teletherapy: bool, kept: frozenset[int]
+    ) -> None:
+        """Check each client (services.client_problems), beside its field; set "client" to
+        the primary and "additional_clients" to the others, in their order."""
+        data = self.cleaned_data
+        # A fifth one (from a page of another version, or typed into the address) is refused.
+        if any(self.data.get(f"client_{n}") for n in range(len(CLIENT_FIELDS) + 1, 10)):
+            self.add_error(CLIENT_FIELDS[-1], TOO_MANY_CLIENTS)
+        chosen = [data.get(name) if name not in self.errors else None for name in CLIENT_FIELDS]
+        problems = client_problems(
+            therapist=therapist,
+            clients=chosen,
+            is_teletherapy=is_teletherapy and therapist.has_teletherapy,
+            kept=kept,
+        )
+        for position, message in problems:
+            if position == 0 and message.startswith("Teletherapy is"):
+                continue  # beside the Teletherapy box, as for one client (clean)
+            self.add_error(CLIENT_FIELDS[position], message)
+        raw = data.get("primary") or "1"
+        index = int(raw) - 1
+        if chosen[index] is None:
+            if "primary" not in self.errors and raw != "1":
+                self.add_error("primary", "Choose a client in that place, or another primary.")
+            index = 0
+        people = [c for c in chosen if c is not None]
+        primary = chosen[index]
+        if primary is not None:
+            data["client"] = primary
+            data["additional_clients"] = [c for c in people if c.pk != primary.pk]
+        else:
+            data["additional_clients"] = []
+
+    @property
+    def client_fields(self) -> list[Any]:
+        return [self[name] for name in CLIENT_FIELDS]
+
+    @property
+    def extra_client_fields(self) -> list[Any]:
+        return self.client_fields[1:]
+
+    @property
+    def has_extra_clients(self) -> bool:
+        """Open the "more clients" part: one is chosen, or one has an error."""
+        return any(self[n].value() or self[n].errors for n in CLIENT_FIELDS[1:]) or bool(
+            self["primary"].errors
+        )
 
 
 class _TimeFields(forms.Form):
@@ -105,15 +211,7 @@ class _TimeFields(forms.Form):
                 self.add_error(field, message)
 
 
-class NewAppointmentForm(_TimeFields):
-    client = ClientChoiceField(
-        queryset=Client.objects.none(),
-        empty_label="Choose a client",
-        error_messages={
-            "required": "Choose a client.",
-            "invalid_choice": "Choose one of the clients in the list.",
-        },
-    )
+class NewAppointmentForm(_ClientFields, _TimeFields):
     service = forms.ChoiceField(choices=Appointment.Service.choices, initial="90834")
     # One control: the location follows it (Teletherapy, or the office).
     teletherapy = forms.BooleanField(label="Teletherapy Session", required=False)
@@ -150,7 +248,7 @@ class NewAppointmentForm(_TimeFields):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="At most a year after the first appointment.",
     )
-    field_order = ["client", "date", "time", "duration", "service", "teletherapy"]
+    field_order = [*CLIENT_FIELDS, "primary", "date", "time", "duration", "service", "teletherapy"]
 
     def __init__(
         self,
@@ -162,8 +260,8 @@ class NewAppointmentForm(_TimeFields):
     ) -> None:
         super().__init__(*args, tz=tz, **kwargs)
         self.therapist = therapist
-        self.fields["client"].queryset = clients  # type: ignore[attr-defined]
-        self.fields["client"].widget.attrs["data-portal-select"] = ""
+        self.add_client_fields(clients)
+        self.order_fields(self.field_order)
         self.fields["teletherapy"].widget.attrs["data-tele-checkbox"] = ""
         # Occurrences the booker chose to skip (after a collision), as local ISO days.
         raw = self.data.getlist(self.add_prefix("skip")) if hasattr(self.data, "getlist") else []
@@ -223,6 +321,7 @@ class NewAppointmentForm(_TimeFields):
             self.data.get(self.add_prefix("location")) == Appointment.Location.TELETHERAPY
         )
         data["location"] = Appointment.Location.OFFICE
+        self.clean_clients(self.therapist, wants_tele, frozenset())
         if wants_tele:
             data["teletherapy"] = True
             data["location"] = Appointment.Location.TELETHERAPY
@@ -256,8 +355,8 @@ def _scope_field() -> forms.ChoiceField:
     )
 
 
-class EditAppointmentForm(_TimeFields):
-    """The same fields as New appointment, shown the same way (the client stays)."""
+class EditAppointmentForm(_ClientFields, _TimeFields):
+    """The same fields as New appointment, shown the same way."""
 
     teletherapy = forms.BooleanField(label="Teletherapy Session", required=False)
     service = forms.ChoiceField(choices=Appointment.Service.choices)
@@ -269,11 +368,27 @@ class EditAppointmentForm(_TimeFields):
         help_text="Seen by staff only, never by the client.",
     )
 
-    def __init__(self, *args: Any, appointment: Appointment, tz: ZoneInfo, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        appointment: Appointment,
+        tz: ZoneInfo,
+        clients: Any = None,
+        **kwargs: Any,
+    ) -> None:
         local = appointment.start.astimezone(tz)
+        current = appointment.all_clients()
+        if args and hasattr(args[0], "copy") and "client" not in args[0]:
+            # A post without the client fields (a page from before them) keeps the clients.
+            data = args[0].copy()
+            for name, client in zip(CLIENT_FIELDS, current, strict=False):
+                data[name] = str(client.pk)
+            args = (data, *args[1:])
         kwargs.setdefault(
             "initial",
             {
+                **{name: c.pk for name, c in zip(CLIENT_FIELDS, current, strict=False)},
+                "primary": "1",
                 "date": local.date(),
                 "time": local.time().replace(second=0, microsecond=0),
                 "duration": appointment.duration_minutes,
@@ -284,6 +399,15 @@ class EditAppointmentForm(_TimeFields):
         )
         super().__init__(*args, tz=tz, **kwargs)
         self.appointment = appointment
+        self.kept = frozenset(c.pk for c in current)
+        # The bookable clients, and those already in it (kept even if no longer bookable).
+        base = clients if clients is not None else Client.objects.none()
+        self.add_client_fields(
+            Client.objects.filter(
+                Q(pk__in=base.values("pk")) | Q(pk__in=self.kept),
+                practice_id=appointment.practice_id,
+            ).order_by("last_name", "first_name", "pk")
+        )
         if appointment.series_id is not None:
             self.fields["scope"] = _scope_field()
 
@@ -302,7 +426,23 @@ class EditAppointmentForm(_TimeFields):
             data["teletherapy"] = False
         else:
             data["teletherapy"] = None
+        wants_tele = bool(data["teletherapy"]) or (
+            data["teletherapy"] is None and self.appointment.is_teletherapy
+        )
+        switching = wants_tele and not self.appointment.is_teletherapy
+        self.clean_clients(
+            self.appointment.therapist, wants_tele, frozenset() if switching else self.kept
+        )
+        if switching and data.get("client") is not None:
+            problem = teletherapy_booking_problem(self.appointment.therapist, data["client"])
+            if problem and "teletherapy" not in self.errors:
+                self.add_error("teletherapy", problem)
         return data
+
+    def chosen_clients(self) -> list[Client]:
+        """The clients chosen, the primary first."""
+        data = self.cleaned_data
+        return [data["client"], *data.get("additional_clients", [])]
 
 
 class MoveForm(_TimeFields):

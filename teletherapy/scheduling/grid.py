@@ -246,7 +246,7 @@ def render_body(rows: list[Row], appointment_url: str, move_url: str = "") -> st
                         )
                         + '<span class="appt-time">'
                         f'{escape(e.span_label)}<span class="visually-hidden"> {escape(e.zone_abbr)}'
-                        f'</span></span> <span class="appt-client">{escape(a.client.full_name)}</span>'
+                        f'</span></span> <span class="appt-client">{escape(a.clients_label)}</span>'
                         + (' <span class="badge tele">Teletherapy</span>' if tele else "")
                         + (' <span class="badge">No-show</span>' if no_show else "")
                         + "".join(

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vRecur, vText
 
+from teletherapy.clients.models import Client
 from teletherapy.scheduling.models import Appointment, AppointmentSeries
 
 
@@ -35,8 +36,11 @@ def _calendar(cancel: bool) -> Calendar:
     return cal
 
 
-def _describe(event: Event, appointment: Appointment, *, cancel: bool) -> None:
-    """Summary, place, status and people: no clinical details."""
+def _describe(
+    event: Event, appointment: Appointment, *, cancel: bool, attendee: Client | None = None
+) -> None:
+    """Summary, place, status and people: no clinical details, and one ATTENDEE, the
+    client the invitation is for (default the primary): never another client's address."""
     therapist = appointment.therapist.name
     if appointment.is_teletherapy:
         event.add("summary", f"Teletherapy Session with {therapist}")
@@ -54,16 +58,20 @@ def _describe(event: Event, appointment: Appointment, *, cancel: bool) -> None:
     organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
     organizer.params["cn"] = vText(appointment.practice.name)
     event.add("organizer", organizer)
-    if appointment.client.email:
-        attendee = vCalAddress(f"mailto:{appointment.client.email}")
-        attendee.params["cn"] = vText(appointment.client.display_name)
-        attendee.params["role"] = vText("REQ-PARTICIPANT")
-        event.add("attendee", attendee)
+    person = attendee if attendee is not None else appointment.client
+    if person.email:
+        address = vCalAddress(f"mailto:{person.email}")
+        address.params["cn"] = vText(person.display_name)
+        address.params["role"] = vText("REQ-PARTICIPANT")
+        event.add("attendee", address)
 
 
-def appointment_ics(appointment: Appointment, *, cancel: bool = False) -> bytes:
-    """METHOD:REQUEST for a booking or change, METHOD:CANCEL for a cancellation. Carries no
-    clinical details: only the time, the therapist and how to join."""
+def appointment_ics(
+    appointment: Appointment, *, cancel: bool = False, attendee: Client | None = None
+) -> bytes:
+    """METHOD:REQUEST for a booking or change, METHOD:CANCEL for a cancellation, for one
+    client (`attendee`, default the primary): each client of a couple gets their own.
+    Carries no clinical details: only the time, the therapist and how to join."""
     cal = _calendar(cancel)
     event = Event()
     event.add("uid", appointment_uid(appointment))
@@ -71,12 +79,14 @@ def appointment_ics(appointment: Appointment, *, cancel: bool = False) -> bytes:
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.start)
     event.add("dtend", appointment.end)
-    _describe(event, appointment, cancel=cancel)
+    _describe(event, appointment, cancel=cancel, attendee=attendee)
     cal.add_component(event)
     return cal.to_ical()
 
 
-def series_ics(series: AppointmentSeries, *, cancel: bool = False) -> bytes:
+def series_ics(
+    series: AppointmentSeries, *, cancel: bool = False, attendee: Client | None = None
+) -> bytes:
     """The series as one recurring event: DTSTART in the series' zone (with its VTIMEZONE),
     the RRULE, an EXDATE for each occurrence skipped or cancelled, and an event with a
     RECURRENCE-ID for each occurrence moved or changed on its own. SEQUENCE grows with every
@@ -102,7 +112,7 @@ def series_ics(series: AppointmentSeries, *, cancel: bool = False) -> bytes:
         master.add("exdate", exdates)
     template = copy(first)
     template.is_teletherapy = series.is_teletherapy
-    _describe(master, template, cancel=cancel)
+    _describe(master, template, cancel=cancel, attendee=attendee)
     cal.add_component(master)
     if not cancel:
         for occurrence in occurrences:
@@ -121,7 +131,7 @@ def series_ics(series: AppointmentSeries, *, cancel: bool = False) -> bytes:
             override.add("recurrence-id", occurrence.series_start.astimezone(tz))
             override.add("dtstart", occurrence.start.astimezone(tz))
             override.add("dtend", occurrence.end.astimezone(tz))
-            _describe(override, occurrence, cancel=False)
+            _describe(override, occurrence, cancel=False, attendee=attendee)
             cal.add_component(override)
     cal.add_missing_timezones()
     return cal.to_ical()

@@ -81,6 +81,8 @@ class AppointmentSeries(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
     therapist = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    # A couple's or a family's other clients (each occurrence has the same ones).
+    additional_clients = models.ManyToManyField(Client, blank=True, related_name="+")
     rule = models.CharField(max_length=200)
     first_start = models.DateTimeField()
     time_zone = models.CharField(max_length=64)
@@ -96,6 +98,19 @@ class AppointmentSeries(models.Model):
 
     def __str__(self) -> str:
         return f"Series {self.pk}"
+
+    def all_clients(self) -> list[Client]:
+        """The series' clients, the primary first (Appointment.all_clients)."""
+        others = [c for c in self.additional_clients.all() if c.pk != self.client_id]
+        return [self.client, *others]
+
+
+def clients_label(clients: list[Client]) -> str:
+    """'Casey Client', 'Casey Client & Pat Partner', 'Ann A, Bo B & Cy C': staff pages only."""
+    names = [c.full_name for c in clients]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " & " + names[-1]
 
 
 class Appointment(models.Model):
@@ -196,6 +211,16 @@ class Appointment(models.Model):
         """The appointment's clients, the primary first, then the others by name."""
         others = [c for c in self.additional_clients.all() if c.pk != self.client_id]
         return [self.client, *others]
+
+    @property
+    def clients_label(self) -> str:
+        """Every client's name, for staff: "Casey Client & Pat Partner"."""
+        return clients_label(self.all_clients())
+
+    @property
+    def is_group(self) -> bool:
+        """More than one client (a couple, a family)."""
+        return len(self.all_clients()) > 1
 
     def attendees(self) -> list[Client]:
         """The client records who may join this appointment's Teletherapy Session, each from

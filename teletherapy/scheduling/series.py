@@ -10,6 +10,7 @@ series gets one calendar entry for it (ics.series_ics), updated after the commit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -85,6 +86,7 @@ def book_series(
     service: str = Appointment.Service.THERAPY_45,
     is_teletherapy: bool = False,
     staff_note: str = "",
+    additional_clients: Sequence[Client] = (),
     by: StaffMember,
     request: HttpRequest | None = None,
 ) -> AppointmentSeries:
@@ -99,7 +101,11 @@ def book_series(
     shown = clock.zone(clock.viewer_zone(by))
     tz = hours.therapist_zone(therapist)
     errors = services.booking_errors(
-        therapist=therapist, client=client, service=service, is_teletherapy=is_teletherapy
+        therapist=therapist,
+        client=client,
+        service=service,
+        is_teletherapy=is_teletherapy,
+        additional_clients=additional_clients,
     )
     if tz.key != shown.key:
         # The booker's wall time, as the therapist's: the series repeats in their zone.
@@ -170,6 +176,9 @@ def book_series(
             is_teletherapy=is_teletherapy,
             created_by=by.user,
         )
+        others = [c for c in additional_clients if c.pk != client.pk]
+        if others:
+            series.additional_clients.set(others)
         label = recurrence.describe(repeats, first_day)
         for number, item in enumerate(kept, start=1):
             assert item.start is not None
@@ -186,6 +195,7 @@ def book_series(
                 series=series,
                 series_start=item.start,
                 summary=f"Booked ({label}, {number} of {len(kept)})",
+                additional_clients=others,
             )
         if is_teletherapy:
             services.notify_series_client(series.pk, "booked")
@@ -223,12 +233,14 @@ def change_series(
     is_teletherapy: bool | None = None,
     service: str | None = None,
     staff_note: str | None = None,
+    clients: Sequence[Client] | None = None,
     request: HttpRequest | None = None,
 ) -> Appointment:
     """Change this occurrence, this and the following ones, or all upcoming ones. A new
     day or time moves each of them by the same number of days to the new time of day (in
-    the series' zone). Whole or nothing: raises ValidationError naming each occurrence that
-    can't move."""
+    the series' zone); `clients` (the primary first) become the clients of each, and of
+    the series (its calendar entry goes to them). Whole or nothing: raises ValidationError
+    naming each occurrence that can't move."""
     _check_scope(appointment, scope)
     if scope == THIS:
         return services.change_appointment(
@@ -239,6 +251,7 @@ def change_series(
             is_teletherapy=is_teletherapy,
             service=service,
             staff_note=staff_note,
+            clients=clients,
             request=request,
         )
     with transaction.atomic():
@@ -282,9 +295,13 @@ def change_series(
                     is_teletherapy=is_teletherapy,
                     service=service,
                     staff_note=staff_note,
+                    clients=clients,
+                    whole_series=True,
                     request=request,
                 )
             except ValidationError as error:
+                if "additional_clients" in getattr(error, "message_dict", {}):
+                    raise  # the same for every occurrence: say it once, beside the field
                 when = clock.date_time_text(target.start, tz)
                 errors += [f"{when}: {m}" for m in _messages(error)]
                 continue
@@ -295,8 +312,14 @@ def change_series(
         if scope == ALL and is_teletherapy is not None:
             series.is_teletherapy = is_teletherapy
             series.save(update_fields=["is_teletherapy"])
-        if kinds:
-            services.notify_series_client(series.pk, "changed")
+        added: list[Client] = []
+        removed: list[Client] = []
+        if clients and [c.pk for c in clients] != [c.pk for c in series.all_clients()]:
+            added, removed = services.set_clients(
+                series, client=clients[0], additional_clients=clients[1:]
+            )
+        if kinds or ((added or removed) and series.is_teletherapy):
+            services.notify_series_client(series.pk, "changed", added=added, removed=removed)
     return services._locked_copy(current)
 
 

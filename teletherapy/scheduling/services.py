@@ -8,6 +8,7 @@ after the commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -110,49 +111,190 @@ def _check_time(
 
 
 def _notify_client(appointment: Appointment, kind: str) -> None:
-    """Email the client after the commit; nothing for kind "". An occurrence of a series
-    updates the series' one calendar entry instead (notify_series_client)."""
-    from teletherapy.scheduling.tasks import send_appointment_email
-
+    """Email each client after the commit, each their own email and .ics; nothing for kind
+    "". An occurrence of a series updates the series' one calendar entry instead
+    (notify_series_client)."""
     if not kind:
         return
     if appointment.series_id is not None:
         notify_series_client(appointment.series_id, "changed")
         return
-    appointment_id = appointment.pk
-    # Pass only the id: the task reads everything else, and the queue never holds details.
-    transaction.on_commit(lambda: send_appointment_email.enqueue(appointment_id, kind))
+    skip: set[int] = getattr(appointment, "_skip_notify", set())
+    notify_people(appointment.pk, kind, [c for c in appointment.all_clients() if c.pk not in skip])
 
 
-def notify_series_client(series_id: int, kind: str) -> None:
-    """The series changed in a way the client sees: a new SEQUENCE for its calendar entry,
-    and (after the commit) the email with the updated .ics."""
+def notify_people(appointment_id: int, kind: str, clients: Sequence[Client]) -> None:
+    """After the commit, email each of `clients` about the appointment (kind as
+    tasks.send_appointment_email takes it); nothing for kind ""."""
+    from teletherapy.scheduling.tasks import send_appointment_email
+
+    if not kind:
+        return
+    for client_id in [c.pk for c in clients]:
+        # Pass only ids: the task reads everything else, and the queue never holds details.
+        transaction.on_commit(
+            lambda c=client_id: send_appointment_email.enqueue(appointment_id, kind, c)  # type: ignore[misc]
+        )
+
+
+def notify_series_client(
+    series_id: int,
+    kind: str,
+    *,
+    added: Sequence[Client] = (),
+    removed: Sequence[Client] = (),
+) -> None:
+    """The series changed in a way the clients see: a new SEQUENCE for its calendar entry,
+    and (after the commit) each client's email with the updated .ics: the booking for the
+    clients `added`, the cancellation for those `removed`."""
     from teletherapy.scheduling.tasks import send_series_email
 
     AppointmentSeries.objects.filter(pk=series_id).update(ics_sequence=F("ics_sequence") + 1)
-    transaction.on_commit(lambda: send_series_email.enqueue(series_id, kind))
+    series = AppointmentSeries.objects.select_related("client").get(pk=series_id)
+    new = {c.pk for c in added}
+    sends = [(c.pk, "booked" if c.pk in new else kind) for c in series.all_clients()]
+    sends += [(c.pk, "removed") for c in removed]
+    for client_id, client_kind in sends:
+        transaction.on_commit(
+            lambda c=client_id, k=client_kind: send_series_email.enqueue(series_id, k, c)  # type: ignore[misc]
+        )
 
 
 def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat()
 
 
+TOO_MANY_CLIENTS = (
+    f"An appointment can have at most {Appointment.MAX_CLIENTS} clients: "
+    "the primary and up to three more."
+)
+CLIENT_NOT_FOUND = "Client not found. Choose one of the clients in the list."
+
+
+def client_problems(
+    *,
+    therapist: StaffMember,
+    clients: Sequence[Client | None],
+    is_teletherapy: bool,
+    kept: set[int] | frozenset[int] = frozenset(),
+) -> list[tuple[int, str]]:
+    """(position, message) for each client of `clients` (the primary first, None where a
+    place is empty) who can't be in one appointment with `therapist`: not of this practice
+    or inactive (the same "not found" either way: never say which), listed twice, without
+    an email address (each client beyond the first gets their own invitation and
+    reminders), or outside the U.S. for a Teletherapy Session; and a place beyond
+    Appointment.MAX_CLIENTS. The clients in `kept` (already in the appointment) are
+    checked only for repeats and the count. The form and the services both ask this."""
+    problems: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    filled = 0
+    for position, client in enumerate(clients):
+        if client is None:
+            continue
+        filled += 1
+        if filled > Appointment.MAX_CLIENTS:
+            problems.append((position, TOO_MANY_CLIENTS))
+        elif client.practice_id != therapist.practice_id or not client.is_active:
+            problems.append((position, CLIENT_NOT_FOUND))
+        elif client.pk in seen:
+            problems.append((position, f"{client.full_name} is already in this appointment."))
+        elif client.pk in kept:
+            pass
+        elif position > 0 and not client.email:
+            problems.append(
+                (
+                    position,
+                    f"{client.full_name} has no email address. Add one to their record first: "
+                    "each client of a joint appointment gets their own invitation and reminders.",
+                )
+            )
+        elif is_teletherapy and therapist.has_teletherapy and not client.is_us_resident:
+            problem = teletherapy_booking_problem(therapist, client)
+            if problem:
+                problems.append((position, problem))
+        seen.add(client.pk)
+    return problems
+
+
+def _client_errors(
+    errors: dict[str, list[str]],
+    *,
+    therapist: StaffMember,
+    clients: Sequence[Client],
+    is_teletherapy: bool,
+    kept: set[int] | frozenset[int] = frozenset(),
+) -> None:
+    """client_problems as errors keyed "client" (the primary) or "additional_clients"; a
+    Teletherapy problem of the primary stays under "is_teletherapy", as it always was."""
+    for position, message in client_problems(
+        therapist=therapist, clients=clients, is_teletherapy=is_teletherapy, kept=kept
+    ):
+        if position == 0:
+            key = "is_teletherapy" if message.startswith("Teletherapy is") else "client"
+        else:
+            key = "additional_clients"
+        errors.setdefault(key, []).append(message)
+
+
 def booking_errors(
-    *, therapist: StaffMember, client: Client, service: str, is_teletherapy: bool
+    *,
+    therapist: StaffMember,
+    client: Client,
+    service: str,
+    is_teletherapy: bool,
+    additional_clients: Sequence[Client] = (),
 ) -> dict[str, list[str]]:
-    """What is wrong with booking `client` with `therapist`, apart from the time."""
+    """What is wrong with booking `client` (and the others) with `therapist`, apart from
+    the time."""
     errors: dict[str, list[str]] = {}
-    if client.practice_id != therapist.practice_id or not client.is_active:
-        errors["client"] = ["Choose a client of this practice."]
+    _client_errors(
+        errors,
+        therapist=therapist,
+        clients=[client, *additional_clients],
+        is_teletherapy=is_teletherapy,
+    )
     if not therapist.is_therapist or not therapist.user.is_active:
         errors["therapist"] = ["Choose an active therapist of this practice."]
-    if is_teletherapy and "client" not in errors:
+    if is_teletherapy and "client" not in errors and "is_teletherapy" not in errors:
         problem = teletherapy_booking_problem(therapist, client)
         if problem:
             errors["is_teletherapy"] = [problem]
     if service not in Appointment.Service.values:
         errors["service"] = ["Choose a service from the list."]
     return errors
+
+
+def set_clients(
+    appointment: Appointment | AppointmentSeries,
+    *,
+    client: Client,
+    additional_clients: Sequence[Client],
+) -> tuple[list[Client], list[Client]]:
+    """Make `client` the primary and `additional_clients` the others (saving the primary
+    if it changed); returns (added, removed) clients, the primary counted among them."""
+    before = appointment.all_clients() if appointment.pk else []
+    if appointment.client_id != client.pk:
+        appointment.client = client
+        appointment.save(update_fields=["client"])
+    appointment.additional_clients.set([c for c in additional_clients if c.pk != client.pk])
+    after = [client, *[c for c in additional_clients if c.pk != client.pk]]
+    before_ids = {c.pk for c in before}
+    after_ids = {c.pk for c in after}
+    added = [c for c in after if c.pk not in before_ids]
+    removed = [c for c in before if c.pk not in after_ids]
+    return added, removed
+
+
+def client_lines(
+    added: Sequence[Client], removed: Sequence[Client], primary: Client | None = None
+) -> list[str]:
+    """History lines for a change of clients: "Added Pat Partner", "Removed ...", "Primary
+    client (billed): ..."."""
+    lines = [f"Added {c.full_name}" for c in added]
+    lines += [f"Removed {c.full_name}" for c in removed]
+    if primary is not None:
+        lines.append(f"Primary client (billed): {primary.full_name}")
+    return lines
 
 
 def book_appointment(
@@ -165,12 +307,14 @@ def book_appointment(
     location: str = Appointment.Location.OFFICE,
     is_teletherapy: bool = False,
     staff_note: str = "",
+    additional_clients: Sequence[Client] = (),
     by: StaffMember,
     request: HttpRequest | None = None,
 ) -> Appointment:
-    """Book an appointment, or raise ValidationError keyed by field (client, start, duration,
-    is_teletherapy) and save nothing. PermissionDenied when `by` may not book for
-    `therapist`."""
+    """Book an appointment with `client` (the primary, the one billed) and up to three
+    `additional_clients` (a couple, a family), or raise ValidationError keyed by field
+    (client, additional_clients, start, duration, is_teletherapy) and save nothing.
+    PermissionDenied when `by` may not book for `therapist`."""
     _require_booker(by, therapist)
     tz = clock.zone(clock.viewer_zone(by))
     errors = booking_errors(
@@ -178,6 +322,7 @@ def book_appointment(
         client=client,
         service=service,
         is_teletherapy=is_teletherapy or location == Appointment.Location.TELETHERAPY,
+        additional_clients=additional_clients,
     )
     is_teletherapy = is_teletherapy or location == Appointment.Location.TELETHERAPY
     with transaction.atomic():
@@ -195,6 +340,7 @@ def book_appointment(
             service=service,
             is_teletherapy=is_teletherapy,
             staff_note=staff_note,
+            additional_clients=additional_clients,
             by=by,
             request=request,
         )
@@ -217,6 +363,7 @@ def create_occurrence(
     series: AppointmentSeries | None = None,
     series_start: datetime | None = None,
     summary: str = "",
+    additional_clients: Sequence[Client] = (),
 ) -> Appointment:
     """Insert one checked appointment with its History line and audit row: the one place an
     appointment row is created (book_appointment and a series' occurrences). Call inside
@@ -237,17 +384,24 @@ def create_occurrence(
         series=series,
         series_start=series_start,
     )
+    others = [c for c in additional_clients if c.pk != client.pk]
+    if others:
+        appointment.additional_clients.set(others)
+    booked = (summary or "Booked") + (" as a Teletherapy Session" if is_teletherapy else "")
     AppointmentChange.objects.create(
         appointment=appointment,
         by=by.user,
-        summary=(summary or "Booked") + (" as a Teletherapy Session" if is_teletherapy else ""),
+        summary="; ".join([booked, *client_lines(others, [])]),
         details={
             "start": _iso(appointment.start),
             "end": _iso(appointment.end),
             "is_teletherapy": is_teletherapy,
+            **({"client_ids": [client.pk, *[c.pk for c in others]]} if others else {}),
         },
     )
     extra: dict[str, Any] = {"series_id": series.pk} if series is not None else {}
+    if others:
+        extra["additional_client_ids"] = [c.pk for c in others]
     record(
         Action.APPOINTMENT_CREATED,
         actor=by.user,
@@ -291,10 +445,12 @@ def change_appointment(
     is_teletherapy: bool | None = None,
     service: str | None = None,
     staff_note: str | None = None,
+    clients: Sequence[Client] | None = None,
     request: HttpRequest | None = None,
 ) -> Appointment:
-    """Reschedule, switch to or from a Teletherapy Session, or change the service or note.
-    Arguments left None stay as they are. Raises ValidationError keyed by field."""
+    """Reschedule, switch to or from a Teletherapy Session, change the service or note, or
+    the clients (`clients`: the primary first). Arguments left None stay as they are.
+    Raises ValidationError keyed by field."""
     with transaction.atomic():
         _lock_therapist(appointment.therapist)
         current = _locked_copy(appointment)
@@ -306,6 +462,7 @@ def change_appointment(
             is_teletherapy=is_teletherapy,
             service=service,
             staff_note=staff_note,
+            clients=clients,
             request=request,
         )
         if changed is not None:
@@ -323,13 +480,18 @@ def change_occurrence(
     is_teletherapy: bool | None = None,
     service: str | None = None,
     staff_note: str | None = None,
+    clients: Sequence[Client] | None = None,
+    whole_series: bool = False,
     request: HttpRequest | None = None,
 ) -> tuple[Appointment, str] | None:
     """Change one locked appointment (the one place an appointment row is changed: an
     appointment alone or an occurrence of a series). Returns it with the email kind to send
-    when the client sees the change ("changed", or "" for none), None when nothing changed.
-    Raises ValidationError keyed by field. Call inside the caller's transaction, with the
-    therapist locked."""
+    when the clients see the change ("changed", or "" for none), None when nothing changed;
+    a client added or removed is emailed here (for an appointment alone). `clients` (the
+    primary first) replaces the clients; on an occurrence of a series only with
+    `whole_series` (this and following, or all: each client's calendar holds the series as
+    one entry). Raises ValidationError keyed by field. Call inside the caller's
+    transaction, with the therapist locked."""
     _require_visible(by, current)
     _refuse_unless_scheduled(current, "changed")
     tz = clock.zone(clock.viewer_zone(by))
@@ -349,10 +511,27 @@ def change_occurrence(
             tz=tz,
             exclude_pk=current.pk,
         )
-    if new_tele and not current.is_teletherapy:
-        problem = teletherapy_booking_problem(current.therapist, current.client)
+    before = current.all_clients()
+    new_clients = list(clients) if clients else before
+    clients_changed = [c.pk for c in new_clients] != [c.pk for c in before]
+    if clients_changed and current.series_id is not None and not whole_series:
+        errors["additional_clients"] = [
+            "Change the clients of this and the following appointments, or of all of them: "
+            "each client's calendar holds the series as one entry."
+        ]
+    elif clients_changed or (new_tele and not current.is_teletherapy):
+        # The clients kept are not checked again unless this becomes a Teletherapy Session.
+        switching = new_tele and not current.is_teletherapy
+        problem = teletherapy_booking_problem(current.therapist, None) if switching else None
         if problem:
             errors["is_teletherapy"] = [problem]
+        _client_errors(
+            errors,
+            therapist=current.therapist,
+            clients=new_clients,
+            is_teletherapy=new_tele,
+            kept=set() if switching else {c.pk for c in before},
+        )
     if new_service not in Appointment.Service.values:
         errors["service"] = ["Choose a service from the list."]
     if errors:
@@ -372,6 +551,15 @@ def change_occurrence(
         lines.append("Service changed")
     if new_note != current.staff_note:
         lines.append("Staff note changed")
+    added: list[Client] = []
+    removed: list[Client] = []
+    if clients_changed:
+        added, removed = set_clients(
+            current, client=new_clients[0], additional_clients=new_clients[1:]
+        )
+        primary_moved = new_clients[0].pk != before[0].pk
+        lines += client_lines(added, removed, new_clients[0] if primary_moved else None)
+        details["client_ids"] = [[c.pk for c in before], [c.pk for c in new_clients]]
     if not lines:
         return None
 
@@ -386,7 +574,7 @@ def change_occurrence(
         current.location = Appointment.Location.OFFICE
     current.service = new_service
     current.staff_note = new_note
-    if client_sees_change:
+    if client_sees_change or added or removed:
         current.ics_sequence += 1
     current.save()
     AppointmentChange.objects.create(
@@ -401,7 +589,13 @@ def change_occurrence(
         changes=sorted(details) + (["staff_note"] if "Staff note changed" in lines else []),
     )
     announce(current.pk, "changed")  # reminders plan again (teletherapy/reminders)
+    if (added or removed) and (was_tele or new_tele) and current.series_id is None:
+        notify_people(current.pk, "booked" if new_tele else "", added)
+        notify_people(current.pk, "removed" if was_tele else "", removed)
     kind = "changed" if client_sees_change and (was_tele or new_tele) else ""
+    if kind and added:
+        # The added clients were sent the booking; the others, the change.
+        current._skip_notify = {c.pk for c in added}  # type: ignore[attr-defined]
     return current, kind
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
 from django_tasks import task
 
+from teletherapy.clients.models import Client
 from teletherapy.lib import clock
 from teletherapy.lib.mailer import build_email, send_with_retries
 from teletherapy.scheduling.ics import appointment_ics, series_ics
@@ -15,13 +17,45 @@ from teletherapy.scheduling.models import Appointment, AppointmentSeries
 
 log = logging.getLogger(__name__)
 
-KINDS = {"booked", "changed", "cancelled"}
+KINDS = {"booked", "changed", "cancelled", "removed"}
+
+
+def _recipient(
+    clients: list[Client], kind: str, client_id: int | None, practice_id: int
+) -> Client | None:
+    """The client to email: `client_id` when they are one of `clients` (or, for "removed",
+    when they are no longer, and of the same practice), the primary for None (tasks queued
+    before appointments had several clients)."""
+    if client_id is None:
+        return clients[0] if kind != "removed" else None
+    if kind == "removed":
+        if any(c.pk == client_id for c in clients):
+            return None
+        return Client.objects.filter(pk=client_id, practice_id=practice_id).first()
+    return next((c for c in clients if c.pk == client_id), None)
+
+
+def _context(
+    client: Client, practice_name: str, therapist_name: str, **values: Any
+) -> dict[str, Any]:
+    tz = clock.zone(clock.viewer_zone(client))
+    return {
+        "practice_name": practice_name,
+        "first_name": client.preferred_name or client.first_name,
+        "zone": clock.zone_label(tz),
+        "therapist_name": therapist_name,
+        "join_minutes": settings.TELETHERAPY_JOIN_MINUTES_BEFORE,
+        "portal_url": settings.SITE_URL + reverse("portal:sign_in"),
+        "tz": tz,
+        **values,
+    }
 
 
 @task()
-def send_appointment_email(appointment_id: int, kind: str) -> bool:
-    """Email the client about a booked, changed or cancelled appointment, with an .ics.
-    Takes only the id, so the queue never stores anything but that."""
+def send_appointment_email(appointment_id: int, kind: str, client_id: int | None = None) -> bool:
+    """Email one client (`client_id`; None: the primary) about a booked, changed or
+    cancelled appointment, or about being taken off it ("removed"), with their own .ics in
+    their own zone. Takes only ids, so the queue never stores anything but those."""
     if kind not in KINDS:
         raise ValueError(f"unknown appointment email kind {kind!r}")
     appointment = (
@@ -29,27 +63,27 @@ def send_appointment_email(appointment_id: int, kind: str) -> bool:
         .filter(pk=appointment_id)
         .first()
     )
-    if appointment is None or not appointment.client.email:
+    if appointment is None:
         return False
-    client = appointment.client
-    tz = clock.zone(clock.viewer_zone(client))
-    context = {
-        "practice_name": appointment.practice.name,
-        "first_name": client.preferred_name or client.first_name,
-        "when": clock.date_time_text(appointment.start, tz),
-        "minutes": appointment.duration_minutes,
-        "zone": clock.zone_label(tz),
-        "therapist_name": appointment.therapist.name,
-        "is_teletherapy": appointment.is_teletherapy,
-        "join_minutes": settings.TELETHERAPY_JOIN_MINUTES_BEFORE,
-        "portal_url": settings.SITE_URL + reverse("portal:sign_in"),
-    }
-    cancel = kind == "cancelled"
+    client = _recipient(appointment.all_clients(), kind, client_id, appointment.practice_id)
+    if client is None or not client.email:
+        return False
+    context = _context(
+        client,
+        appointment.practice.name,
+        appointment.therapist.name,
+        minutes=appointment.duration_minutes,
+        is_teletherapy=appointment.is_teletherapy,
+        is_joint=appointment.is_group,
+    )
+    context["when"] = clock.date_time_text(appointment.start, context.pop("tz"))
+    cancel = kind in ("cancelled", "removed")
+    ics = appointment_ics(appointment, cancel=cancel, attendee=client)
     message = build_email(
         f"appointment_{kind}",
         to=client.email,
         context=context,
-        attachments=[("invite.ics", appointment_ics(appointment, cancel=cancel), "text/calendar")],
+        attachments=[("invite.ics", ics, "text/calendar")],
     )
     sent = send_with_retries(message)
     if not sent:
@@ -58,9 +92,10 @@ def send_appointment_email(appointment_id: int, kind: str) -> bool:
 
 
 @task()
-def send_series_email(series_id: int, kind: str) -> bool:
-    """Email the client about a booked, changed or cancelled series, with the series' one
-    .ics (RRULE, EXDATEs). Takes only the id."""
+def send_series_email(series_id: int, kind: str, client_id: int | None = None) -> bool:
+    """Email one client of a series (`client_id`; None: the primary) about it being booked,
+    changed or cancelled, or about being taken off it, with the series' one .ics (RRULE,
+    EXDATEs) for them. Takes only ids."""
     if kind not in KINDS:
         raise ValueError(f"unknown series email kind {kind!r}")
     series = (
@@ -68,10 +103,11 @@ def send_series_email(series_id: int, kind: str) -> bool:
         .filter(pk=series_id)
         .first()
     )
-    if series is None or not series.client.email:
+    if series is None:
         return False
-    client = series.client
-    tz = clock.zone(clock.viewer_zone(client))
+    client = _recipient(series.all_clients(), kind, client_id, series.practice_id)
+    if client is None or not client.email:
+        return False
     upcoming = (
         series.occurrences.filter(status=Appointment.Status.SCHEDULED).order_by("start").first()
     )
@@ -79,27 +115,30 @@ def send_series_email(series_id: int, kind: str) -> bool:
     if first is None:
         return False
     held = series.occurrences.filter(status=Appointment.Status.SCHEDULED).count()
-    context = {
-        "practice_name": series.practice.name,
-        "first_name": client.preferred_name or client.first_name,
-        "when": clock.date_time_text(first.start, tz),
-        "minutes": series.duration_minutes,
-        "zone": clock.zone_label(tz),
-        "therapist_name": series.therapist.name,
-        "is_teletherapy": series.is_teletherapy,
-        "join_minutes": settings.TELETHERAPY_JOIN_MINUTES_BEFORE,
-        "portal_url": settings.SITE_URL + reverse("portal:sign_in"),
-        "repeats": f"{held} appointment{'s' if held != 1 else ''} in this series, the next "
+    context = _context(
+        client,
+        series.practice.name,
+        series.therapist.name,
+        minutes=series.duration_minutes,
+        is_teletherapy=series.is_teletherapy,
+        is_joint=len(series.all_clients()) > 1,
+    )
+    tz = context.pop("tz")
+    context["when"] = clock.date_time_text(first.start, tz)
+    context["repeats"] = (
+        f"{held} appointment{'s' if held != 1 else ''} in this series, the next "
         f"on {clock.date_time_text(first.start, tz)}"
         if held
-        else "",
-    }
-    cancel = kind == "cancelled"
+        else ""
+    )
+    cancel = kind in ("cancelled", "removed")
     message = build_email(
         f"appointment_{kind}",
         to=client.email,
         context=context,
-        attachments=[("invite.ics", series_ics(series, cancel=cancel), "text/calendar")],
+        attachments=[
+            ("invite.ics", series_ics(series, cancel=cancel, attendee=client), "text/calendar")
+        ],
     )
     sent = send_with_retries(message)
     if not sent:

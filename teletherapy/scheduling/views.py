@@ -42,7 +42,7 @@ from teletherapy.scheduling.forms import (
 from teletherapy.scheduling.grid import Day as GridDay
 from teletherapy.scheduling.grid import Row, build_grid, render_body
 from teletherapy.scheduling.hours import grid_availability, next_free_slot
-from teletherapy.scheduling.models import Appointment
+from teletherapy.scheduling.models import Appointment, clients_label
 
 
 def _can_schedule(staff: StaffMember) -> bool:
@@ -145,6 +145,7 @@ def my_schedule(request: StaffRequest) -> HttpResponse:
             "client__first_name",
             "client__last_name",
         )
+        .prefetch_related("additional_clients")
         .annotate(**marks.annotate_with())
         .order_by("start", "pk")
     )
@@ -241,6 +242,7 @@ def team_day(request: StaffRequest) -> HttpResponse:
         .filter(therapist__in=therapists, start__lt=range_end, end__gt=range_start)
         .not_cancelled()
         .select_related("client")
+        .prefetch_related("additional_clients")
         .order_by("start", "pk")
     ):
         by_therapist[appointment.therapist_id].append(appointment)
@@ -441,6 +443,7 @@ def new_appointment(request: StaffRequest) -> HttpResponse:
                 location=data["location"],
                 is_teletherapy=data["teletherapy"],
                 staff_note=data["staff_note"],
+                additional_clients=data["additional_clients"],
                 by=staff,
                 request=request,
             )
@@ -450,10 +453,10 @@ def new_appointment(request: StaffRequest) -> HttpResponse:
             when = clock.date_time_text(appointment.start, tz)
             messages.success(
                 request,
-                f"Booked {appointment.client.full_name} on {when}"
+                f"Booked {appointment.clients_label} on {when}"
                 + (" as a Teletherapy Session." if appointment.is_teletherapy else "."),
             )
-            if appointment.is_teletherapy and not appointment.client.has_portal_account:
+            if appointment.is_teletherapy and _without_portal(appointment.all_clients()):
                 target = reverse("scheduling:appointment", args=[appointment.pk])
             else:
                 local_day = appointment.start.astimezone(tz).date()
@@ -463,6 +466,11 @@ def new_appointment(request: StaffRequest) -> HttpResponse:
                 return HttpResponse(status=204, headers={"X-Location": target})
             return redirect(target)
     return _render_new(request, form, therapist, partial, outside_hours)
+
+
+def _without_portal(clients: list[Any]) -> list[Any]:
+    """The clients who can't join a Teletherapy Session yet: no client portal account."""
+    return [c for c in clients if not c.has_portal_account]
 
 
 def _prefill(source: Any, therapist: StaffMember, clients: Any, tz: ZoneInfo) -> dict[str, Any]:
@@ -513,6 +521,7 @@ def _book_series(
             service=data["service"],
             is_teletherapy=data["teletherapy"],
             staff_note=data["staff_note"],
+            additional_clients=data["additional_clients"],
             by=request.staff,
             request=request,
         )
@@ -530,13 +539,13 @@ def _book_series(
     skipped = len(series.exdates)
     messages.success(
         request,
-        f"Booked {booked} appointments for {series.client.full_name}, "
+        f"Booked {booked} appointments for {clients_label(series.all_clients())}, "
         f"{recurrence.lowered(recurrence.describe(data['repeats'], data['date']))}, from "
         f"{clock.date_time_text(first.start, tz)}"
         + (" as Teletherapy Sessions" if series.is_teletherapy else "")
         + (f" ({skipped} skipped)." if skipped else "."),
     )
-    if series.is_teletherapy and not series.client.has_portal_account:
+    if series.is_teletherapy and _without_portal(series.all_clients()):
         return reverse("scheduling:appointment", args=[first.pk])
     return schedule_url(therapist.pk, first.start.astimezone(tz).date())
 
@@ -554,8 +563,13 @@ def _tab_context(request: StaffRequest, appointment: Appointment, tab: str) -> d
         f"{clock.zone_abbr(appointment.start, tz)}",
         "zone_name": clock.zone_label(tz),
         "schedule_url": schedule_url(appointment.therapist_id, local.date()),
+        "clients": appointment.all_clients(),
         "can_join_warning": appointment.is_teletherapy
-        and not appointment.client.has_portal_account,
+        and bool(_without_portal(appointment.all_clients())),
+        # Each client who can't join yet, with their own Send invite.
+        "without_portal": _without_portal(appointment.all_clients())
+        if appointment.is_teletherapy
+        else [],
         "is_open": appointment.status == Appointment.Status.SCHEDULED,
         "has_started": appointment.start <= timezone.now(),
         "cancel_question": cancel_question(
@@ -573,7 +587,11 @@ def cancel_question(
     """The question before cancelling; for an occurrence of a series it names the scope
     (the dialog, asked before the choice is known, names the choice to be made)."""
     told = (
-        " The client is emailed that the Teletherapy Session is cancelled."
+        (
+            " Each client is emailed that the Teletherapy Session is cancelled."
+            if appointment.is_group
+            else " The client is emailed that the Teletherapy Session is cancelled."
+        )
         if appointment.is_teletherapy
         else ""
     )
@@ -589,7 +607,7 @@ def cancel_question(
         return confirm.Question(
             title="Cancel these appointments?",
             consequence=(
-                f"{appointment.client.full_name}: {which} is cancelled and the times are "
+                f"{appointment.clients_label}: {which} is cancelled and the times are "
                 f"freed.{told} Cancelled appointments can't be restored."
             ),
             button="Cancel appointments",
@@ -598,7 +616,7 @@ def cancel_question(
         return confirm.Question(
             title="Cancel the chosen appointments?",
             consequence=(
-                f"{appointment.client.full_name}, {when}: the appointments you chose (this "
+                f"{appointment.clients_label}, {when}: the appointments you chose (this "
                 f"one, this and following, or all) are cancelled and their times freed.{told}"
                 " Cancelled appointments can't be restored."
             ),
@@ -607,7 +625,7 @@ def cancel_question(
     return confirm.Question(
         title="Cancel this appointment?",
         consequence=(
-            f"{appointment.client.full_name}, {when}, is cancelled and its time is freed."
+            f"{appointment.clients_label}, {when}, is cancelled and its time is freed."
             f"{told} A cancelled appointment can't be restored."
         ),
         button="Cancel appointment",
@@ -630,8 +648,9 @@ def appointment_edit(request: StaffRequest, appointment_id: int) -> HttpResponse
     staff = request.staff
     appointment = get_appointment_for(staff, appointment_id)
     tz = _zone(staff)
+    clients = bookable_clients(staff)
     if request.method == "POST":
-        form = EditAppointmentForm(request.POST, appointment=appointment, tz=tz)
+        form = EditAppointmentForm(request.POST, appointment=appointment, tz=tz, clients=clients)
         if form.is_valid():
             data = form.cleaned_data
             scope = data.get("scope") or series_services.THIS
@@ -652,6 +671,7 @@ def appointment_edit(request: StaffRequest, appointment_id: int) -> HttpResponse
                     is_teletherapy=given("teletherapy"),
                     service=given("service"),
                     staff_note=given("staff_note"),
+                    clients=form.chosen_clients(),
                     request=request,
                 )
             except ValidationError as error:
@@ -660,7 +680,7 @@ def appointment_edit(request: StaffRequest, appointment_id: int) -> HttpResponse
                 messages.success(request, "Appointment saved.")
                 return redirect("scheduling:appointment", appointment_id=appointment.pk)
     else:
-        form = EditAppointmentForm(appointment=appointment, tz=tz)
+        form = EditAppointmentForm(appointment=appointment, tz=tz, clients=clients)
     context = _tab_context(request, appointment, "edit")
     context["form"] = form
     return render(request, "scheduling/appointment_edit.html", context)
@@ -772,7 +792,7 @@ def appointment_move(request: StaffRequest, appointment_id: int) -> HttpResponse
                 messages.error(request, problem)
         return redirect(back)
     messages.success(
-        request, f"Moved {moved.client.full_name} to {clock.date_time_text(moved.start, tz)}."
+        request, f"Moved {moved.clients_label} to {clock.date_time_text(moved.start, tz)}."
     )
     return redirect(schedule_url(moved.therapist_id, moved.start.astimezone(tz).date()))
 

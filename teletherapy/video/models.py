@@ -72,11 +72,39 @@ class SessionEvent(models.Model):
         HOLD = "hold", "Put the client on hold"
         RESUME = "resume", "Brought the client back"
         END = "end", "Ended the session for everyone"
+        REMOVE = "remove", "Removed the client from the session"
+        TOGETHER = "together", "Noted: joined together on one device"
 
     session = models.ForeignKey(VideoSession, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    # In a couple's or a family's call: the one person a hold, a removal or a note is about
+    # (None: the session's only client, or everyone).
+    about = models.ForeignKey(
+        "clients.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class PersonLocation(models.Model):
+    """Where one client of the session says they are right now (a U.S. state code), each
+    person on their own: a couple or a family may be in different states, and each state is
+    checked against the therapist's licences. Written by services.set_client_location, which
+    audits every change. VideoSession.client_location stays the primary client's, for the
+    two-person call and the pages that show one location."""
+
+    session = models.ForeignKey(VideoSession, on_delete=models.CASCADE, related_name="locations")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.CASCADE, related_name="session_locations"
+    )
+    code = models.CharField(max_length=2)
+    stated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["stated_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "client"], name="video_one_location_each")
+        ]

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from teletherapy.clients.models import Client
+from teletherapy.lib import clock
 from teletherapy.lib.clock import date_time_text, time_text, viewer_zone
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.guardians import attendee_label, wards_in
@@ -25,7 +26,7 @@ def _ended_text(appointment: Appointment, name: str, tz_name: str, owner: str = 
         f"{time_text(appointment.start, tz_name)} has ended"
     )
     duration = appointment.video_session.duration_seconds
-    return f"{text} ({services.duration_text(duration)})." if duration is not None else f"{text}."
+    return f"{text} ({clock.duration_text(duration)})." if duration is not None else f"{text}."
 
 
 def _prompt(
@@ -152,7 +153,9 @@ def session_record(appointment: Appointment, user: Any) -> dict[str, Any] | None
     """The session record for the appointment's History, times in the viewer's zone."""
     session = (
         VideoSession.objects.filter(appointment=appointment)
-        .prefetch_related("participations__user", "events__by")
+        .prefetch_related(
+            "participations__user", "events__by", "events__about", "locations__client"
+        )
         .first()
     )
     if session is None:
@@ -163,11 +166,23 @@ def session_record(appointment: Appointment, user: Any) -> dict[str, Any] | None
     return {
         "started": date_time_text(session.started_at, tz_name) if session.started_at else "",
         "ended": date_time_text(session.ended_at, tz_name) if session.ended_at else "",
-        "duration": f"{duration // 60} min {duration % 60} s" if duration is not None else "",
+        "duration": clock.duration_text(duration, exact=True) if duration is not None else "",
         "location": location,
+        # A couple's or a family's session: where each person said they were, and when.
+        "locations": [
+            {
+                "who": stated.client.display_name,
+                "place": services.location_view(stated.code, appointment.therapist),
+                "at": date_time_text(stated.stated_at, tz_name),
+            }
+            for stated in session.locations.all()
+        ]
+        if len(session.locations.all()) > 1
+        else [],
         "events": [
             {
-                "what": event.get_kind_display(),
+                "what": event.get_kind_display()
+                + (f": {event.about.display_name}" if event.about is not None else ""),
                 "who": str(event.by),
                 "at": date_time_text(event.at, tz_name),
             }

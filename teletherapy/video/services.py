@@ -25,7 +25,7 @@ from teletherapy.lib.clock import local, short_date_text, time_text
 from teletherapy.lib.states import is_us_state, state_name
 from teletherapy.practice.models import StaffMember
 from teletherapy.scheduling.models import Appointment, AppointmentQuerySet
-from teletherapy.video.models import Participation, SessionEvent, VideoSession
+from teletherapy.video.models import Participation, PersonLocation, SessionEvent, VideoSession
 from teletherapy.video.revoke import revoke_access
 
 OUTSIDE_US = "outside"
@@ -141,21 +141,33 @@ def location_view(code: str, therapist: StaffMember) -> LocationView | None:
 def set_client_location(
     *, appointment: Appointment, by: Client, location: str, request: HttpRequest | None = None
 ) -> VideoSession:
-    """Store where the client says they are right now, and audit it (the therapist checks it
-    against their licenses). Only someone who may attend it (its client, or a minor's
-    guardian: Appointment.may_attend) may say it; only U.S. locations are accepted."""
+    """Store where a client of the appointment says they are right now, and audit it (the
+    therapist checks it against their licenses). Each person states their own (a couple may
+    be in two states): kept per person (PersonLocation), and as the session's
+    client_location when `by` is the primary client (or a guardian speaking for a minor without a login). Only someone who may attend the
+    appointment (a client of it, or a minor's guardian: Appointment.may_attend) may say it; only U.S. locations are accepted."""
     if not is_us_state(location):
         raise ValueError("Teletherapy is for U.S. locations only")
     if not appointment.may_attend(by):
-        raise PermissionDenied("Only the appointment's client can say where they are.")
+        raise PermissionDenied("Only the appointment's clients can say where they are.")
     with transaction.atomic():
         session, _created = VideoSession.objects.select_for_update().get_or_create(
             appointment=appointment
         )
-        if session.client_location != location:
-            before = session.client_location
+        stated = PersonLocation.objects.filter(session=session, client=by).first()
+        before = stated.code if stated else ""
+        if _speaks_for_session(appointment, by) and not stated:
+            before = session.client_location  # stated before locations were per person
+        if before != location or stated is None:
+            PersonLocation.objects.update_or_create(
+                session=session,
+                client=by,
+                defaults={"code": location, "stated_at": timezone.now()},
+            )
+        if _speaks_for_session(appointment, by) and session.client_location != location:
             session.client_location = location
             session.save(update_fields=["client_location"])
+        if before != location:
             record(
                 Action.SESSION_LOCATION,
                 actor=by.user,
@@ -166,6 +178,27 @@ def set_client_location(
                 after=location,
             )
     return session
+
+
+def location_of(*, session: VideoSession | None, client: Client) -> str:
+    """Where `client` said they are for this session ('' when they have not said)."""
+    if session is None:
+        return ""
+    stated = PersonLocation.objects.filter(session=session, client=client).first()
+    if stated is not None:
+        return stated.code
+    if _speaks_for_session(session.appointment, client):
+        return session.client_location
+    return ""
+
+
+def _speaks_for_session(appointment: Appointment, client: Client) -> bool:
+    """Whether `client`'s location is also the session's client_location (what the
+    two-person call and the pages with one location show): the primary client's, or a
+    guardian's when the minor has no login of their own."""
+    return client.pk == appointment.client_id or (
+        appointment.client.user_id is None and client.pk != appointment.client_id
+    )
 
 
 def record_refusal(
@@ -396,13 +429,6 @@ def expire_stale_presence(*, session_id: int | None = None, now: datetime | None
 # --- Hold, and the end for everyone ---------------------------------------------------------
 
 
-def duration_text(seconds: int) -> str:
-    """'23 min' (or '45 s' under a minute)."""
-    if seconds < 60:
-        return f"{seconds} s"
-    return f"{seconds // 60} min"
-
-
 def session_closed(appointment: Appointment) -> bool:
     """Whether the therapist ended this session for everyone (no one can join again). Costs
     no query when the appointment came with its video_session (select_related)."""
@@ -505,5 +531,139 @@ def set_hold(*, participation_id: int, on: bool) -> bool:
             actor=row.user,
             practice=appointment.practice,
             obj=appointment,
+        )
+    return True
+
+
+# --- One person of a couple's or a family's call --------------------------------------------
+
+
+def _therapist_row(participation_id: int) -> Participation:
+    row = (
+        Participation.objects.select_related("session__appointment__practice", "user")
+        .filter(pk=participation_id, left_at__isnull=True)
+        .first()
+    )
+    if row is None or row.role != Participation.Role.THERAPIST:
+        raise PermissionDenied("Only the session's therapist can do this.")
+    _require_therapist(row.session.appointment, row.user)
+    return row
+
+
+def _attendee(appointment: Appointment, client_id: int) -> Client:
+    client = next((c for c in appointment.attendees() if c.pk == client_id), None)
+    if client is None:
+        raise PermissionDenied("They are not in this session.")
+    return client
+
+
+def held_clients(*, session_id: int) -> set[int]:
+    """The clients of a group call the therapist has put on hold (their latest hold or
+    resume event about them is a hold)."""
+    latest: dict[int, str] = {}
+    for about, kind in (
+        SessionEvent.objects.filter(
+            session_id=session_id,
+            about__isnull=False,
+            kind__in=[SessionEvent.Kind.HOLD, SessionEvent.Kind.RESUME],
+        )
+        .order_by("at", "id")
+        .values_list("about_id", "kind")
+    ):
+        latest[about] = kind
+    return {about for about, kind in latest.items() if kind == SessionEvent.Kind.HOLD}
+
+
+def was_removed(*, session_id: int, client_id: int) -> bool:
+    return SessionEvent.objects.filter(
+        session_id=session_id, about_id=client_id, kind=SessionEvent.Kind.REMOVE
+    ).exists()
+
+
+def set_person_hold(*, participation_id: int, client_id: int, on: bool) -> bool:
+    """The therapist puts one client of a group call on hold (back in the Waiting Room, no
+    media to or from them: a couple's individual check-in, a parent stepping out) or brings
+    them back, without stopping the call for the others. Recorded (who, about whom, when)
+    and audited. Return whether it changed anything."""
+    with transaction.atomic():
+        row = _therapist_row(participation_id)
+        session = VideoSession.objects.select_for_update().get(pk=row.session_id)
+        appointment = session.appointment
+        client = _attendee(appointment, client_id)
+        if (
+            session.closed_at is not None
+            or (client.pk in held_clients(session_id=session.pk)) == on
+        ):
+            return False
+        SessionEvent.objects.create(
+            session=session,
+            kind=SessionEvent.Kind.HOLD if on else SessionEvent.Kind.RESUME,
+            by=row.user,
+            about=client,
+        )
+        record(
+            Action.SESSION_HELD if on else Action.SESSION_RESUMED,
+            actor=row.user,
+            practice=appointment.practice,
+            obj=appointment,
+            client_id=client.pk,
+        )
+    return True
+
+
+def remove_person(*, participation_id: int, client_id: int) -> list[str]:
+    """The therapist removes one client from a group call: their connections are marked
+    gone and they cannot join this session again; the others go on. Recorded and audited.
+    Return the channels of the connections to close."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = _therapist_row(participation_id)
+        session = VideoSession.objects.select_for_update().get(pk=row.session_id)
+        appointment = session.appointment
+        client = _attendee(appointment, client_id)
+        present = list(
+            Participation.objects.select_for_update().filter(
+                session=session, user_id=client.user_id or 0, left_at__isnull=True
+            )
+        )
+        for gone in present:
+            gone.left_at = now
+            gone.save(update_fields=["left_at"])
+        SessionEvent.objects.create(
+            session=session, kind=SessionEvent.Kind.REMOVE, by=row.user, about=client, at=now
+        )
+        record(
+            Action.SESSION_LEFT,
+            actor=row.user,
+            practice=appointment.practice,
+            obj=appointment,
+            role=Participation.Role.CLIENT,
+            removed_client_id=client.pk,
+        )
+    return [gone.channel_name for gone in present]
+
+
+def note_together(*, participation_id: int, client_id: int) -> bool:
+    """The therapist notes that others joined together with this client on their one
+    device (the session record shows it). Once per person; return whether it was new."""
+    with transaction.atomic():
+        row = _therapist_row(participation_id)
+        session = row.session
+        appointment = session.appointment
+        client = _attendee(appointment, client_id)
+        if SessionEvent.objects.filter(
+            session=session, kind=SessionEvent.Kind.TOGETHER, about=client
+        ).exists():
+            return False
+        SessionEvent.objects.create(
+            session=session, kind=SessionEvent.Kind.TOGETHER, by=row.user, about=client
+        )
+        record(
+            Action.SESSION_JOINED,
+            actor=row.user,
+            practice=appointment.practice,
+            obj=appointment,
+            role=Participation.Role.CLIENT,
+            together_on_one_device=client.pk,
         )
     return True

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from teletherapy.lib import clock
 from teletherapy.lib.clock import date_time_text, time_text, viewer_zone
 from teletherapy.lib.confirm import Question, confirmation_page, is_confirmed
 from teletherapy.lib.headers import allow_media
@@ -70,7 +71,7 @@ def _closed_page(request: HttpRequest, closed: CallClosed) -> HttpResponse:
         message = "This session has ended."
         duration = appointment.video_session.duration_seconds
         if duration is not None:
-            message += f" It lasted {services.duration_text(duration)}."
+            message += f" It lasted {clock.duration_text(duration)}."
     elif closed.state == "over":
         message = "This session's time is over. It can no longer be joined."
     else:
@@ -95,6 +96,8 @@ def _base_context(request: HttpRequest, appointment: Appointment, role: str) -> 
     location = session.client_location if session else ""
     client = getattr(request.user, "client", None) if role == Participation.Role.CLIENT else None
     ward = ward_of(appointment, client) if client is not None else None
+    if client is not None:
+        location = services.location_of(session=session, client=client)
     return {
         "starts_at": appointment.start.isoformat(),
         "ends_at": appointment.end.isoformat(),
@@ -177,7 +180,36 @@ def _room(
     context["ws_path"] = f"/ws/sessions/{appointment.pk}/"
     context["prejoin"] = prejoin
     context["peer_ready"] = _therapist_waits(appointment, role)
+    if is_group_call(appointment):
+        _mesh_context(context, appointment, role)
     return render(request, "video/room.html", context)
+
+
+def is_group_call(appointment: Appointment) -> bool:
+    """A couple's or a family's session (more than one person with a portal login may join:
+    Appointment.attendees): the call is a full mesh (video/mesh.py, static/js/call/mesh.js).
+    One person (a client, or a guardian for a minor without a login): the two-person call,
+    as always."""
+    return len([c for c in appointment.attendees() if c.user_id is not None]) > 1
+
+
+def _mesh_context(context: dict[str, Any], appointment: Appointment, role: str) -> None:
+    context["mesh"] = True
+    context["ws_path"] = f"/ws/sessions/{appointment.pk}/mesh/"
+    if role == Participation.Role.THERAPIST:
+        names = [c.display_name for c in appointment.attendees() if c.user_id is not None]
+        context["peer_name"] = _names_text(names)
+    else:
+        # A client sees the therapist's name only: not the other clients' (privacy).
+        context["peer_name"] = appointment.therapist.name
+    context["peer_ready"] = False
+
+
+def _names_text(names: list[str]) -> str:
+    """'Casey Client', 'Casey Client and Pat Partner', 'A, B and C'."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _therapist_waits(appointment: Appointment, role: str) -> bool:

@@ -7,7 +7,7 @@ import { createChat } from "./chat.js";
 import { createHold } from "./hold.js";
 import { createCallMachine } from "./machine.js";
 import { negotiate } from "./negotiation.js";
-import { startQualityReports } from "./quality.js";
+import { selectedPair, startQualityReports } from "./quality.js";
 import { Signaling } from "./signaling.js";
 import { createTimer } from "./timer.js";
 import { createRoomView } from "./waiting-room.js";
@@ -218,6 +218,8 @@ function handleOther(msg) {
       finish("You opened this session in another window or device, so it was closed here");
       break;
     case "error":
+      // Whatever was refused, the Hold button works again (it waits for the server's word).
+      if ($("hold-call")) $("hold-call").disabled = false;
       // not_joined: the keep-alive ping of a page connected ahead, before Start.
       if (!["peer_absent", "peer_present", "not_joined"].includes(msg.code)) log("server said", msg.code);
       break;
@@ -423,14 +425,11 @@ state.summary = async () => {
   const out = { connectionState: pc.connectionState, framesDecoded: 0, audioPacketsReceived: 0 };
   const all = new Map();
   (await pc.getStats()).forEach((s) => all.set(s.id, s));
-  let pair = null;
   for (const s of all.values()) {
     if (s.type === "inbound-rtp" && s.kind === "video") out.framesDecoded += s.framesDecoded || 0;
     if (s.type === "inbound-rtp" && s.kind === "audio") out.audioPacketsReceived += s.packetsReceived || 0;
-    if (s.type === "transport" && s.selectedCandidatePairId) pair = all.get(s.selectedCandidatePairId);
-    // Firefox has no transport stats: it marks the pair in use as selected instead.
-    if (!pair && s.type === "candidate-pair" && s.selected) pair = s;
   }
+  const pair = selectedPair(all);
   if (pair) {
     out.localCandidateType = all.get(pair.localCandidateId)?.candidateType;
     out.remoteCandidateType = all.get(pair.remoteCandidateId)?.candidateType;

@@ -1,7 +1,9 @@
 // In-session chat over an RTCDataChannel: peer to peer, never through the server and never
 // stored anywhere (only this page's memory, gone when it closes). machine.js makes the
 // channel with each peer connection (negotiated, fixed id, so no extra negotiation); this
-// module uses whichever of them is open. Text only: shown with textContent, so a link is
+// module uses whichever of them is open. In a couple's or a family's call (mesh.js) there is
+// one open channel per person: a message goes to every one of them, and each message
+// received is shown with the name of the person whose channel it came on. Text only: shown with textContent, so a link is
 // just text.
 export const MAX_CHARS = 1000;
 const RATE_PER_SECOND = 2;
@@ -33,7 +35,7 @@ export function createChat({ peerName, log }) {
   const announce = $("chat-announce");
   const sendAllowed = bucket();
   const receiveAllowed = bucket();
-  const chat = { channel: null, unread: 0, shown: [] };
+  const chat = { channel: null, channels: new Set(), unread: 0, shown: [] };
 
   function say(text) {
     problem.textContent = text;
@@ -68,7 +70,7 @@ export function createChat({ peerName, log }) {
     else toggle.removeAttribute("aria-label");
   }
 
-  function received(event) {
+  function received(event, from = peerName) {
     if (!receiveAllowed()) return; // a flood from the other side: dropped, the call goes on
     let text = null;
     try {
@@ -81,21 +83,23 @@ export function createChat({ peerName, log }) {
       log("chat: dropped a message that is not plain text within the limit");
       return;
     }
-    show(peerName, text, false);
-    announce.textContent = `${peerName} says: ${text}`;
+    show(from, text, false);
+    announce.textContent = `${from} says: ${text}`;
     if (panel.hidden) setUnread(chat.unread + 1);
   }
 
   // Each new peer connection brings a new channel (the old one closes with its connection).
-  function attach(channel) {
+  function attach(channel, from = peerName) {
     channel.addEventListener("open", () => {
       chat.channel = channel;
+      chat.channels.add(channel);
       say("");
     });
     channel.addEventListener("close", () => {
-      if (chat.channel === channel) chat.channel = null;
+      chat.channels.delete(channel);
+      if (chat.channel === channel) chat.channel = [...chat.channels].pop() || null;
     });
-    channel.addEventListener("message", received);
+    channel.addEventListener("message", (event) => received(event, from));
   }
 
   function send(text) {
@@ -104,7 +108,8 @@ export function createChat({ peerName, log }) {
       say(`Messages can be up to ${MAX_CHARS.toLocaleString()} characters; this one has ${text.length.toLocaleString()}. Shorten it or send it in parts.`);
       return;
     }
-    if (!chat.channel || chat.channel.readyState !== "open") {
+    const open = [...chat.channels].filter((c) => c.readyState === "open");
+    if (open.length === 0) {
       say(`Chat works once you are connected with ${peerName}. Your message is still here.`);
       return;
     }
@@ -112,7 +117,7 @@ export function createChat({ peerName, log }) {
       say("You are sending messages very quickly. Wait a moment, then send again.");
       return;
     }
-    chat.channel.send(JSON.stringify({ text }));
+    open.forEach((c) => c.send(JSON.stringify({ text })));
     show("You", text, true);
     input.value = "";
     say("");

@@ -15,7 +15,8 @@ const round = (value, digits = 0) => {
   return Math.round(value * f) / f;
 };
 
-function selectedPair(all) {
+// The candidate pair in use, from a getStats() map (id -> report); null before there is one.
+export function selectedPair(all) {
   for (const s of all.values()) {
     if (s.type === "transport" && s.selectedCandidatePairId) return all.get(s.selectedCandidatePairId);
   }

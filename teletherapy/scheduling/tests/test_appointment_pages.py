@@ -232,16 +232,20 @@ def test_new_and_edit_show_the_same_fields_the_same_way(fcast) -> None:  # type:
         form = html[html.index('<form method="post"', html.index("<main")) :]
         form = form[: form.index("</form>")]
         found = re.findall(
-            r'<(input|select|textarea)[^>]*\bname="([a-z_]+)"[^>]*?(type="\w+")?', form
+            r'<(input|select|textarea)[^>]*\bname="([a-z_0-9]+)"[^>]*?(type="\w+")?', form
         )
         return [f"{tag} {name}" for tag, name, _ in found if name not in HIDDEN_NAMES]
 
-    # Edit keeps the client and the therapist; everything else matches New, in its order
+    # Edit keeps the therapist; everything else (the clients too) matches New, in its order
     # (New alone asks whether it repeats: a series is edited occurrence by occurrence).
     repeat = {"repeats", "ends", "count", "until"}
-    assert [c for c in controls(new) if c.split()[1] not in repeat] == [
+    assert [c for c in controls(new) if c.split()[1] not in repeat] == controls(edit)
+    assert controls(edit)[:5] == [
         "select client",
-        *controls(edit),
+        "select client_2",
+        "select client_3",
+        "select client_4",
+        "input primary",
     ]
     assert "Location" not in new and "Location" not in edit.split("<main")[1].split("</form>")[0]
     for html in (new, edit):

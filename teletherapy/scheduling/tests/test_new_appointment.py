@@ -130,7 +130,7 @@ def test_unknown_or_foreign_client(fcast) -> None:
         response = fcast.client_for("owner").post(URL, form_data(fcast, client=client_id))
         html = assert_kept_and_unsaved(response, "Bring the intake packet")
         assert (
-            '<p class="error" id="id_client_error">Choose one of the clients in the list.</p>'
+            '<p class="error" id="id_client_error">Client not found. Choose one of the clients in the list.</p>'
             in html
         )
         assert "ZZSECRET" not in html

@@ -42,7 +42,7 @@ def test_seed_demo_creates_the_demo_practice_and_prints_sign_ins() -> None:
     assert DEMO_PASSWORD in output and "demo.client" in output
     portal_user = User.objects.get(username="demo.client")
     assert portal_user.is_client and portal_user.check_password(DEMO_PASSWORD)
-    assert Client.objects.filter(practice=practice).count() == 5
+    assert Client.objects.filter(practice=practice).count() == 6
     # A minor with no login of their own, and their guardian who has one.
     minor = Client.objects.get(practice=practice, is_minor=True)
     assert minor.user is None and not minor.minor_may_sign_in
@@ -54,6 +54,14 @@ def test_seed_demo_creates_the_demo_practice_and_prints_sign_ins() -> None:
     starts = sorted(a.start for a in tele)
     assert starts[0] == timezone.now() + timedelta(minutes=10)
     assert starts[1].date() == (timezone.now() + timedelta(days=1)).date()
+    # One couples session: Casey and Pat, each with their own portal login and zone.
+    couple = [a for a in tele if a.is_group]
+    assert len(couple) == 1
+    assert couple[0].clients_label == "Casey Demo & Pat Partner"
+    partner = couple[0].all_clients()[1]
+    assert partner.user is not None and partner.user.username == "demo.partner"
+    assert partner.time_zone == "America/Chicago"
+    assert "demo.partner" in output
 
 
 def test_if_empty_does_nothing_when_a_practice_exists(cast) -> None:

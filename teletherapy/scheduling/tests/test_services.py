@@ -120,7 +120,9 @@ def test_duration_limits(fcast, minutes: int, ok: bool) -> None:
 def test_client_of_another_practice_is_refused(fcast) -> None:
     with pytest.raises(ValidationError) as excinfo:
         book(fcast, client=fcast.other_client)
-    assert errors_of(excinfo)["client"] == ["Choose a client of this practice."]
+    assert errors_of(excinfo)["client"] == [
+        "Client not found. Choose one of the clients in the list."
+    ]
     assert not Appointment.objects.filter(start=SLOT).exists()
 
 

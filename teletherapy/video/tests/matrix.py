@@ -126,3 +126,28 @@ SOCKET_ROWS = [
         when="open",
     ),
 ]
+
+
+def _mesh_socket(appointment: str):
+    return lambda cast: f"/ws/sessions/{getattr(cast, appointment).pk}/mesh/"
+
+
+# A couple's or a family's call (video/mesh.py): the same access as the two-person call's.
+SOCKET_ROWS += [
+    SocketRow("sessions-mesh", _mesh_socket("tele_appointment"), _WS_CLOSED, when="closed"),
+    SocketRow(
+        "sessions-mesh",
+        _mesh_socket("tele_appointment"),
+        {**_WS_CLOSED, "therapist": ACCEPT, "client": ACCEPT},
+        at=_open,
+        when="open",
+    ),
+    SocketRow("sessions-mesh", _mesh_socket("other_appointment"), _WS_OTHER, when="closed"),
+    SocketRow(
+        "sessions-mesh",
+        _mesh_socket("other_appointment"),
+        {**_WS_OTHER, "other_client": ACCEPT},
+        at=_open,
+        when="open",
+    ),
+]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections, connection
 from django.test import Client as HttpClient
 
@@ -190,8 +191,6 @@ def test_concurrent_ends_close_the_record_once_on_postgresql(cast, located) -> N
 
 
 def test_only_the_therapist_may_end(cast, located) -> None:
-    from django.core.exceptions import PermissionDenied
-
     for user in (cast.client_with_portal.user, cast.owner.user):
         with pytest.raises(PermissionDenied):
             services.end_for_everyone(appointment=located, by=user)
@@ -209,6 +208,9 @@ def test_history_shows_hold_and_end(cast, located, rf) -> None:
     services.set_hold(participation_id=row.pk, on=True)  # already on hold: nothing more
     services.set_hold(participation_id=row.pk, on=False)
     services.end_for_everyone(appointment=located, by=cast.therapist.user)
+    # Once ended for everyone, a late hold is refused, not announced.
+    with pytest.raises(PermissionDenied):
+        services.set_hold(participation_id=row.pk, on=True)
     request = rf.get("/")
     request.user = cast.owner.user
     html = render_to_string(

@@ -33,6 +33,8 @@ STAFF: list[tuple[str, str, str, dict[str, bool]]] = [
     ("scheduler@demo.test", "Sam Patel", "Scheduler (front desk)", {"is_scheduler": True}),
 ]
 CLIENT_USERNAME = "demo.client"
+# Casey Demo's partner, for the couple's session (their own portal login and zone).
+PARTNER_USERNAME = "demo.partner"
 # A parent with their own portal login, guardian of a minor who has none (the default).
 GUARDIAN_USERNAME = "demo.guardian"
 
@@ -99,7 +101,7 @@ class Command(BaseCommand):
                 city="Albany",
                 state="NY",
                 zip_code="12207",
-                time_zone=ZONE,
+                time_zone=extra.pop("time_zone", ZONE),
                 user=user,
                 **extra,
             )
@@ -111,11 +113,24 @@ class Command(BaseCommand):
         jordan.therapists.set([tele, plain])
         riley = client("Riley", "Example", date_of_birth=date(1995, 7, 21))
         riley.therapists.set([plain])
+        pat = client(
+            "Pat",
+            "Partner",
+            username=PARTNER_USERNAME,
+            date_of_birth=date(1986, 5, 30),
+            time_zone="America/Chicago",
+        )
+        pat.therapists.set([tele])
 
         def book(
-            therapist: StaffMember, who: Client, start: datetime, *, tele_session: bool
+            therapist: StaffMember,
+            who: Client,
+            start: datetime,
+            *,
+            tele_session: bool,
+            others: tuple[Client, ...] = (),
         ) -> None:
-            Appointment.objects.create(
+            appointment = Appointment.objects.create(
                 practice=practice,
                 therapist=therapist,
                 client=who,
@@ -129,6 +144,7 @@ class Command(BaseCommand):
                 ),
                 created_by=members["scheduler@demo.test"].user,
             )
+            appointment.additional_clients.set(others)
 
         # One Teletherapy session about to open (its prompt shows 15 minutes before the start).
         soon = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
@@ -141,6 +157,8 @@ class Command(BaseCommand):
         book(tele, casey, at(10), tele_session=True)
         book(tele, jordan, at(14), tele_session=False)
         book(plain, riley, at(11), tele_session=False)
+        # A couple's Teletherapy Session: Casey (the primary) and Pat, each on their own device.
+        book(tele, casey, at(15), tele_session=True, others=(pat,))
 
         # A minor and their guardian: the parent joins the minor's session from their portal.
         dana = client("Dana", "Parent", username=GUARDIAN_USERNAME, date_of_birth=date(1984, 2, 9))
@@ -158,4 +176,5 @@ class Command(BaseCommand):
         for email, _name, label, _roles in STAFF:
             out.write(f"    {label:<28} {email}")
         out.write(f"  Client Portal, at /portal/sign-in/: username {CLIENT_USERNAME}")
+        out.write(f"    and {PARTNER_USERNAME}, Casey's partner in tomorrow's couples session")
         out.write(f"    and {GUARDIAN_USERNAME}, the guardian of a minor (Mia Parent)")
