@@ -40,6 +40,11 @@ def confirmed_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
+def uses_two_step(user: User | None) -> bool:
+    """Whether the person switched two-step sign-in on (a confirmed authenticator)."""
+    return user is not None and confirmed_device(user) is not None
+
+
 def pending_device(user: User) -> TOTPDevice | None:
     """The device being set up (made by start_setup), if any. Reading never creates one."""
     return TOTPDevice.objects.filter(user=user, confirmed=False).first()

@@ -15,13 +15,14 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
 from teletherapy.accounts import links
+from teletherapy.accounts.mfa import uses_two_step
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.clients.models import Client
@@ -38,7 +39,6 @@ from teletherapy.reminders.models import (
 from teletherapy.reminders.planning import active_consent, after_quiet_hours, withdraw
 from teletherapy.reminders.tasks import enqueue
 from teletherapy.scheduling.models import Appointment, AppointmentChange
-from teletherapy.scheduling.signals import announce
 
 log = logging.getLogger(__name__)
 
@@ -163,13 +163,26 @@ def _who(link: ReminderLink, appointment: Appointment) -> str:
     return link.reminder.recipient.full_name
 
 
+MOVED = (
+    "This appointment has moved since this reminder was sent, so this link no longer works. "
+    "You will get a reminder for the new time."
+)
+
+
+def refuse_if_moved(link: ReminderLink, appointment: Appointment) -> None:
+    """A reminder's Confirm or Cancel answers for the start it named, never a later one."""
+    if link.reminder.for_start != appointment.start:
+        raise AnswerRefused(MOVED)
+
+
 def confirm_appointment(*, link: ReminderLink, request: HttpRequest | None = None) -> Answer:
     """The client confirms through their reminder's Confirm link (used once)."""
     with transaction.atomic():
-        used = links.use(link)
-        appointment = Appointment.objects.select_for_update().get(pk=used.appointment_id)
+        appointment = Appointment.objects.select_for_update().get(pk=link.appointment_id)
         if appointment.is_cancelled:
             raise AnswerRefused("This appointment was cancelled, so there is nothing to confirm.")
+        refuse_if_moved(link, appointment)
+        links.use(link)
         answer, _ = Answer.objects.update_or_create(
             appointment=appointment,
             defaults={
@@ -198,12 +211,12 @@ def cancel_by_client(*, link: ReminderLink, request: HttpRequest | None = None) 
     cancellation window (AnswerRefused with the policy inside it). For a joint session
     (a couple, a family) one client's cancel cancels it for everyone, as the cancel page
     says; each client is emailed the cancellation, and the History names who cancelled."""
-    from teletherapy.scheduling.services import notify_people
+    from teletherapy.scheduling import services as booking
 
     with transaction.atomic():
         appointment = (
             Appointment.objects.select_for_update()
-            .select_related("practice")
+            .select_related("practice", "client")
             .get(pk=link.appointment_id)
         )
         if appointment.is_cancelled:
@@ -215,11 +228,16 @@ def cancel_by_client(*, link: ReminderLink, request: HttpRequest | None = None) 
                 + choice.policy_text
                 + f" Please contact {appointment.practice.name}."
             )
+        refuse_if_moved(link, appointment)
         links.use(link)
-        appointment.status = Appointment.Status.CANCELLED
-        appointment.cancel_reason = "Cancelled by the client from a reminder"
-        appointment.ics_sequence += 1
-        appointment.save()
+        kind = booking.cancel_row(
+            appointment,
+            reason="Cancelled by the client from a reminder",
+            summary=f"Cancelled by {_who(link, appointment)} (reminder link)",
+            actor_label="client (reminder link)",
+            request=request,
+            via="reminder",
+        )
         Answer.objects.update_or_create(
             appointment=appointment,
             defaults={
@@ -228,23 +246,8 @@ def cancel_by_client(*, link: ReminderLink, request: HttpRequest | None = None) 
                 "at": timezone.now(),
             },
         )
-        AppointmentChange.objects.create(
-            appointment=appointment,
-            summary=f"Cancelled by {_who(link, appointment)} (reminder link)",
-            details={"reason": appointment.cancel_reason},
-        )
-        record(
-            Action.APPOINTMENT_CANCELLED,
-            practice=appointment.practice,
-            obj=appointment,
-            request=request,
-            actor_label="client (reminder link)",
-            via="reminder",
-        )
-        appointment_id = appointment.pk
-        if appointment.is_teletherapy:
-            notify_people(appointment_id, "cancelled", appointment.all_clients())
-        announce(appointment_id, "cancelled")
+        # Each client's own email; a series' occurrence updates the series' calendar entry.
+        booking.notify_clients(appointment, kind)
     return appointment
 
 
@@ -412,11 +415,13 @@ def check_join_birth_date(
 def sign_in_for_join(*, request: HttpRequest, link: ReminderLink) -> None:
     """Sign the client in for this one appointment: the session may open only its device
     check, Waiting Room and call (reminders.middleware.JoinScopeMiddleware) and ends with
-    the session."""
+    the session. Refused (PermissionDenied) for someone who uses two-step sign-in."""
     from teletherapy.accounts.services import sign_in
 
     client = link.reminder.recipient
     assert client.user is not None
+    if uses_two_step(client.user):  # a join link would go around it
+        raise PermissionDenied("Two-step sign-in: sign in to the portal in full.")
     sign_in(request=request, user=client.user, practice=client.practice, obj=client)
     # After login(): it starts a new session, which must carry the scope.
     request.session[JOIN_SESSION_KEY] = link.appointment_id

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from teletherapy.accounts import links
+from teletherapy.accounts.mfa import uses_two_step
 from teletherapy.lib import clock, sms
 from teletherapy.lib.mailer import build_email, send_with_retries
 from teletherapy.reminders.models import Reminder, ReminderLink, ReminderSettings
@@ -61,7 +62,13 @@ def _issue_links(reminder: Reminder, choice: ReminderSettings) -> dict[str, str]
     and this is a Teletherapy Session); {kind: absolute URL}."""
     appointment = reminder.appointment
     kinds = [ReminderLink.Kind.CONFIRM, ReminderLink.Kind.CANCEL]
-    if choice.join_link and appointment.is_teletherapy_session and reminder.recipient.user_id:
+    recipient = reminder.recipient
+    if (
+        choice.join_link
+        and appointment.is_teletherapy_session
+        and recipient.user_id
+        and not uses_two_step(recipient.user)
+    ):
         kinds.append(ReminderLink.Kind.JOIN)
     urls: dict[str, str] = {}
     for kind in kinds:
@@ -70,12 +77,13 @@ def _issue_links(reminder: Reminder, choice: ReminderSettings) -> dict[str, str]
             if kind == ReminderLink.Kind.JOIN
             else appointment.start
         )
-        # A newer reminder's link replaces the older one of the same kind.
+        # A newer reminder's link replaces the older one of the same kind; the email and
+        # the text of the same reminder (same time, same start) keep theirs side by side.
         link = links.issue(
             ReminderLink,
             earlier=ReminderLink.objects.filter(
                 appointment=appointment, kind=kind, reminder__client=reminder.client
-            ),
+            ).exclude(reminder__label=reminder.label, reminder__for_start=reminder.for_start),
             expires_at=until,
             reminder=reminder,
             appointment=appointment,

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from teletherapy.accounts import links
+from teletherapy.accounts.mfa import uses_two_step
 from teletherapy.clients.access import can_manage_clients, get_client_for
 from teletherapy.lib import clock
 from teletherapy.lib.headers import allow_media
@@ -117,6 +118,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
             raise services.AnswerRefused(
                 "This appointment was cancelled, so there is nothing to confirm."
             )
+        services.refuse_if_moved(link, link.appointment)
         if request.method == "POST":
             services.confirm_appointment(link=link, request=request)
             return _told(request, "Thank you. Your appointment is confirmed.", **_summary(link))
@@ -139,6 +141,7 @@ def cancel(request: HttpRequest) -> HttpResponse:
         appointment = link.appointment
         if appointment.is_cancelled:
             raise services.AnswerRefused("This appointment was already cancelled.")
+        services.refuse_if_moved(link, appointment)
         from django.utils import timezone
 
         too_late = timezone.now() > ReminderSettings.of(appointment.practice).cancel_deadline(
@@ -147,7 +150,9 @@ def cancel(request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
             services.cancel_by_client(link=link, request=request)
             return _told(
-                request, "Your appointment is cancelled. The practice has been told.", **summary
+                request,
+                "Your appointment is cancelled. It now shows as cancelled in the practice's schedule.",
+                **summary,
             )
     except links.LinkError as error:
         return links.problem_page(request, error, WORDING[kind])
@@ -179,6 +184,14 @@ def join(request: HttpRequest) -> HttpResponse:
     state = window_state(appointment)
     if state in ("over", "unavailable") or link.reminder.recipient.user is None:
         return _told(request, "This session can no longer be joined from this link.", status=400)
+    if uses_two_step(link.reminder.recipient.user):
+        # A date of birth is not the second step the client chose: sign in in full.
+        return _told(
+            request,
+            "You use two-step sign-in, so join from the Client Portal: sign in there and "
+            "the session is on your Dashboard.",
+            status=400,
+        )
     form = ConfirmBirthDateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from teletherapy.accounts.models import User
 from teletherapy.audit.models import Action
 from teletherapy.audit.services import record
 from teletherapy.availability import hours
@@ -110,7 +111,7 @@ def _check_time(
         errors.setdefault("start", []).append(overlap_message(other, tz))
 
 
-def _notify_client(appointment: Appointment, kind: str) -> None:
+def notify_clients(appointment: Appointment, kind: str) -> None:
     """Email each client after the commit, each their own email and .ics; nothing for kind
     "". An occurrence of a series updates the series' one calendar entry instead
     (notify_series_client)."""
@@ -345,7 +346,7 @@ def book_appointment(
             request=request,
         )
         if is_teletherapy:
-            _notify_client(appointment, "booked")
+            notify_clients(appointment, "booked")
     return appointment
 
 
@@ -466,7 +467,7 @@ def change_appointment(
             request=request,
         )
         if changed is not None:
-            _notify_client(*changed)
+            notify_clients(*changed)
             return changed[0]
     return current
 
@@ -618,17 +619,35 @@ def cancel_appointment(
     with transaction.atomic():
         current = _locked_copy(appointment)
         kind = cancel_occurrence(current, by=by, reason=reason, request=request)
-        _notify_client(current, kind)
+        notify_clients(current, kind)
     return current
 
 
 def cancel_occurrence(
     current: Appointment, *, by: StaffMember, reason: str, request: HttpRequest | None = None
 ) -> str:
-    """Cancel one locked appointment (the one place an appointment is cancelled: alone or
-    an occurrence of a series, which then lists its start among the series' exceptions).
-    Returns the email kind to send ("cancelled", or "" for none)."""
+    """Staff cancel one locked appointment: cancel_row() once `by` may see it. Returns the
+    email kind to send ("cancelled", or "" for none)."""
     _require_visible(by, current)
+    return cancel_row(current, reason=reason, by_user=by.user, request=request)
+
+
+def cancel_row(
+    current: Appointment,
+    *,
+    reason: str,
+    by_user: User | None = None,
+    summary: str = "Cancelled",
+    actor_label: str = "",
+    request: HttpRequest | None = None,
+    **audit: Any,
+) -> str:
+    """Cancel one locked appointment: the one place an appointment is cancelled, by staff
+    (cancel_occurrence) or by a client from a reminder. Alone or an occurrence of a series,
+    which then lists its start among the series' exceptions (so every client's calendar
+    drops that day); History line, audit row, reminders withdrawn. The caller checks who
+    may, and emails the clients with the kind returned ("cancelled", or "" for none):
+    notify_clients()."""
     _refuse_unless_scheduled(current, "cancelled")
     current.status = Appointment.Status.CANCELLED
     current.cancel_reason = reason
@@ -640,14 +659,16 @@ def cancel_occurrence(
             series.exdates = [*series.exdates, _iso(current.series_start)]
             series.save(update_fields=["exdates"])
     AppointmentChange.objects.create(
-        appointment=current, by=by.user, summary="Cancelled", details={"reason": reason}
+        appointment=current, by=by_user, summary=summary, details={"reason": reason}
     )
     record(
         Action.APPOINTMENT_CANCELLED,
-        actor=by.user,
+        actor=by_user,
+        actor_label=actor_label,
         practice=current.practice,
         obj=current,
         request=request,
+        **audit,
     )
     announce(current.pk, "cancelled")  # reminders are withdrawn (teletherapy/reminders)
     return "cancelled" if current.is_teletherapy else ""

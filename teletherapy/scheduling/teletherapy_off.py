@@ -63,7 +63,7 @@ def resolve(*, therapist: StaffMember, by: StaffMember, choice: str, request: An
                 if kind:
                     series_ids.add(current.series_id)
             else:
-                services._notify_client(current, kind)
+                services.notify_clients(current, kind)
             done += 1
         for series_id in sorted(series_ids):
             if choice == teletherapy_off.KEEP:

@@ -10,11 +10,13 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings
+from django.core import mail
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
 from teletherapy.reminders.models import ReminderLink, ReminderSettings
+from teletherapy.reminders.tasks import send_reminder_now
 from teletherapy.reminders.tests.test_reminder_links import (
     START,
     _open,
@@ -167,6 +169,29 @@ def test_a_moment_with_nobody_there_does_not_sign_out_but_end_for_everyone_does(
         response = http.get(check)
         assert response.status_code == 302
         assert response["Location"] == reverse("portal:sign_in")
+
+
+def test_no_join_link_around_the_clients_two_step_sign_in(cast, join_on, booked) -> None:  # noqa: F811
+    """A client who switched two-step sign-in on gets no join link (a date of birth is not
+    the second step they chose); a link sent before they switched it on no longer signs in."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    paths = send_first_reminder(booked)
+    assert "join" in paths
+    TOTPDevice.objects.create(user=cast.client_with_portal.user, name="app", confirmed=True)
+    http, page = _open(paths["join"], WINDOW_OPEN)
+    with time_machine.travel(WINDOW_OPEN, tick=False):
+        shown = http.get(page)
+        assert shown.status_code == 400 and "two-step sign-in" in shown.content.decode()
+        refused = http.post(page, {"date_of_birth": "1990-05-17"})
+        assert refused.status_code == 400
+        assert http.get(reverse("portal:dashboard")).status_code == 302  # not signed in
+    later = booked.reminders.get(channel="email", label="2 hours")
+    with time_machine.travel(later.send_at, tick=False):
+        mail.outbox.clear()
+        send_reminder_now(reminder_id=later.pk)
+    assert "/r/join/" not in str(mail.outbox[0].body)
+    assert "/r/confirm/" in str(mail.outbox[0].body)
 
 
 def test_portal_sign_in_keeps_working(cast, join_on, booked) -> None:  # noqa: F811

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -175,6 +177,15 @@ def test_a_moved_appointment_is_no_longer_confirmed(
             .content.decode()
         )
     assert "Confirmed" not in details
+    # The old reminder's Cancel link answers for the old time only: it says so, and
+    # cancels nothing (nor does its Confirm, already used above).
+    http, page = _open(paths["cancel"], at)
+    with time_machine.travel(at, tick=False):
+        shown = http.get(page)
+        assert shown.status_code == 400 and "has moved" in shown.content.decode()
+        assert http.post(page).status_code == 400
+    booked.refresh_from_db()
+    assert booked.status == Appointment.Status.SCHEDULED
     # Its reminders were planned again for the new time.
     assert set(booked.reminders.filter(status="planned").values_list("for_start", flat=True)) == {
         START + timedelta(days=1)
@@ -211,3 +222,90 @@ def test_reminder_email_through_smtp_names_as_typed_and_no_clinical_details(
     text = text_of(message) + str(message["Subject"])
     for secret in ("PHI-NOTE", "anxiety", "sertraline", "90834", "Psychotherapy", "1990", "05/17"):
         assert secret not in text
+
+
+def test_cancelling_one_session_of_a_series_drops_that_day_from_the_calendar(
+    cast, django_capture_on_commit_callbacks
+) -> None:
+    """Through the same cancel as staff use: the series lists the day among its exceptions
+    and the client's one calendar entry for the series is updated (no stray single event)."""
+    from icalendar import Calendar
+
+    from teletherapy.scheduling import recurrence, series
+
+    local = START.astimezone(ZoneInfo("America/New_York"))
+    with time_machine.travel(T0, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            weekly = series.book_series(
+                therapist=cast.therapist,
+                client=cast.client_with_portal,
+                first_day=local.date(),
+                at=local.time().replace(tzinfo=None),
+                repeats=recurrence.WEEKLY,
+                count=3,
+                is_teletherapy=True,
+                by=cast.therapist,
+            )
+    first = weekly.occurrences.order_by("start")[0]
+    paths = send_first_reminder(first)
+    deadline = START - timedelta(hours=24)
+    http, page = _open(paths["cancel"], deadline)
+    mail.outbox.clear()
+    with time_machine.travel(deadline, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert http.post(page).status_code == 200
+    weekly.refresh_from_db()
+    assert weekly.exdates == [START.isoformat()]
+    (message,) = [m for m in mail.outbox if cast.client_with_portal.email in m.to]
+    (ics,) = [a for a in message.attachments if a[0].endswith(".ics")]
+    calendar = Calendar.from_ical(ics[1])
+    (master,) = [e for e in calendar.walk("VEVENT") if "RRULE" in e]
+    assert str(master["UID"]).startswith(f"series-{weekly.pk}@")
+    exdate: Any = master["EXDATE"]
+    excluded = [d.dt for d in exdate.dts]
+    assert excluded == [START]
+    assert list(weekly.occurrences.values_list("status", flat=True)) == [
+        "cancelled",
+        "scheduled",
+        "scheduled",
+    ]
+
+
+def test_the_email_and_the_text_of_one_reminder_both_keep_working_links(
+    cast, django_capture_on_commit_callbacks, settings, tmp_path
+) -> None:
+    """With email and text chosen, the email and the text of the same reminder time are
+    sent moments apart: the second must not void the first one's links."""
+    from teletherapy.reminders.models import Channels
+    from teletherapy.reminders.services import record_text_consent
+
+    settings.SMS_BACKEND = "console"
+    settings.SMS_FILE_PATH = tmp_path / "sms"
+    ReminderSettings.objects.create(practice=cast.practice, channels=Channels.BOTH)
+    casey = cast.client_with_portal
+    casey.mobile_phone = "+12125550123"
+    casey.save()
+    with time_machine.travel(T0, tick=False):
+        record_text_consent(client=casey, by=cast.therapist, agreed=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            appointment = scheduling.book_appointment(
+                therapist=cast.therapist,
+                client=casey,
+                start=START,
+                is_teletherapy=True,
+                by=cast.therapist,
+            )
+    emailed = send_first_reminder(appointment)
+    text = appointment.reminders.get(channel="text", label="2 days")
+    with time_machine.travel(text.send_at, tick=False):
+        assert send_reminder_now(reminder_id=text.pk) == "sent"
+    texted = {
+        k: p for p, k in LINK.findall((tmp_path / "sms").glob("*.txt").__next__().read_text())
+    }
+    assert texted["confirm"] != emailed["confirm"]
+    for path in (emailed["confirm"], texted["confirm"]):
+        http, page = _open(path, text.send_at)
+        with time_machine.travel(text.send_at, tick=False):
+            response = http.get(page)
+        assert response.status_code == 200, path
+        assert "not valid" not in response.content.decode()
