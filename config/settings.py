@@ -332,11 +332,14 @@ CONTENT_SECURITY_POLICY = {
 # Teletherapy calls.
 TELETHERAPY_JOIN_MINUTES_BEFORE = 15
 TELETHERAPY_GRACE_MINUTES = env_int("TELETHERAPY_GRACE_MINUTES", 30, minimum=0)
-# An open signaling connection checks its access again and refreshes its presence this often;
+# An open signaling connection refreshes its presence this often;
 # a connection not seen for TELETHERAPY_PRESENCE_SECONDS is gone (its app process died).
 # Short enough that a client whose app process died shows as gone within 20 seconds (the
 # alert socket refreshes every ALERT_REFRESH_SECONDS and expires what stopped beating).
 SIGNALING_RECHECK_SECONDS = float(env_int("SIGNALING_RECHECK_SECONDS", 5, minimum=1))
+# The full access check behind the pushed revokes (roles, sign-in, the appointment): the
+# safety net, less often, as it is the costly query (presence above is a few small ones).
+SIGNALING_ACCESS_RECHECK_SECONDS = float(env_int("SIGNALING_ACCESS_RECHECK_SECONDS", 30, minimum=1))
 TELETHERAPY_PRESENCE_SECONDS = env_int("TELETHERAPY_PRESENCE_SECONDS", 15, minimum=5)
 ALERT_REFRESH_SECONDS = float(env_int("ALERT_REFRESH_SECONDS", 5, minimum=1))
 # Per connection: a token bucket generous for ICE bursts; sustained floods are closed.

@@ -22,8 +22,9 @@ current channel in memory, kept up to date by the channel-layer messages it rece
 joined, left, replaced). Access stays exact because every change that can end it pushes a
 check to the connections concerned (see revoke.py) through their control groups (a group per
 person and per appointment, for those messages only); a timer checks again right after the
-launch window closes, and every SIGNALING_RECHECK_SECONDS (which also refreshes presence, so a
-connection whose app process died is soon gone). Cleanup runs however the connection ends.
+launch window closes, and every SIGNALING_ACCESS_RECHECK_SECONDS; presence is refreshed every
+SIGNALING_RECHECK_SECONDS, so a connection whose app process died is soon gone. Cleanup runs
+however the connection ends.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import aclose_old_connections, database_sync_to_async
-from channels.exceptions import StopConsumer
+from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
@@ -85,7 +86,7 @@ _NO_DATABASE = frozenset(
         "call.offer_verdict",
     }
 )
-# Waits before retrying a send the channel layer refused (full, or Redis briefly away).
+# Waits before retrying a send the channel layer refused (Redis briefly away).
 _SEND_RETRIES = (0.05, 0.2, 0.5)
 
 REFUSALS = RefusalTally()
@@ -555,13 +556,19 @@ class CallConsumer(AsyncWebsocketConsumer):
         await self.close(code=code)
 
     async def _send_to(self, channel: str, event: dict[str, Any]) -> bool:
-        """Send on the channel layer; retry a full channel or a Redis hiccup a few times."""
+        """Send on the channel layer; retry a Redis hiccup a few times. A full channel is
+        refused at once: waiting here would stop this connection draining its own inbox,
+        and under load the two sides of a call then wait on each other (measured: 200 rooms
+        relayed 67 messages a second, the rest refused after the waits)."""
         for delay in (0.0, *_SEND_RETRIES):
             if delay:
                 await asyncio.sleep(delay)
             try:
                 await self.channel_layer.send(channel, event)
                 return True
+            except ChannelFull as exc:
+                failure: Exception = exc
+                break
             except Exception as exc:
                 failure = exc
         log.warning("Could not send %s: %s", event.get("type"), type(failure).__name__)
@@ -601,31 +608,46 @@ class CallConsumer(AsyncWebsocketConsumer):
     # --- Access, again ----------------------------------------------------------------------
 
     async def _watch(self) -> None:
-        """The safety net behind the pushed checks: check access (and refresh presence) every
-        SIGNALING_RECHECK_SECONDS, and right after the launch window closes."""
+        """The safety net behind the pushed checks: refresh presence (and notice a peer whose
+        app process died) every SIGNALING_RECHECK_SECONDS, in a few small queries; check
+        access in full every SIGNALING_ACCESS_RECHECK_SECONDS and right after the launch
+        window closes (the full check is the costly one: at hundreds of connections a full
+        check every few seconds took a large share of the server's core)."""
         period = float(settings.SIGNALING_RECHECK_SECONDS)
+        full_period = max(period, float(settings.SIGNALING_ACCESS_RECHECK_SECONDS))
         # Spread the checks of many connections (jitter, not a secret).
-        delay = period * random.uniform(0.5, 1.0)  # nosec B311
+        now = time.monotonic()
+        next_beat = now + period * random.uniform(0.5, 1.0)  # nosec B311
+        next_full = now + full_period * random.uniform(0.5, 1.0)  # nosec B311
         while True:
+            now = time.monotonic()
+            wake, close_at = min(next_beat, next_full), None
             if self.closes is not None:
-                delay = min(delay, max(0.0, (self.closes - timezone.now()).total_seconds()) + 0.2)
+                left = max(0.0, (self.closes - timezone.now()).total_seconds())
+                close_at = now + left + 0.2
+                wake = min(wake, close_at)
             try:
-                await asyncio.wait_for(self._rearm.wait(), timeout=delay)
+                await asyncio.wait_for(self._rearm.wait(), timeout=max(0.0, wake - now))
                 self._rearm.clear()  # the window moved: work the delay out again
                 continue
             except TimeoutError:
                 pass
-            if not await self._check_access(beat=True):
+            now = time.monotonic()
+            full = now >= next_full or (close_at is not None and now >= close_at)
+            if not await self._check_access(beat=True, full=full):
                 return
-            delay = period
+            next_beat = time.monotonic() + period
+            if full:
+                next_full = time.monotonic() + full_period
 
-    async def _check_access(self, *, beat: bool) -> bool:
-        """Check access now; close the connection when it is gone. Return whether it stays."""
+    async def _check_access(self, *, beat: bool, full: bool = True) -> bool:
+        """Check access now (or, not `full`, only refresh presence and the peer's channel);
+        close the connection when it is gone. Return whether it stays."""
         if self.revoked or (self.participation_id is None and not self.waiting):
             return False
         try:
             check = await database_sync_to_async(self._check_sync, thread_sensitive=False)(
-                beat=beat
+                beat=beat, full=full
             )
         except Exception:
             # A database hiccup is not a revoke; the next check tries again.
@@ -660,8 +682,13 @@ class CallConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_UNAUTHENTICATED if signed_out else CLOSE_FORBIDDEN)
         return False
 
-    def _check_sync(self, *, beat: bool) -> AccessCheck:
+    def _check_sync(self, *, beat: bool, full: bool = True) -> AccessCheck:
         participation_id = self.participation_id
+        if not full:
+            beaten = self._beat_sync()
+            if beaten is not None:
+                return beaten
+            # No longer this person's current connection: the full check says why.
         if participation_id is None:  # waiting ahead
             user = _fresh(self.scope["user"])
             if user is None or not signed_in(self.session_key, user):
@@ -697,6 +724,18 @@ class CallConsumer(AsyncWebsocketConsumer):
             peer_channel=row.peer_channel,  # type: ignore[attr-defined]
             closes=services.join_window(row.session.appointment).closes,
         )
+
+    def _beat_sync(self) -> AccessCheck | None:
+        """Presence only: refresh this connection's, expire the session's stale ones and read
+        the peer's current channel. None when this is no longer a current participation."""
+        participation_id, session_id = self.participation_id, self.session_id
+        if participation_id is None or session_id is None:  # waiting ahead: nothing to refresh
+            return AccessCheck("ok", peer_channel=self.peer_channel, closes=self.closes)
+        if not services.beat(participation_id=participation_id, channel_name=self.channel_name):
+            return None
+        services.expire_stale_presence(session_id=session_id)
+        peer = services.peer_channel(session_id=session_id, role=self.role)
+        return AccessCheck("ok", peer_channel=peer, closes=self.closes)
 
     async def _give_offer_ahead(
         self, channels: set[str], *, withdraw: bool = False, pending: PendingOffer | None = None

@@ -355,10 +355,10 @@ class MeshConsumer(CallConsumer):
                 member.channel, {"type": "mesh.left", "id": participation_id, "ended": ended}
             )
 
-    async def _check_access(self, *, beat: bool) -> bool:
+    async def _check_access(self, *, beat: bool, full: bool = True) -> bool:
         """As the two-person call's, and then the roster against the database (someone whose
         app process died is gone from it without saying so)."""
-        if not await super()._check_access(beat=beat):
+        if not await super()._check_access(beat=beat, full=full):
             return False
         if beat and self.session_id is not None and self.participation_id is not None:
             try:

@@ -140,6 +140,7 @@ async def test_the_periodic_check_closes_a_socket_whose_sign_in_expired(
     cast, located, settings
 ) -> None:  # type: ignore[no-untyped-def]
     settings.SIGNALING_RECHECK_SECONDS = 0.5
+    settings.SIGNALING_ACCESS_RECHECK_SECONDS = 0.5
     client, therapist, http = await _call_with_http(cast, located)
     # Expired without any signal (no sign-out, no delete): only the safety net sees it.
     key = http.cookies["sessionid"].value
