@@ -51,13 +51,13 @@ START_WORDS = {"START", "UNSTOP", "YES"}
 
 def _wanted(appointment: Appointment, now: datetime) -> list[tuple[int, str, str, datetime]]:
     """(client id, channel, label, send at) of each reminder the appointment should have
-    from now on: each of its clients gets their own, by their own channels, texts outside
-    their own quiet hours."""
+    from now on: each person told of it (Appointment.told: its clients, a minor's guardians)
+    gets their own, by their own channels, texts outside their own quiet hours."""
     if appointment.status != Appointment.Status.SCHEDULED or appointment.start <= now:
         return []
     choice = ReminderSettings.of(appointment.practice)
     wanted = []
-    for client in appointment.all_clients():
+    for client in appointment.told():
         channels = []
         if choice.sends_email and client.email:
             channels.append(Reminder.Channel.EMAIL)
@@ -91,6 +91,7 @@ def plan_reminders(*, appointment_id: int) -> list[Reminder]:
         if appointment is None:
             return []
         wanted = set(_wanted(appointment, now))
+        told = {w[0] for w in wanted}
         planned = list(appointment.reminders.filter(status=Reminder.Status.PLANNED))
         kept = set()
         for reminder in planned:
@@ -98,11 +99,13 @@ def plan_reminders(*, appointment_id: int) -> list[Reminder]:
             key = (whom, reminder.channel, reminder.label, reminder.send_at)
             if key in wanted and reminder.for_start == appointment.start:
                 kept.add(key)
+            elif appointment.is_cancelled:
+                withdraw(reminder, "Cancelled")
+            elif wanted and whom not in told:
+                # A guardian removed from the minor, a client taken off the appointment.
+                withdraw(reminder, "No longer told of this appointment")
             else:
-                withdraw(
-                    reminder,
-                    "Cancelled" if appointment.is_cancelled else "Re-planned for the new time",
-                )
+                withdraw(reminder, "Re-planned for the new time")
         new = []
         for client_id, channel, label, send_at in sorted(wanted - kept, key=lambda w: (w[3], w[0])):
             reminder = Reminder.objects.create(
@@ -157,8 +160,8 @@ class AnswerRefused(Exception):
 
 def _who(link: ReminderLink, appointment: Appointment) -> str:
     """Who answered, for the History (staff only): "the client", or the name of the one
-    client of a joint session whose reminder it was."""
-    if not appointment.is_group:
+    client of a joint session (or the guardian of a minor) whose reminder it was."""
+    if not appointment.is_group and link.reminder.recipient.pk == appointment.client_id:
         return "the client"
     return link.reminder.recipient.full_name
 
@@ -308,6 +311,18 @@ def _replan_upcoming(client: Client) -> None:
             plan_reminders(appointment_id=appointment_id)
 
     transaction.on_commit(replan)
+
+
+def on_guardians_changed(
+    *, instance: Client, action: str, reverse: bool, pk_set: set[int] | None = None, **_: Any
+) -> None:
+    """Client.guardians m2m_changed receiver: a guardian added to or removed from a minor
+    gets (or loses) their own reminders of the minor's upcoming appointments at once."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    minors = list(Client.objects.filter(pk__in=pk_set or ())) if reverse else [instance]
+    for minor in minors:
+        _replan_upcoming(minor)
 
 
 def inbound_text(*, phone: str, body: str) -> str:

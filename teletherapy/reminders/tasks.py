@@ -19,6 +19,7 @@ from teletherapy.lib import clock, sms
 from teletherapy.lib.mailer import build_email, send_with_retries
 from teletherapy.reminders.models import Reminder, ReminderLink, ReminderSettings
 from teletherapy.reminders.planning import active_consent, after_quiet_hours, withdraw
+from teletherapy.scheduling.guardians import wards_label
 from teletherapy.scheduling.models import Appointment
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,8 @@ def summary(reminder: Reminder, choice: ReminderSettings) -> dict[str, Any]:
     appointment = reminder.appointment
     tz = clock.viewer_zone(reminder.recipient)
     return {
+        # The minor a guardian's reminder is for, named to that guardian only.
+        "ward": wards_label(appointment.all_clients(), reminder.recipient),
         "practice_name": appointment.practice.name,
         "therapist_name": appointment.therapist.name,
         "when": clock.named(clock.date_time_text(appointment.start, tz), tz),
@@ -129,8 +132,9 @@ def _context(reminder: Reminder, choice: ReminderSettings, urls: dict[str, str])
 def text_body(context: dict[str, Any]) -> str:
     """A reminder text: no clinical details, as short as it can be."""
     kind = "Teletherapy Session" if context["is_teletherapy"] else "appointment"
+    whose = f"{context['ward']}'s" if context.get("ward") else "your"
     lines = [
-        f"{context['practice_name']}: reminder of your {kind} with "
+        f"{context['practice_name']}: reminder of {whose} {kind} with "
         f"{context['therapist_name']} on {context['when']}.",
         f"Confirm: {context['confirm_url']}",
         f"Cancel: {context['cancel_url']}",

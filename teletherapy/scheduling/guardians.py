@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from teletherapy.clients.models import Client
-from teletherapy.scheduling.models import Appointment
+from teletherapy.scheduling.models import Appointment, clients_label
 
 
 def wards_in(appointments: Iterable[Appointment], client: Client) -> dict[int, Client]:
@@ -67,3 +67,14 @@ def guardian_labels(appointment: Appointment) -> list[str]:
             if guardian.pk not in own:
                 labels.append(f"{guardian.full_name} (guardian of {minor.full_name})")
     return labels
+
+
+def wards_label(clients: list[Client], person: Client) -> str:
+    """The minor(s) among an appointment's `clients` that `person` is told of as their
+    guardian ("Mina Minor"), for that guardian's own emails and reminders; "" when they are
+    one of the clients themself. Never another client's name."""
+    if any(c.pk == person.pk for c in clients):
+        return ""
+    return clients_label(
+        [c for c in clients if c.is_minor and c.guardians.filter(pk=person.pk).exists()]
+    )

@@ -29,6 +29,23 @@ def teletherapy_booking_problem(therapist: StaffMember, client: Client | None) -
     return None
 
 
+def people_told(clients: list[Client], practice_id: int) -> list[Client]:
+    """Whom an appointment's or a series' emails, calendar invitations and reminders go to,
+    each their own: the people who may join it (Appointment.attendees) except a minor who
+    can't sign in or has no email; their guardians are told instead."""
+    people: dict[int, Client] = {}
+    for client in clients:
+        if not client.is_active or client.practice_id != practice_id:
+            continue
+        if not client.is_minor or (client.minor_may_sign_in and client.email):
+            people.setdefault(client.pk, client)
+        if client.is_minor:
+            for guardian in client.guardians.all():
+                if guardian.is_active and guardian.practice_id == practice_id:
+                    people.setdefault(guardian.pk, guardian)
+    return list(people.values())
+
+
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
     def visible_to(self, staff: StaffMember) -> AppointmentQuerySet:
         """The appointments a staff member may see: the whole practice's for Owner, Manager
@@ -103,6 +120,10 @@ class AppointmentSeries(models.Model):
         """The series' clients, the primary first (Appointment.all_clients)."""
         others = [c for c in self.additional_clients.all() if c.pk != self.client_id]
         return [self.client, *others]
+
+    def told(self) -> list[Client]:
+        """Whom the series' emails and calendar entry go to (people_told)."""
+        return people_told(self.all_clients(), self.practice_id)
 
 
 def clients_label(clients: list[Client], *, display: bool = False) -> str:
@@ -238,6 +259,11 @@ class Appointment(models.Model):
                     if guardian.is_active and guardian.practice_id == self.practice_id:
                         people.setdefault(guardian.pk, guardian)
         return list(people.values())
+
+    def told(self) -> list[Client]:
+        """Whom this appointment's emails, .ics and reminders go to, each their own: its
+        attendees, a minor only when they may sign in and have an email (people_told)."""
+        return people_told(self.all_clients(), self.practice_id)
 
     def may_attend(self, client: Client) -> bool:
         """Whether `client` (a portal user's record) may see and join this appointment:

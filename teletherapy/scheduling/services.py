@@ -30,6 +30,7 @@ from teletherapy.scheduling.models import (
     Appointment,
     AppointmentChange,
     AppointmentSeries,
+    people_told,
     teletherapy_booking_problem,
 )
 from teletherapy.scheduling.signals import announce
@@ -121,7 +122,25 @@ def notify_clients(appointment: Appointment, kind: str) -> None:
         notify_series_client(appointment.series_id, "changed")
         return
     skip: set[int] = getattr(appointment, "_skip_notify", set())
-    notify_people(appointment.pk, kind, [c for c in appointment.all_clients() if c.pk not in skip])
+    notify_people(appointment.pk, kind, [c for c in appointment.told() if c.pk not in skip])
+
+
+def told_changes(
+    now: Sequence[Client], added: Sequence[Client], removed: Sequence[Client], practice_id: int
+) -> tuple[list[Client], list[Client]]:
+    """The people told (people_told) who are new and who are no longer, once the clients
+    `added` and `removed` (set_clients) made the clients `now`: a minor's guardians come and
+    go with the minor; a guardian who is also a client is told once."""
+    added_ids = {c.pk for c in added}
+    before = [c for c in now if c.pk not in added_ids] + list(removed)
+    told_before = people_told(before, practice_id)
+    told_now = people_told(list(now), practice_id)
+    before_ids = {c.pk for c in told_before}
+    now_ids = {c.pk for c in told_now}
+    return (
+        [c for c in told_now if c.pk not in before_ids],
+        [c for c in told_before if c.pk not in now_ids],
+    )
 
 
 def notify_people(appointment_id: int, kind: str, clients: Sequence[Client]) -> None:
@@ -147,13 +166,15 @@ def notify_series_client(
 ) -> None:
     """The series changed in a way the clients see: a new SEQUENCE for its calendar entry,
     and (after the commit) each client's email with the updated .ics: the booking for the
-    clients `added`, the cancellation for those `removed`."""
+    clients `added`, the cancellation for those `removed` (each minor's guardians with them:
+    Appointment.told)."""
     from teletherapy.scheduling.tasks import send_series_email
 
     AppointmentSeries.objects.filter(pk=series_id).update(ics_sequence=F("ics_sequence") + 1)
     series = AppointmentSeries.objects.select_related("client").get(pk=series_id)
+    added, removed = told_changes(series.all_clients(), added, removed, series.practice_id)
     new = {c.pk for c in added}
-    sends = [(c.pk, "booked" if c.pk in new else kind) for c in series.all_clients()]
+    sends = [(c.pk, "booked" if c.pk in new else kind) for c in series.told()]
     sends += [(c.pk, "removed") for c in removed]
     for client_id, client_kind in sends:
         transaction.on_commit(
@@ -590,6 +611,8 @@ def change_occurrence(
         changes=sorted(details) + (["staff_note"] if "Staff note changed" in lines else []),
     )
     announce(current.pk, "changed")  # reminders plan again (teletherapy/reminders)
+    # Whom the change tells: the people told (Appointment.told), a minor's guardians too.
+    added, removed = told_changes(new_clients, added, removed, current.practice_id)
     if (added or removed) and (was_tele or new_tele) and current.series_id is None:
         notify_people(current.pk, "booked" if new_tele else "", added)
         notify_people(current.pk, "removed" if was_tele else "", removed)

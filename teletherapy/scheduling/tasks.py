@@ -12,6 +12,7 @@ from django_tasks import task
 from teletherapy.clients.models import Client
 from teletherapy.lib import clock
 from teletherapy.lib.mailer import build_email, send_with_retries
+from teletherapy.scheduling.guardians import wards_label
 from teletherapy.scheduling.ics import appointment_ics, series_ics
 from teletherapy.scheduling.models import Appointment, AppointmentSeries
 
@@ -23,9 +24,9 @@ KINDS = {"booked", "changed", "cancelled", "removed"}
 def _recipient(
     clients: list[Client], kind: str, client_id: int | None, practice_id: int
 ) -> Client | None:
-    """The client to email: `client_id` when they are one of `clients` (or, for "removed",
-    when they are no longer, and of the same practice), the primary for None (tasks queued
-    before appointments had several clients)."""
+    """The person to email: `client_id` when they are one of the people told `clients`
+    (Appointment.told; or, for "removed", when they are no longer, and of the same
+    practice), the first for None (tasks queued before appointments had several clients)."""
     if client_id is None:
         return clients[0] if kind != "removed" else None
     if kind == "removed":
@@ -38,6 +39,7 @@ def _recipient(
 def _context(
     client: Client, practice_name: str, therapist_name: str, **values: Any
 ) -> dict[str, Any]:
+    # `ward`: the minor(s) a guardian is told for, named to that guardian only.
     tz = clock.zone(clock.viewer_zone(client))
     return {
         "practice_name": practice_name,
@@ -65,7 +67,8 @@ def send_appointment_email(appointment_id: int, kind: str, client_id: int | None
     )
     if appointment is None:
         return False
-    client = _recipient(appointment.all_clients(), kind, client_id, appointment.practice_id)
+    clients = appointment.all_clients()
+    client = _recipient(appointment.told(), kind, client_id, appointment.practice_id)
     if client is None or not client.email:
         return False
     context = _context(
@@ -74,7 +77,8 @@ def send_appointment_email(appointment_id: int, kind: str, client_id: int | None
         appointment.therapist.name,
         minutes=appointment.duration_minutes,
         is_teletherapy=appointment.is_teletherapy,
-        is_joint=appointment.is_group,
+        is_joint=len(clients) > 1,
+        ward=wards_label(clients, client),
     )
     context["when"] = clock.date_time_text(appointment.start, context.pop("tz"))
     cancel = kind in ("cancelled", "removed")
@@ -105,7 +109,8 @@ def send_series_email(series_id: int, kind: str, client_id: int | None = None) -
     )
     if series is None:
         return False
-    client = _recipient(series.all_clients(), kind, client_id, series.practice_id)
+    clients = series.all_clients()
+    client = _recipient(series.told(), kind, client_id, series.practice_id)
     if client is None or not client.email:
         return False
     upcoming = (
@@ -121,7 +126,8 @@ def send_series_email(series_id: int, kind: str, client_id: int | None = None) -
         series.therapist.name,
         minutes=series.duration_minutes,
         is_teletherapy=series.is_teletherapy,
-        is_joint=len(series.all_clients()) > 1,
+        is_joint=len(clients) > 1,
+        ward=wards_label(clients, client),
     )
     tz = context.pop("tz")
     context["when"] = clock.date_time_text(first.start, tz)
