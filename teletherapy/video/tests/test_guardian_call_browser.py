@@ -152,3 +152,84 @@ def test_screens_of_the_form_and_the_guardians_dashboard(
                 portal.screenshot(path=out / f"guardian-dashboard-{width}.png", full_page=True)
         finally:
             context.close()
+
+
+def _guardian_check_in(page: Any, base: str, call_id: int, prompt_text: str) -> None:
+    """From the portal Dashboard's prompt through the device check into the Waiting Room."""
+    page.goto(f"{base}/portal/")
+    prompt = page.locator(".session-prompt", has_text=prompt_text)
+    expect(prompt).to_contain_text("is ready", timeout=30_000)
+    prompt.get_by_role("link", name="Join session").click()
+    page.get_by_role("button", name="Allow camera and microphone").click()
+    expect(page.locator("#device-status")).to_contain_text("work", timeout=30_000)
+    page.select_option("select[name=location]", "NJ")
+    page.get_by_role("button", name="Join session").click()
+    page.wait_for_url(f"{base}/portal/sessions/{call_id}/room/")
+    expect(page.locator("#waiting-status")).to_have_text(
+        "Waiting for Tess Therapist to join", timeout=30_000
+    )
+
+
+@pytest.mark.netns
+@needs_netns
+def test_a_minor_with_a_login_and_their_guardian_join_from_their_own_portals(
+    cast, browser, live_server_factory
+) -> None:
+    """Three people: the minor (the practice lets them sign in) and their guardian each from
+    their own portal, with the therapist; everyone decodes everyone else's video."""
+    from teletherapy.video.tests.test_mesh_call_browser import wait_for_peers
+
+    parent = make_client(
+        cast.practice,
+        "Gail",
+        "Guardian",
+        therapists=[cast.therapist],
+        username="gail",
+        password=PASSWORD,
+    )
+    minor = make_client(
+        cast.practice,
+        "Mina",
+        "Minor",
+        therapists=[cast.therapist],
+        username="mina",
+        password=PASSWORD,
+        is_minor=True,
+        minor_may_sign_in=True,
+        email="mina@example.com",
+        date_of_birth=date(2011, 6, 1),
+    )
+    services.update_client(client=minor, by=cast.manager, fields={}, guardians=[parent])
+    cast.therapist.user.set_password(PASSWORD)
+    cast.therapist.user.save()
+    call = make_tele_appointment(cast, client=minor)
+    base = live_server_factory().url
+    contexts = [browser.new_context() for _ in range(3)]
+    therapist, mina, gail = (context.new_page() for context in contexts)
+    try:
+        sign_in_staff(therapist, base, cast.therapist.user.email)
+        sign_in_client(mina, base, "mina")
+        sign_in_client(gail, base, "gail")
+        _guardian_check_in(mina, base, call.pk, "Your Teletherapy session with Tess Therapist")
+        _guardian_check_in(
+            gail, base, call.pk, "Mina Minor's Teletherapy session with Tess Therapist"
+        )
+
+        therapist.goto(f"{base}/dashboard/")
+        therapist.locator(".session-prompt").get_by_role("link", name="Start").click()
+        therapist.wait_for_url(f"{base}/sessions/{call.pk}/")
+        therapist.get_by_role("button", name="Allow camera and microphone").click()
+        expect(therapist.locator("#device-status")).to_contain_text("work", timeout=30_000)
+        therapist.get_by_role("button", name="Start", exact=True).click()
+
+        everyone = {"Tess Therapist", "Mina Minor", "Gail Guardian"}
+        for page, me in (
+            (therapist, "Tess Therapist"),
+            (mina, "Mina Minor"),
+            (gail, "Gail Guardian"),
+        ):
+            peers = wait_for_peers(page, everyone - {me}, timeout=90)
+            assert all(p["framesDecoded"] > 0 for p in peers.values()), peers
+    finally:
+        for context in contexts:
+            context.close()
