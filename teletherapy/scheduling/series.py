@@ -65,10 +65,9 @@ class SeriesCollisions(ValidationError):
 
 
 def _collision_text(start: datetime, other: Appointment, tz: ZoneInfo) -> str:
-    local = clock.local(other.start, tz)
     return (
-        f"{clock.date_time_text(start, tz)}: overlaps {other.client.full_name}'s appointment, "
-        f"{clock.span_text(other.start, other.end, tz)} {clock.zone_abbr(local, tz)}"
+        f"{clock.date_time_text(start, tz)}: overlaps "
+        f"{services.other_appointment_text(other, tz, day=False)}"
     )
 
 

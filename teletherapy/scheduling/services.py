@@ -74,12 +74,19 @@ def find_overlap(
     return qs.order_by("start").first()
 
 
-def overlap_message(other: Appointment, tz: ZoneInfo) -> str:
+def other_appointment_text(other: Appointment, tz: ZoneInfo, *, day: bool = True) -> str:
+    """The appointment in the way, for staff: "Casey Client & Pat Partner's appointment on
+    Wednesday, November 25, 10:00 - 10:50 AM EST" (without the day where the caller names it)."""
     local = clock.local(other.start, tz)
+    on = f" on {clock.day_text(local)}," if day else ","
     return (
-        f"This overlaps {other.client.full_name}'s appointment on {clock.day_text(local)}, "
-        f"{clock.span_text(other.start, other.end, tz)} {clock.zone_abbr(local, tz)}."
+        f"{other.clients_label}'s appointment{on} "
+        f"{clock.span_text(other.start, other.end, tz)} {clock.zone_abbr(local, tz)}"
     )
+
+
+def overlap_message(other: Appointment, tz: ZoneInfo) -> str:
+    return f"This overlaps {other_appointment_text(other, tz)}."
 
 
 def _check_time(
