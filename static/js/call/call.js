@@ -2,7 +2,8 @@
 // the call's state machine (machine.js), which owns the peer connection. Exposes
 // window.__call for tests and the benchmark.
 import { deviceCheck } from "./device-check.js";
-import { fillDeviceSelects, getMedia, saveChoices, savedChoices } from "./devices.js";
+import { wireMediaControls } from "./controls.js";
+import { getMedia, savedChoices } from "./devices.js";
 import { createChat } from "./chat.js";
 import { createHold } from "./hold.js";
 import { createCallMachine } from "./machine.js";
@@ -272,71 +273,24 @@ Object.defineProperty(state, "negotiator", { get: () => machine.negotiator });
 
 // --- Controls ---------------------------------------------------------------------------------
 
-$("toggle-mic").addEventListener("click", (event) => {
-  const tracks = state.stream.getAudioTracks();
-  const muted = tracks.some((t) => t.enabled);
-  tracks.forEach((t) => (t.enabled = !muted));
-  event.target.textContent = muted ? "Unmute" : "Mute";
-  event.target.setAttribute("aria-pressed", String(muted));
-  sendMediaState();
-});
-
-$("toggle-camera").addEventListener("click", (event) => {
-  const tracks = state.stream.getVideoTracks();
-  const off = tracks.some((t) => t.enabled);
-  tracks.forEach((t) => (t.enabled = !off));
-  event.target.textContent = off ? "Camera on" : "Camera off";
-  event.target.setAttribute("aria-pressed", String(off));
-  sendMediaState();
-});
-
-$("toggle-devices").addEventListener("click", async (event) => {
-  const drawer = $("device-drawer");
-  drawer.hidden = !drawer.hidden;
-  event.target.setAttribute("aria-expanded", String(!drawer.hidden));
-  if (!drawer.hidden) await fillDeviceSelects(drawer);
-});
-
-async function replaceTrack(kind, deviceId) {
-  const constraint = deviceId ? { deviceId: { exact: deviceId } } : true;
-  const fresh = await navigator.mediaDevices.getUserMedia({ [kind]: constraint });
-  const track = kind === "video" ? fresh.getVideoTracks()[0] : fresh.getAudioTracks()[0];
-  const old = kind === "video" ? state.stream.getVideoTracks()[0] : state.stream.getAudioTracks()[0];
-  if (old) {
-    track.enabled = old.enabled;
-    state.stream.removeTrack(old);
-    old.stop();
-  }
-  state.stream.addTrack(track);
-  const pc = machine.pc;
-  if (pc) {
+wireMediaControls({
+  $,
+  state,
+  localVideo,
+  sendMediaState,
+  // The one peer connection; on hold it keeps sending nothing.
+  useTrack: async (track, old) => {
+    const pc = machine.pc;
+    if (!pc) return;
     const sender = pc.getSenders().find((s) => s.track && s.track.kind === track.kind)
       || pc.getSenders().find((s) => s.track === old);
-    if (hold.on) await hold.apply(pc); // on hold: keep sending nothing
+    if (hold.on) await hold.apply(pc);
     else if (sender) await sender.replaceTrack(track);
     else pc.addTrack(track, state.stream);
-  }
-  localVideo.srcObject = state.stream;
-}
-
-// The panel is shared with the device check (ids carry a prefix): go by data-device.
-$("device-drawer").addEventListener("change", async (event) => {
-  const { value, dataset } = event.target;
-  try {
-    if (dataset.device === "camera") {
-      saveChoices({ camera: value });
-      await replaceTrack("video", value);
-    } else if (dataset.device === "mic") {
-      saveChoices({ mic: value });
-      await replaceTrack("audio", value);
-    } else if (dataset.device === "speaker") {
-      saveChoices({ speaker: value });
-      if (remoteVideo.setSinkId) await remoteVideo.setSinkId(value);
-    }
-  } catch (err) {
-    log(err);
-    view.error("That device could not be used. Choose another one.");
-  }
+  },
+  speakers: () => [remoteVideo],
+  log,
+  showError: (text) => view.error(text),
 });
 
 const isPhone = /Android|iPhone|iPad|iPod/.test(navigator.userAgent);

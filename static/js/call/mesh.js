@@ -9,7 +9,8 @@ import { keepsUp, reading, tune } from "./bandwidth.js";
 import { createChat } from "./chat.js";
 import { createHold } from "./hold.js";
 import { deviceCheck } from "./device-check.js";
-import { fillDeviceSelects, getMedia, saveChoices } from "./devices.js";
+import { wireMediaControls } from "./controls.js";
+import { getMedia } from "./devices.js";
 import { createCallMachine } from "./machine.js";
 import { Signaling } from "./signaling.js";
 import { createTimer } from "./timer.js";
@@ -398,72 +399,25 @@ function sendMediaState() {
   signaling.send({ type: "media", audio, video });
 }
 
-$("toggle-mic").addEventListener("click", (event) => {
-  const tracks = state.stream.getAudioTracks();
-  const muted = tracks.some((t) => t.enabled);
-  tracks.forEach((t) => (t.enabled = !muted));
-  event.target.textContent = muted ? "Unmute" : "Mute";
-  event.target.setAttribute("aria-pressed", String(muted));
-  sendMediaState();
-});
-
-$("toggle-camera").addEventListener("click", (event) => {
-  const tracks = state.stream.getVideoTracks();
-  const off = tracks.some((t) => t.enabled);
-  tracks.forEach((t) => (t.enabled = !off));
-  event.target.textContent = off ? "Camera on" : "Camera off";
-  event.target.setAttribute("aria-pressed", String(off));
-  sendMediaState();
-});
-
-$("toggle-devices").addEventListener("click", async (event) => {
-  const drawer = $("device-drawer");
-  drawer.hidden = !drawer.hidden;
-  event.target.setAttribute("aria-expanded", String(!drawer.hidden));
-  if (!drawer.hidden) await fillDeviceSelects(drawer);
-});
-
-async function replaceTrack(kind, deviceId) {
-  const constraint = deviceId ? { deviceId: { exact: deviceId } } : true;
-  const fresh = await navigator.mediaDevices.getUserMedia({ [kind]: constraint });
-  const track = kind === "video" ? fresh.getVideoTracks()[0] : fresh.getAudioTracks()[0];
-  const old = kind === "video" ? state.stream.getVideoTracks()[0] : state.stream.getAudioTracks()[0];
-  if (old) {
-    track.enabled = old.enabled;
-    state.stream.removeTrack(old);
-    old.stop();
-  }
-  state.stream.addTrack(track);
-  for (const peer of state.peers.values()) {
-    const pc = peer.machine.pc;
-    if (!pc) continue;
-    const sender = pc.getSenders().find((s) => s.track === old)
-      || pc.getSenders().find((s) => s.track && s.track.kind === track.kind);
-    if (sender) await sender.replaceTrack(track);
-    else pc.addTrack(track, state.stream);
-  }
-  localVideo.srcObject = state.stream;
-}
-
-$("device-drawer").addEventListener("change", async (event) => {
-  const { value, dataset } = event.target;
-  try {
-    if (dataset.device === "camera") {
-      saveChoices({ camera: value });
-      await replaceTrack("video", value);
-    } else if (dataset.device === "mic") {
-      saveChoices({ mic: value });
-      await replaceTrack("audio", value);
-    } else if (dataset.device === "speaker") {
-      saveChoices({ speaker: value });
-      for (const video of grid.querySelectorAll(".remote-tile video")) {
-        if (video.setSinkId) await video.setSinkId(value);
-      }
+wireMediaControls({
+  $,
+  state,
+  localVideo,
+  sendMediaState,
+  // Every pair's peer connection gets the new track.
+  useTrack: async (track, old) => {
+    for (const peer of state.peers.values()) {
+      const pc = peer.machine.pc;
+      if (!pc) continue;
+      const sender = pc.getSenders().find((s) => s.track === old)
+        || pc.getSenders().find((s) => s.track && s.track.kind === track.kind);
+      if (sender) await sender.replaceTrack(track);
+      else pc.addTrack(track, state.stream);
     }
-  } catch (err) {
-    log(err);
-    view.error("That device could not be used. Choose another one.");
-  }
+  },
+  speakers: () => grid.querySelectorAll(".remote-tile video"),
+  log,
+  showError: (text) => view.error(text),
 });
 
 const endForm = $("end-form");
