@@ -61,7 +61,10 @@ def test_a_parent_joins_their_minors_session_from_their_own_portal(
 ) -> None:
     parent, minor = _family(cast)
     call = make_tele_appointment(cast, client=minor)
-    base = live_server_factory().url
+    # The guardian is removed from this test's process, whose in-memory channel layer is not
+    # the server's: there the removal is found by the periodic full check, made frequent
+    # here. The pushed revoke (at once, across processes) is test_guardian_revoke.py's.
+    base = live_server_factory(env={"SIGNALING_ACCESS_RECHECK_SECONDS": "2"}).url
     contexts = [browser.new_context() for _ in range(2)]
     therapist, guardian = (context.new_page() for context in contexts)
     try:
