@@ -279,6 +279,9 @@ def test_the_call_fits_a_phone_held_sideways(browser, live_server_factory, size)
     page = context.new_page()
     page.goto(server.url + room)
     page.get_by_text("Waiting for Casey Client to join").wait_for()
+    # That text is the server's; wait for the page's own call to be waiting too, or its
+    # script would put the Waiting Room back after the layout is switched below.
+    page.wait_for_function("() => window.__call && window.__call.machine.state === 'waiting'")
     fits = (
         "(s) => document.documentElement.scrollHeight <= s.height && "
         "document.documentElement.scrollWidth <= s.width"
