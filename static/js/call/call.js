@@ -3,6 +3,7 @@
 // window.__call for tests and the benchmark.
 import { deviceCheck } from "./device-check.js";
 import { wireMediaControls } from "./controls.js";
+import { iceConfig, iceLoader } from "./ice.js";
 import { getMedia, savedChoices } from "./devices.js";
 import { createChat } from "./chat.js";
 import { createHold } from "./hold.js";
@@ -43,22 +44,7 @@ const timer = createTimer({
   noteWanted: isTherapist,
 });
 
-async function loadIce({ background = false } = {}) {
-  const relay = new URLSearchParams(location.search).get("relay") === "1" ? "?relay=1" : "";
-  // A refresh on a timer is not the person being active (idle sign-out still applies).
-  const headers = background ? { "X-Background": "1" } : {};
-  const response = await fetch(root.dataset.iceUrl + relay, { credentials: "same-origin", headers });
-  if (!response.ok) throw new Error(`ICE servers: ${response.status}`);
-  return response.json();
-}
-
-async function refreshIce(options) {
-  try {
-    state.ice = await loadIce(options);
-  } catch (err) {
-    log(err);
-  }
-}
+const refreshIce = iceLoader(root.dataset.iceUrl, state, log);
 
 async function startMedia() {
   try {
@@ -87,11 +73,7 @@ const machine = createCallMachine({
   polite: root.dataset.role === "client", // the server says so again in its welcome
   log,
   localStream: () => state.stream,
-  iceConfig: () => ({
-    iceServers: state.ice ? state.ice.iceServers : [],
-    iceTransportPolicy: state.ice ? state.ice.iceTransportPolicy : "all",
-    ...(state.certificate ? { certificates: [state.certificate] } : {}),
-  }),
+  iceConfig: () => iceConfig(state),
   on: {
     state: showState,
     remote: showRemote,

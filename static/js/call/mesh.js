@@ -10,6 +10,7 @@ import { createChat } from "./chat.js";
 import { createHold } from "./hold.js";
 import { deviceCheck } from "./device-check.js";
 import { wireMediaControls } from "./controls.js";
+import { iceConfig, iceLoader } from "./ice.js";
 import { getMedia } from "./devices.js";
 import { createCallMachine } from "./machine.js";
 import { Signaling } from "./signaling.js";
@@ -51,17 +52,7 @@ const timer = createTimer({
   noteWanted: isTherapist,
 });
 
-async function refreshIce({ background = false } = {}) {
-  const relay = new URLSearchParams(location.search).get("relay") === "1" ? "?relay=1" : "";
-  const headers = background ? { "X-Background": "1" } : {};
-  try {
-    const response = await fetch(root.dataset.iceUrl + relay, { credentials: "same-origin", headers });
-    if (!response.ok) throw new Error(`ICE servers: ${response.status}`);
-    state.ice = await response.json();
-  } catch (err) {
-    log(err);
-  }
-}
+const refreshIce = iceLoader(root.dataset.iceUrl, state, log);
 const iceReady = refreshIce();
 let mediaReady = null;
 
@@ -78,14 +69,6 @@ async function startMedia() {
 }
 
 const signaling = new Signaling(root.dataset.wsPath);
-
-function iceConfig() {
-  return {
-    iceServers: state.ice ? state.ice.iceServers : [],
-    iceTransportPolicy: state.ice ? state.ice.iceTransportPolicy : "all",
-    ...(state.certificate ? { certificates: [state.certificate] } : {}),
-  };
-}
 
 // --- People ---------------------------------------------------------------------------------
 
@@ -155,7 +138,7 @@ function addPeer(person) {
     polite: person.polite,
     log: (...args) => log(person.name, ...args),
     localStream: () => state.stream,
-    iceConfig,
+    iceConfig: () => iceConfig(state),
     on: {
       state: (now) => peerState(peer, now),
       remote: (stream) => {
