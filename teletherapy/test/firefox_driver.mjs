@@ -97,6 +97,8 @@ const ops = {
   async click(msg) {
     const page = pageOf(msg);
     const handle = await page.waitForSelector(msg.selector, { visible: true });
+    // As Playwright does: a control its script has not enabled yet is waited for, not missed.
+    await page.waitForFunction((el) => !el.disabled, {}, handle);
     await handle.click();
     await handle.dispose();
     return null;

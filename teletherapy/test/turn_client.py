@@ -46,10 +46,15 @@ def xor_address(ip: str, port: int) -> bytes:
 class TurnClient:
     def __init__(self, host: str, port: int, *, timeout: float = 10.0) -> None:
         self.server = (host, port)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.settimeout(timeout)
+        self.timeout = timeout
+        self.sock = self._socket()
         self.key: bytes | None = None
         self.username = self.realm = self.nonce = b""
+
+    def _socket(self) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.settimeout(self.timeout)
+        return sock
 
     def close(self) -> None:
         self.sock.close()
@@ -90,7 +95,20 @@ class TurnClient:
 
     def allocate(self, username: str, password: str) -> Answer:
         """Allocate a UDP relay with long-term credentials: the first request is answered with
-        a 401 challenge (realm, nonce); the second carries USERNAME and MESSAGE-INTEGRITY."""
+        a 401 challenge (realm, nonce); the second carries USERNAME and MESSAGE-INTEGRITY.
+
+        A 437 (Allocation Mismatch) means the server still holds an allocation for this
+        client address (the kernel gave this socket a port an earlier client used): as RFC
+        5766 section 6.4 says, try again from another address, three times at most."""
+        for _attempt in range(3):
+            answer = self._allocate(username, password)
+            if answer.error != 437:
+                return answer
+            self.sock.close()
+            self.sock = self._socket()
+        return answer
+
+    def _allocate(self, username: str, password: str) -> Answer:
         transport = [(REQUESTED_TRANSPORT, bytes([17, 0, 0, 0]))]
         challenge = self.request(ALLOCATE, transport, sign=False)
         if challenge.error != 401:

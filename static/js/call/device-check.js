@@ -54,6 +54,7 @@ function setup(root) {
   }
 
   allow.addEventListener("click", start);
+  allow.disabled = false;
   for (const key of ["camera", "mic"]) {
     $(`[data-device=${key}]`).addEventListener("change", (event) => {
       saveChoices({ [key]: event.target.value });

@@ -59,6 +59,7 @@ def test_a_client_joins_and_uses_the_call_by_keyboard(cast, browser, live_server
         tab_to(client, "Join session")
         client.keyboard.press("Enter")
         client.wait_for_url(f"{base}/portal/sessions/{call.pk}/")
+        expect(client.get_by_role("button", name="Allow camera and microphone")).to_be_enabled()
         tab_to(client, "Allow camera and microphone")
         client.keyboard.press("Enter")
         expect(client.locator("#device-status")).to_contain_text("work")
