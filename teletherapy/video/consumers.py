@@ -49,7 +49,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from teletherapy.video import services
+from teletherapy.video import presence, services
 from teletherapy.video.access import CallClosed, get_call_for, recheck_participation, signed_in
 from teletherapy.video.limits import RefusalTally, TokenBucket
 from teletherapy.video.messages import (
@@ -217,6 +217,7 @@ class CallConsumer(AsyncWebsocketConsumer):
             return
         await self.accept()
         self._watcher = asyncio.create_task(self._watch())
+        presence.beater().add(self)
         if not self.waiting:
             await self._announce()
         elif self.admission.peer_channel is not None:
@@ -595,6 +596,7 @@ class CallConsumer(AsyncWebsocketConsumer):
         self._cleaned = True
         if self._watcher is not None:
             self._watcher.cancel()
+        presence.beater().discard(self)
         steps = [self._drop_pending_offer(), self.quality.close(), self._leave(ended=False)]
         steps += [
             self.channel_layer.group_discard(g, self.channel_name) for g in self.control_groups
@@ -608,20 +610,18 @@ class CallConsumer(AsyncWebsocketConsumer):
     # --- Access, again ----------------------------------------------------------------------
 
     async def _watch(self) -> None:
-        """The safety net behind the pushed checks: refresh presence (and notice a peer whose
-        app process died) every SIGNALING_RECHECK_SECONDS, in a few small queries; check
-        access in full every SIGNALING_ACCESS_RECHECK_SECONDS and right after the launch
-        window closes (the full check is the costly one: at hundreds of connections a full
-        check every few seconds took a large share of the server's core)."""
+        """The safety net behind the pushed checks: check access in full every
+        SIGNALING_ACCESS_RECHECK_SECONDS and right after the launch window closes (the full
+        check is the costly one: at hundreds of connections a full check every few seconds
+        took a large share of the server's core). Presence is refreshed in between by the
+        app process's one beater (presence.py), which calls beaten()."""
         period = float(settings.SIGNALING_RECHECK_SECONDS)
         full_period = max(period, float(settings.SIGNALING_ACCESS_RECHECK_SECONDS))
         # Spread the checks of many connections (jitter, not a secret).
-        now = time.monotonic()
-        next_beat = now + period * random.uniform(0.5, 1.0)  # nosec B311
-        next_full = now + full_period * random.uniform(0.5, 1.0)  # nosec B311
+        next_full = time.monotonic() + full_period * random.uniform(0.5, 1.0)  # nosec B311
         while True:
             now = time.monotonic()
-            wake, close_at = min(next_beat, next_full), None
+            wake, close_at = next_full, None
             if self.closes is not None:
                 left = max(0.0, (self.closes - timezone.now()).total_seconds())
                 close_at = now + left + 0.2
@@ -632,22 +632,37 @@ class CallConsumer(AsyncWebsocketConsumer):
                 continue
             except TimeoutError:
                 pass
-            now = time.monotonic()
-            full = now >= next_full or (close_at is not None and now >= close_at)
-            if not await self._check_access(beat=True, full=full):
+            if not await self._check_access(beat=True):
                 return
-            next_beat = time.monotonic() + period
-            if full:
+            if time.monotonic() >= next_full:
                 next_full = time.monotonic() + full_period
 
-    async def _check_access(self, *, beat: bool, full: bool = True) -> bool:
-        """Check access now (or, not `full`, only refresh presence and the peer's channel);
-        close the connection when it is gone. Return whether it stays."""
+    async def beaten(self, *, current: bool, peer_channel: str | None) -> None:
+        """The process's beater refreshed this connection's presence: take the peer's current
+        channel, or, when this is no longer a current participation, let the full check say
+        why (replaced, ended, access gone)."""
+        if self.revoked or self._cleaned or self.participation_id is None:
+            return
+        if not current:
+            await self._check_access(beat=False)
+            return
+        await self._peer_is(peer_channel)
+
+    async def _peer_is(self, channel: str | None) -> None:
+        if self.participation_id is not None and channel != self.peer_channel:
+            gone, self.peer_channel = self.peer_channel is not None, channel
+            if gone and channel is None:
+                # Their app process died without telling us.
+                await self._send({"type": "peer-left", "ended": False})
+
+    async def _check_access(self, *, beat: bool) -> bool:
+        """Check access now (and, with `beat`, refresh presence too); close the connection
+        when it is gone. Return whether it stays."""
         if self.revoked or (self.participation_id is None and not self.waiting):
             return False
         try:
             check = await database_sync_to_async(self._check_sync, thread_sensitive=False)(
-                beat=beat, full=full
+                beat=beat
             )
         except Exception:
             # A database hiccup is not a revoke; the next check tries again.
@@ -657,11 +672,7 @@ class CallConsumer(AsyncWebsocketConsumer):
             if check.closes != self.closes:
                 self.closes = check.closes
                 self._rearm.set()
-            if self.participation_id is not None and check.peer_channel != self.peer_channel:
-                gone, self.peer_channel = self.peer_channel is not None, check.peer_channel
-                if gone and check.peer_channel is None:
-                    # Their app process died without telling us.
-                    await self._send({"type": "peer-left", "ended": False})
+            await self._peer_is(check.peer_channel)
             return True
         if check.outcome == "replaced":
             self.participation_id = None
@@ -682,13 +693,8 @@ class CallConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_UNAUTHENTICATED if signed_out else CLOSE_FORBIDDEN)
         return False
 
-    def _check_sync(self, *, beat: bool, full: bool = True) -> AccessCheck:
+    def _check_sync(self, *, beat: bool) -> AccessCheck:
         participation_id = self.participation_id
-        if not full:
-            beaten = self._beat_sync()
-            if beaten is not None:
-                return beaten
-            # No longer this person's current connection: the full check says why.
         if participation_id is None:  # waiting ahead
             user = _fresh(self.scope["user"])
             if user is None or not signed_in(self.session_key, user):
@@ -724,18 +730,6 @@ class CallConsumer(AsyncWebsocketConsumer):
             peer_channel=row.peer_channel,  # type: ignore[attr-defined]
             closes=services.join_window(row.session.appointment).closes,
         )
-
-    def _beat_sync(self) -> AccessCheck | None:
-        """Presence only: refresh this connection's, expire the session's stale ones and read
-        the peer's current channel. None when this is no longer a current participation."""
-        participation_id, session_id = self.participation_id, self.session_id
-        if participation_id is None or session_id is None:  # waiting ahead: nothing to refresh
-            return AccessCheck("ok", peer_channel=self.peer_channel, closes=self.closes)
-        if not services.beat(participation_id=participation_id, channel_name=self.channel_name):
-            return None
-        services.expire_stale_presence(session_id=session_id)
-        peer = services.peer_channel(session_id=session_id, role=self.role)
-        return AccessCheck("ok", peer_channel=peer, closes=self.closes)
 
     async def _give_offer_ahead(
         self, channels: set[str], *, withdraw: bool = False, pending: PendingOffer | None = None

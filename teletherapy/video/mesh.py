@@ -355,20 +355,31 @@ class MeshConsumer(CallConsumer):
                 member.channel, {"type": "mesh.left", "id": participation_id, "ended": ended}
             )
 
-    async def _check_access(self, *, beat: bool, full: bool = True) -> bool:
+    async def _check_access(self, *, beat: bool) -> bool:
         """As the two-person call's, and then the roster against the database (someone whose
         app process died is gone from it without saying so)."""
-        if not await super()._check_access(beat=beat, full=full):
+        if not await super()._check_access(beat=beat):
             return False
-        if beat and self.session_id is not None and self.participation_id is not None:
-            try:
-                self.roster = await database_sync_to_async(roster_of, thread_sensitive=False)(
-                    self.session_id, exclude=self.participation_id
-                )
-            except Exception:
-                return True
-            await self._sync_page()
+        if beat:
+            await self._refresh_roster()
         return True
+
+    async def beaten(self, *, current: bool, peer_channel: str | None) -> None:
+        """As the two-person call's, and the roster refreshed after each beat."""
+        await super().beaten(current=current, peer_channel=peer_channel)
+        if current and not self.revoked:
+            await self._refresh_roster()
+
+    async def _refresh_roster(self) -> None:
+        if self.session_id is None or self.participation_id is None:
+            return
+        try:
+            self.roster = await database_sync_to_async(roster_of, thread_sensitive=False)(
+                self.session_id, exclude=self.participation_id
+            )
+        except Exception:
+            return
+        await self._sync_page()
 
     # --- Channel-layer handlers ---------------------------------------------------------
 

@@ -242,7 +242,8 @@ class LeaveResult:
     ended: bool = False
 
 
-def _other(role: str) -> str:
+def other_role(role: str) -> str:
+    """The other side of a two-person call."""
     if role == Participation.Role.THERAPIST:
         return Participation.Role.CLIENT
     return Participation.Role.THERAPIST
@@ -258,7 +259,7 @@ def peer_channel(*, session_id: int, role: str) -> str | None:
     row = (
         Participation.objects.filter(
             session_id=session_id,
-            role=_other(role),
+            role=other_role(role),
             left_at__isnull=True,
             seen_at__gte=presence_cutoff(),
         )
@@ -375,6 +376,43 @@ def beat(*, participation_id: int, channel_name: str) -> bool:
             pk=participation_id, channel_name=channel_name, left_at__isnull=True
         ).update(seen_at=timezone.now())
     )
+
+
+@dataclass(frozen=True)
+class Beats:
+    """What beat_many found: the connections still current, and each session's present
+    channels by role (the newest connection of each)."""
+
+    current: frozenset[int]
+    channels: dict[tuple[int, str], str]
+
+    def channel_of(self, session_id: int, role: str) -> str | None:
+        return self.channels.get((session_id, role))
+
+
+def beat_many(connections: dict[int, str]) -> Beats:
+    """beat() for every call connection of one app process (participation id: channel), then
+    the ghosts expired and the present channels of their sessions read: four queries, however
+    many connections."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = Participation.objects.filter(pk__in=connections, left_at__isnull=True)
+        current = {
+            pk: session_id
+            for pk, channel, session_id in rows.values_list("pk", "channel_name", "session_id")
+            if connections[pk] == channel
+        }
+        Participation.objects.filter(pk__in=current, left_at__isnull=True).update(seen_at=now)
+    expire_stale_presence(now=now)
+    present = Participation.objects.filter(
+        session_id__in=set(current.values()),
+        left_at__isnull=True,
+        seen_at__gte=presence_cutoff(now),
+    ).order_by("joined_at", "id")
+    channels: dict[tuple[int, str], str] = {}
+    for session_id, role, channel in present.values_list("session_id", "role", "channel_name"):
+        channels[(session_id, role)] = channel  # the newest of each role wins, as peer_channel
+    return Beats(current=frozenset(current), channels=channels)
 
 
 def _expire_rows(rows: QuerySet[Participation]) -> list[Participation]:
