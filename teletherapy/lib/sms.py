@@ -1,7 +1,8 @@
 """Text messages: one function, `send_text()`, and the backend SMS_BACKEND names.
 
 - "console" (the default): print the message and keep a copy in var/sms/, like email's
-  embedded default. Nothing leaves the machine.
+  embedded default. Nothing leaves the machine. With HTTPS=1 (production) it is only kept in
+  var/sms/, not printed: a text carries one-time links, which must not land in the log.
 - "twilio": Twilio's Messages API through the official `twilio` library (TWILIO_ACCOUNT_SID,
   TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER; TWILIO_API_URL only to point it elsewhere). The
   tests run it against a local HTTP server that speaks the part of the Messages API used
@@ -45,7 +46,8 @@ class SmsBackend(Protocol):
 
 
 class ConsoleBackend:
-    """Print the text and write it to SMS_FILE_PATH (var/sms/), one file per message."""
+    """Write the text to SMS_FILE_PATH (var/sms/), one file per message, and print it unless
+    HTTPS=1 (the server's log must not hold one-time links)."""
 
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = Path(directory or settings.SMS_FILE_PATH)
@@ -54,8 +56,9 @@ class ConsoleBackend:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         message_id = f"console-{stamp}-{secrets.token_hex(4)}"
         text = f"To: {to}\nId: {message_id}\n\n{body}\n"
-        sys.stdout.write(text + "-" * 72 + "\n")
-        sys.stdout.flush()
+        if not settings.HTTPS:
+            sys.stdout.write(text + "-" * 72 + "\n")
+            sys.stdout.flush()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             (self.directory / f"{message_id}.txt").write_text(text)
